@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from concertation.campaigns.models import Campaign
+from concertation.core.public_cache import public_page
+from concertation.events.models import Event
+
+HOME_UPCOMING = 6
+
+
+@require_safe
+@public_page
+def home(request: HttpRequest) -> HttpResponse:
+    upcoming = Event.objects.public().upcoming().for_listing()[:HOME_UPCOMING]
+    context = {
+        "upcoming": upcoming,
+        "campaigns": Campaign.objects.prefetch_related("themes").select_related("region"),
+        "today": timezone.localdate(),
+    }
+    return render(request, "core/home.html", context)
+
+
+@require_safe
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.html")
+
+
+@require_safe
+def legal(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/legal.html")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No context processors or database here: the error may come from them.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

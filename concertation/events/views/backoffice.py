@@ -1,0 +1,238 @@
+"""Organiser back-office for consultation days. Views parse and render; services write."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from concertation.accounts.scope import Scope, scope_for
+from concertation.events import services
+from concertation.events.forms import (
+    DocumentForm,
+    DuplicateForm,
+    EventForm,
+    TalkFormSet,
+    TransitionForm,
+    WorkshopFormSet,
+)
+from concertation.events.models import Document, Event, EventState
+from concertation.events.workflow import EDITABLE_STATES, allowed_targets
+
+
+def organiser_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        request.scope = scope_for(request.user)
+        if not request.scope.is_organiser:
+            raise PermissionDenied("Votre compte n’est rattaché à aucune ARS ni aucun CTS.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _get_event_for_user(request: HttpRequest, pk: int) -> Event:
+    """The event if the organiser may manage it; 404 otherwise, so others' drafts stay hidden."""
+    scope: Scope = request.scope
+    events = Event.objects.select_related("campaign", "department__region", "health_territory")
+    event = get_object_or_404(scope.filter_events(events), pk=pk)
+    return event
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@organiser_required
+def home(request: HttpRequest) -> HttpResponse:
+    events = request.scope.filter_events(Event.objects.for_listing())
+    state = request.GET.get("etat", "")
+    if state and state in EventState.values:
+        events = events.filter(state=state)
+    counts = dict(
+        request.scope.filter_events(Event.objects.all())
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    context = {
+        "events": events.order_by("-date", "id"),
+        "state": state,
+        "states": [(s.value, s.label, counts.get(s.value, 0)) for s in EventState],
+        "memberships": request.user.memberships.select_related("agency", "council"),
+    }
+    return render(request, "events/backoffice/home.html", context)
+
+
+@organiser_required
+def create(request: HttpRequest) -> HttpResponse:
+    form = EventForm(request.POST or None, scope=request.scope)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.create_event(
+                scope=request.scope,
+                user=request.user,
+                event=form.save(commit=False),
+                themes=form.cleaned_data["themes"],
+            )
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "La journée a été créée en brouillon.")
+            return redirect("backoffice:programme", pk=event.pk)
+    return render(request, "events/backoffice/form.html", {"form": form, "event": None})
+
+
+@organiser_required
+def manage(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _get_event_for_user(request, pk)
+    form = DocumentForm(max_size=settings.MAX_DOCUMENT_SIZE)
+    return render(request, "events/backoffice/manage.html", _manage_context(event, form))
+
+
+def _manage_context(event: Event, document_form: DocumentForm) -> dict:
+    return {
+        "event": event,
+        "transitions": allowed_targets(event.state),
+        "log": event.transitions.select_related("user"),
+        "documents": event.documents.all(),
+        "talks": event.talks.all(),
+        "workshops": event.workshops.select_related("theme"),
+        "document_form": document_form,
+        "editable": event.state in EDITABLE_STATES,
+    }
+
+
+@organiser_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _get_event_for_user(request, pk)
+    if event.state not in EDITABLE_STATES:
+        messages.error(request, "Cette journée ne peut plus être modifiée dans son état actuel.")
+        return redirect("backoffice:manage", pk=event.pk)
+    form = EventForm(request.POST or None, instance=event, scope=request.scope)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_event(
+                scope=request.scope,
+                user=request.user,
+                event=form.save(commit=False),
+                themes=form.cleaned_data["themes"],
+            )
+        except (PermissionDenied, ValidationError) as exc:
+            form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+        else:
+            messages.success(request, "Les modifications ont été enregistrées.")
+            return redirect("backoffice:manage", pk=event.pk)
+    return render(request, "events/backoffice/form.html", {"form": form, "event": event})
+
+
+@organiser_required
+def programme(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _get_event_for_user(request, pk)
+    if event.state not in EDITABLE_STATES:
+        messages.error(request, "Le programme de cette journée ne peut plus être modifié.")
+        return redirect("backoffice:manage", pk=event.pk)
+    data = request.POST if request.method == "POST" else None
+    talks = TalkFormSet(data, instance=event, prefix="talks")
+    workshops = WorkshopFormSet(data, instance=event, prefix="workshops")
+    if request.method == "POST" and talks.is_valid() and workshops.is_valid():
+        try:
+            services.save_programme(
+                scope=request.scope, user=request.user, event=event, formsets=[talks, workshops]
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, "Le programme a été enregistré.")
+            return redirect("backoffice:manage", pk=event.pk)
+    context = {"event": event, "talks": talks, "workshops": workshops}
+    return render(request, "events/backoffice/programme.html", context)
+
+
+@organiser_required
+def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+    source = _get_event_for_user(request, pk)
+    initial = {"title": source.title, "date": source.date}
+    form = DuplicateForm(request.POST or None, initial=initial, scope=request.scope)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.duplicate_event(
+                scope=request.scope,
+                user=request.user,
+                source=source,
+                territories=form.cleaned_data["territories"],
+                date=form.cleaned_data["date"],
+                title=form.cleaned_data["title"],
+            )
+        except (PermissionDenied, ValidationError) as exc:
+            form.add_error(None, str(exc) if isinstance(exc, PermissionDenied) else exc.messages)
+        else:
+            messages.success(
+                request, f"{len(created)} journée(s) créée(s) en brouillon à partir de ce modèle."
+            )
+            return redirect("backoffice:home")
+    return render(request, "events/backoffice/duplicate.html", {"form": form, "event": source})
+
+
+@require_POST
+@organiser_required
+def change_state(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _get_event_for_user(request, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["target"] not in EventState.values:
+        messages.error(request, "Action inconnue.")
+        return redirect("backoffice:manage", pk=event.pk)
+    try:
+        services.transition(
+            scope=request.scope,
+            user=request.user,
+            event=event,
+            target=form.cleaned_data["target"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        label = EventState(form.cleaned_data["target"]).label
+        messages.success(request, f"État de la journée : {label}.")
+    return redirect("backoffice:manage", pk=event.pk)
+
+
+@require_POST
+@organiser_required
+def add_document(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _get_event_for_user(request, pk)
+    form = DocumentForm(request.POST, request.FILES, max_size=settings.MAX_DOCUMENT_SIZE)
+    if form.is_valid():
+        services.add_document(
+            scope=request.scope,
+            user=request.user,
+            event=event,
+            title=form.cleaned_data["title"],
+            upload=form.cleaned_data["file"],
+        )
+        messages.success(request, "Le document a été ajouté.")
+        return redirect("backoffice:manage", pk=event.pk)
+    context = _manage_context(event, form)
+    return render(request, "events/backoffice/manage.html", context, status=400)
+
+
+@require_POST
+@organiser_required
+def delete_document(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
+    event = _get_event_for_user(request, pk)
+    document = Document.objects.filter(event=event, pk=document_pk).first()
+    if document is None:
+        raise Http404("Document inconnu")
+    services.delete_document(scope=request.scope, user=request.user, document=document)
+    messages.success(request, "Le document a été supprimé.")
+    return redirect("backoffice:manage", pk=event.pk)

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from concertation.core import views as core_views
+
+urlpatterns = [
+    path("", include("concertation.core.urls")),
+    path("", include("concertation.events.urls")),
+    path("espace-organisateur/", include("concertation.events.urls_backoffice")),
+    path("compte/", include("concertation.accounts.urls")),
+    path("admin/", admin.site.urls),
+    # Uploaded documents are public PDFs attached to public days; a deployment may serve
+    # MEDIA_ROOT from its front web server instead.
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve,
+         {"document_root": settings.MEDIA_ROOT}),
+]
+
+handler404 = core_views.page_not_found
+handler500 = core_views.server_error
