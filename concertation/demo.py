@@ -293,9 +293,8 @@ def _days(today: dt.date) -> list[DemoDay]:
 
 
 def _programme_pdf(event: Event) -> bytes:
-    from weasyprint import HTML  # heavy import, only when a document is generated
-
     from django.template.loader import render_to_string
+    from weasyprint import HTML  # heavy import, only when a document is generated
 
     html = render_to_string(
         "events/programme_pdf.html",

@@ -10,3 +10,6 @@ class PublicContentVersion(models.Model):
 
     version = models.PositiveBigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"version {self.version}"

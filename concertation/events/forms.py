@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from concertation.accounts.scope import Scope
-from concertation.core.forms import DsfrFormMixin
 from concertation.campaigns.models import Campaign, Theme
+from concertation.core.forms import DsfrFormMixin
 from concertation.events.models import Event, Talk, Workshop
 from concertation.territories.models import Department, HealthTerritory, Region
 

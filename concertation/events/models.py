@@ -234,3 +234,6 @@ class EventTransition(models.Model):
     class Meta:
         ordering = ["event", "at", "id"]
         verbose_name = "changement d’état"
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.from_state} → {self.to_state}"

@@ -87,11 +87,8 @@ def transition(*, scope: Scope, user, event: Event, target: str, note: str = "")
     locked = Event.objects.select_for_update().select_related("department").get(pk=event.pk)
     _check_scope(scope, locked)
     if not is_allowed(locked.state, target):
-        raise TransitionNotAllowed(
-            "Passage impossible de « {} » à « {} ».".format(
-                EventState(locked.state).label, EventState(target).label
-            )
-        )
+        source_label, target_label = EventState(locked.state).label, EventState(target).label
+        raise TransitionNotAllowed(f"Passage impossible de « {source_label} » à « {target_label} »")
     if target == EventState.CANCELLED and not note.strip():
         raise ValidationError("Indiquez le motif de l’annulation : il sera affiché au public.")
     EventTransition.objects.create(

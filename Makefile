@@ -1,0 +1,71 @@
+# Concertation — `make run` to try it, `make test` to check it. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The first Python 3.12+ found: on the PATH, then in pyenv's versions.
+PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 python3; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$p; break; fi; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+# The PostgreSQL server `make test` also runs the suite against, when it answers.
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/concertation
+PYTEST_WORKERS ?= 2
+
+.PHONY: help run test test-sqlite test-postgres lint bench bench-analysis quality-analysis clean
+
+help:
+	@echo "make run    installs, migrates, loads the demo and serves http://127.0.0.1:8000"
+	@echo "make test   installs test tools and runs the whole suite (SQLite, then PostgreSQL)"
+	@echo "make bench  benchmarks the public pages on PostgreSQL with gunicorn"
+
+$(PY):
+	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is required (none found on the PATH or in pyenv)." >&2; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.test-deps: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.run-deps
+
+run: $(VENV)/.run-deps
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py load_demo
+	$(PY) manage.py serve
+
+test: $(VENV)/.test-deps lint test-sqlite test-postgres
+
+lint: $(VENV)/.test-deps
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
+	$(PY) -m concertation.checks.deploy
+
+test-sqlite: $(VENV)/.test-deps
+	@echo "== Test suite on SQLite"
+	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS)
+
+test-postgres: $(VENV)/.test-deps
+	@if $(PY) -c "import psycopg, sys; psycopg.connect('$(TEST_POSTGRES_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "== Test suite on PostgreSQL"; \
+		DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -n $(PYTEST_WORKERS); \
+	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
+		echo "PostgreSQL does not answer at $(TEST_POSTGRES_URL), and REQUIRE_POSTGRES is set." >&2; exit 1; \
+	else \
+		echo "== PostgreSQL does not answer at $(TEST_POSTGRES_URL): its run is skipped."; \
+	fi
+
+bench: $(VENV)/.test-deps
+	$(PY) -m bench.web
+
+bench-analysis: $(VENV)/.test-deps
+	$(PY) -m bench.analysis.perf
+
+quality-analysis: $(VENV)/.test-deps
+	$(PY) -m bench.analysis.quality
+
+clean:
+	rm -rf $(VENV) var

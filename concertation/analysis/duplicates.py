@@ -1,0 +1,176 @@
+"""Near-duplicate detection: exact, normalised and paraphrase-level duplicates.
+
+Exact and normalised duplicates are found by hashing. Paraphrase candidates are nearest
+neighbours on the document vectors, searched only inside blocks (the clustering groups,
+split further when large), so the cost grows with the sum of squared block sizes instead
+of n²; candidates are then confirmed with :func:`pair_similarity`, the same score the
+``similarity`` command prints. Duplicate links are merged into groups (union-find).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.cluster import KMeans
+
+from .similarity import pair_similarity
+from .text import Lemmatizer, normalise
+
+__all__ = ["DuplicateGroup", "find_duplicates"]
+
+_KIND_RANK = {"exact": 0, "normalised": 1, "paraphrase": 2}
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Indices of texts that say the same thing; ``similarity`` is the weakest link."""
+
+    members: list[int]
+    similarity: float
+    kind: str  # "exact", "normalised" or "paraphrase" (the weakest link's kind)
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = np.arange(n)
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
+        return int(root)
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _blocks(vectors: np.ndarray, labels: np.ndarray, max_block: int, seed: int) -> list[np.ndarray]:
+    out: list[np.ndarray] = []
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    pending = list(np.split(order, bounds))
+    while pending:
+        block = pending.pop()
+        if len(block) <= max_block:
+            out.append(block)
+            continue
+        parts = int(np.ceil(len(block) / (max_block / 2)))
+        km = KMeans(n_clusters=parts, n_init=1, max_iter=20, random_state=seed)
+        sub = km.fit_predict(vectors[block])
+        if len(np.unique(sub)) == 1:  # cannot split identical vectors: cut arbitrarily
+            pending.extend(np.array_split(block, parts))
+        else:
+            pending.extend(block[sub == s] for s in np.unique(sub))
+    return out
+
+
+def find_duplicates(
+    texts: Sequence[str],
+    vectors: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
+    *,
+    threshold: float = 0.8,
+    candidate_cosine: float = 0.9,
+    max_neighbours: int = 5,
+    max_block: int = 8_000,
+    seed: int = 0,
+    lemmatizer: Lemmatizer | None = None,
+) -> list[DuplicateGroup]:
+    """Group duplicates among ``texts`` (indices into it), largest groups first.
+
+    ``vectors`` (L2-normalised rows) enable paraphrase detection; ``labels`` (e.g. the
+    clustering) restrict the neighbour search to blocks. Pairs whose vector cosine is at
+    least ``candidate_cosine`` and whose :func:`pair_similarity` is at least ``threshold``
+    are paraphrases.
+    """
+    n = len(texts)
+    uf = _UnionFind(n)
+    link_kind = np.zeros(n, dtype=np.int8)  # weakest link kind seen at each node
+    link_sim = np.ones(n, dtype=np.float64)
+
+    # Exact and normalised duplicates by hashing; keep one representative per class.
+    exact_first: dict[str, int] = {}
+    norm_first: dict[str, int] = {}
+    representatives: list[int] = []
+    for i, text in enumerate(texts):
+        stripped = text.strip()
+        if not stripped:
+            continue
+        j = exact_first.setdefault(stripped, i)
+        if j != i:
+            uf.union(i, j)
+            continue
+        key = normalise(stripped)
+        if not key:
+            continue
+        j = norm_first.setdefault(key, i)
+        if j != i:
+            uf.union(i, j)
+            link_kind[i] = max(link_kind[i], _KIND_RANK["normalised"])
+            continue
+        representatives.append(i)
+
+    if vectors is not None and len(representatives) > 1:
+        reps = np.asarray(representatives)
+        rep_vectors = vectors[reps]
+        rep_labels = (np.zeros(len(reps), dtype=np.int64) if labels is None
+                      else np.asarray(labels)[reps])
+        cand_a: list[np.ndarray] = []
+        cand_b: list[np.ndarray] = []
+        for block in _blocks(rep_vectors, rep_labels, max_block, seed):
+            if len(block) < 2:
+                continue
+            bv = rep_vectors[block]
+            for start in range(0, len(block), 2048):
+                sims = bv[start:start + 2048] @ bv.T
+                rows = np.arange(sims.shape[0])
+                sims[rows, start + rows] = -1.0  # no self-pairs
+                k = min(max_neighbours, len(block) - 1)
+                top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+                top_sims = np.take_along_axis(sims, top, axis=1)
+                r, c = np.nonzero(top_sims >= candidate_cosine)
+                a = block[start + r]
+                b = block[top[r, c]]
+                keep = a < b
+                cand_a.append(reps[a[keep]])
+                cand_b.append(reps[b[keep]])
+        if cand_a:
+            pa = np.concatenate(cand_a)
+            pb = np.concatenate(cand_b)
+            pairs = np.unique(np.stack([np.minimum(pa, pb), np.maximum(pa, pb)], axis=1), axis=0)
+            lem = lemmatizer or Lemmatizer()
+            for start in range(0, len(pairs), 50_000):
+                chunk = pairs[start:start + 50_000]
+                scores = pair_similarity([texts[i] for i in chunk[:, 0]],
+                                         [texts[j] for j in chunk[:, 1]], lemmatizer=lem)
+                for (i, j), s in zip(chunk, scores, strict=True):
+                    if s >= threshold:
+                        uf.union(int(i), int(j))
+                        link_kind[j] = _KIND_RANK["paraphrase"]
+                        link_sim[j] = min(link_sim[j], float(s))
+                        link_kind[i] = max(link_kind[i], _KIND_RANK["paraphrase"])
+                        link_sim[i] = min(link_sim[i], float(s))
+
+    # Exact copies carry no link information of their own: they inherit via the root.
+    roots = np.fromiter((uf.find(i) for i in range(n)), dtype=np.int64, count=n)
+    order = np.argsort(roots, kind="stable")
+    bounds = np.flatnonzero(np.diff(roots[order])) + 1
+    kinds = {v: k for k, v in _KIND_RANK.items()}
+    groups: list[DuplicateGroup] = []
+    for members in np.split(order, bounds):
+        if len(members) < 2:
+            continue
+        groups.append(DuplicateGroup(
+            members=sorted(int(m) for m in members),
+            similarity=round(float(link_sim[members].min()), 6),
+            kind=kinds[int(link_kind[members].max())],
+        ))
+    groups.sort(key=lambda g: (-len(g.members), g.members[0]))
+    return groups
