@@ -13,6 +13,8 @@ class InvalidTemplateVariable(str):
 
 @pytest.fixture(autouse=True)
 def _strict_templates(settings, tmp_path):
+    # Password hashing at full strength costs a tenth of a second per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {

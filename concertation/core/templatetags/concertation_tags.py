@@ -1,0 +1,18 @@
+from django import forms, template
+
+register = template.Library()
+
+
+@register.filter
+def widget_kind(field: forms.BoundField) -> str:
+    """How the design system lays out this field: checkbox, choices, select, file or input."""
+    widget = field.field.widget
+    if isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
+        return "choices"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.Select):
+        return "select"
+    if isinstance(widget, forms.FileInput):
+        return "file"
+    return "input"

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from concertation.accounts.models import OrganiserMembership
+from concertation.campaigns.models import Campaign, Theme
+from concertation.events.models import Event, EventState, Talk, Workshop
+from concertation.territories.models import (
+    Agency,
+    Department,
+    HealthTerritory,
+    TerritorialCouncil,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Camille"
+    last_name = factory.Sequence(lambda n: f"Durand{n}")
+    password = factory.django.Password("mot-de-passe-test")
+
+
+def make_territory(department_code: str = "28") -> HealthTerritory:
+    """A health territory of one department, with its CTS."""
+    department = Department.objects.get(code=department_code)
+    n = HealthTerritory.objects.count()
+    territory = HealthTerritory.objects.create(
+        name=department.name, slug=f"territoire-{n}-{department.slug}", region=department.region
+    )
+    territory.departments.add(department)
+    TerritorialCouncil.objects.create(territory=territory, name=f"CTS {department.name}")
+    return territory
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    title = factory.Sequence(lambda n: f"Concertation {n}")
+    slug = factory.Sequence(lambda n: f"concertation-{n}")
+    scope = Campaign.Scope.NATIONAL
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Theme
+
+    campaign = factory.SubFactory(CampaignFactory)
+    title = factory.Sequence(lambda n: f"Thème {n}")
+    slug = factory.Sequence(lambda n: f"theme-{n}")
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Event
+
+    class Params:
+        open = factory.Trait(state=EventState.REGISTRATION_OPEN)
+        draft = factory.Trait(state=EventState.DRAFT)
+        past = factory.Trait(
+            date=factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30)),
+            state=EventState.HELD,
+        )
+
+    campaign = factory.SubFactory(CampaignFactory)
+    title = factory.Sequence(lambda n: f"Journée de concertation {n}")
+    slug = factory.Sequence(lambda n: f"journee-{n}")
+    health_territory = factory.LazyFunction(make_territory)
+    department = factory.LazyAttribute(lambda o: o.health_territory.departments.first())
+    date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=20))
+    starts_at = dt.time(9, 0)
+    ends_at = dt.time(13, 0)
+    venue_name = "CCI Eure-et-Loir"
+    venue_address = "5bis avenue Marcel Proust"
+    venue_postcode = "28000"
+    venue_city = "Chartres"
+    state = EventState.PUBLISHED
+
+
+class TalkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Talk
+
+    event = factory.SubFactory(EventFactory)
+    title = factory.Sequence(lambda n: f"Intervention {n}")
+    speakers = "Pr Emmanuel Rusch"
+
+
+class WorkshopFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Workshop
+
+    event = factory.SubFactory(EventFactory)
+    title = factory.Sequence(lambda n: f"Atelier {n}")
+    capacity = 30
+
+
+def organiser_of(territory: HealthTerritory) -> object:
+    """A CTS organiser acting for this territory."""
+    user = UserFactory()
+    OrganiserMembership.objects.create(user=user, council=territory.council)
+    return user
+
+
+def agency_organiser(region_code: str) -> object:
+    """An ARS organiser acting for the whole region."""
+    user = UserFactory()
+    OrganiserMembership.objects.create(
+        user=user, agency=Agency.objects.get(region__code=region_code)
+    )
+    return user
