@@ -1,0 +1,53 @@
+import pytest
+from django.urls import reverse
+
+from concertation.accounts.scope import scope_for
+from concertation.events import services
+from concertation.events.models import EventState
+from tests.factories import EventFactory, organiser_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cache_on(settings):
+    settings.PUBLIC_PAGE_CACHE = True
+
+
+def test_a_cached_page_costs_one_query(client, cache_on, django_assert_num_queries):
+    event = EventFactory()
+    client.get(event.get_absolute_url())
+    with django_assert_num_queries(1):
+        response = client.get(event.get_absolute_url())
+    assert event.title in response.content.decode()
+
+
+def test_a_change_through_a_service_is_seen_at_once(client, cache_on):
+    event = EventFactory(title="Avant")
+    user = organiser_of(event.health_territory)
+    assert "Inscriptions ouvertes" not in client.get(event.get_absolute_url()).content.decode()
+    services.transition(scope=scope_for(user), user=user, event=event,
+                        target=EventState.REGISTRATION_OPEN)
+    assert "Inscriptions ouvertes" in client.get(event.get_absolute_url()).content.decode()
+
+
+def test_signed_in_visitors_are_never_served_the_anonymous_page(client, cache_on):
+    event = EventFactory()
+    assert "Se déconnecter" not in client.get(reverse("core:home")).content.decode()
+    client.force_login(organiser_of(event.health_territory))
+    assert "Se déconnecter" in client.get(reverse("core:home")).content.decode()
+
+
+def test_htmx_fragments_and_full_pages_are_cached_apart(client, cache_on):
+    EventFactory()
+    full = client.get(reverse("events:agenda")).content.decode()
+    fragment = client.get(reverse("events:agenda"), headers={"HX-Request": "true"})
+    assert "<html" in full and "<html" not in fragment.content.decode()
+
+
+def test_ics_keeps_its_content_type_from_the_cache(client, cache_on):
+    event = EventFactory()
+    client.get(reverse("events:ics", args=[event.slug]))
+    response = client.get(reverse("events:ics", args=[event.slug]))
+    assert response["Content-Type"].startswith("text/calendar")
+    assert response["Content-Disposition"].startswith("attachment")
