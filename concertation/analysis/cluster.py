@@ -9,6 +9,7 @@ give the same result.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import silhouette_score
 
 from .duplicates import DuplicateGroup, find_duplicates
@@ -23,6 +25,14 @@ from .text import normalise
 from .vectors import EmbeddingBackend, LsaBackend, TermMatrix, build_term_matrix
 
 __all__ = ["ClusterGroup", "ClusteringResult", "cluster_texts", "OTHER_LABEL"]
+
+
+def _fit(model: KMeans, x: np.ndarray, sample_weight: np.ndarray | None = None) -> KMeans:
+    # Duplicate points may leave fewer distinct clusters than asked for: that is fine here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(x, sample_weight=sample_weight)
+
 
 OTHER_LABEL = "Autres contributions"
 
@@ -106,7 +116,7 @@ def choose_k(
     if not valid:
         return 1, {}, _normalised(x.mean(axis=0, keepdims=True))
     n_base = max(valid)
-    base = KMeans(n_clusters=n_base, n_init=1, max_iter=100, random_state=seed).fit(x)
+    base = _fit(KMeans(n_clusters=n_base, n_init=1, max_iter=100, random_state=seed), x)
     centroids = base.cluster_centers_
     weights = np.bincount(base.labels_, minlength=n_base).astype(np.float64)
     tree = linkage(centroids.astype(np.float64), method="ward")
@@ -116,8 +126,9 @@ def choose_k(
     scores: dict[int, float] = {}
     mappings: dict[int, np.ndarray] = {}
     for k in valid:
-        mapping = (np.arange(n_base) if k == n_base
-                   else fcluster(tree, t=k, criterion="maxclust") - 1)
+        mapping = (
+            np.arange(n_base) if k == n_base else fcluster(tree, t=k, criterion="maxclust") - 1
+        )
         labels = mapping[base_of_scored]
         if len(np.unique(labels)) < 2:
             continue
@@ -133,34 +144,43 @@ def choose_k(
     return best, scores, _normalised(merged)
 
 
-def _fit_centroids(vectors: np.ndarray, k: int, *, seed: int, init: np.ndarray | None = None,
-                   sample: int = 50_000) -> np.ndarray:
+def _fit_centroids(
+    vectors: np.ndarray, k: int, *, seed: int, init: np.ndarray | None = None, sample: int = 50_000
+) -> np.ndarray:
     x = vectors[_sample(len(vectors), sample, seed + 1)]
     k = min(k, len(x))
     if init is not None and len(init) == k:
         km = KMeans(n_clusters=k, init=init, n_init=1, max_iter=50, random_state=seed)
     else:
         km = KMeans(n_clusters=k, n_init=1, max_iter=100, random_state=seed)
-    return _normalised(km.fit(x).cluster_centers_)
+    return _normalised(_fit(km, x).cluster_centers_)
 
 
 def _assign(vectors: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     labels = np.empty(len(vectors), dtype=np.int64)
     sims = np.empty(len(vectors), dtype=np.float32)
     for start in range(0, len(vectors), 100_000):
-        s = vectors[start:start + 100_000] @ centroids.T
-        labels[start:start + 100_000] = s.argmax(axis=1)
-        sims[start:start + 100_000] = s.max(axis=1)
+        s = vectors[start : start + 100_000] @ centroids.T
+        labels[start : start + 100_000] = s.argmax(axis=1)
+        sims[start : start + 100_000] = s.max(axis=1)
     return labels, sims
 
 
-def class_tfidf_keywords(counts: sp.csr_matrix, labels: np.ndarray, n_groups: int,
-                         terms: TermMatrix, *, max_keywords: int = 5) -> list[list[str]]:
+def class_tfidf_keywords(
+    counts: sp.csr_matrix,
+    labels: np.ndarray,
+    n_groups: int,
+    terms: TermMatrix,
+    *,
+    max_keywords: int = 5,
+) -> list[list[str]]:
     """Class-based TF-IDF (BERTopic's c-TF-IDF): frequent in the group, rare elsewhere."""
     valid = labels >= 0
     rows = labels[valid]
-    onehot = sp.csr_matrix((np.ones(len(rows), dtype=np.float32),
-                            (rows, np.flatnonzero(valid))), shape=(n_groups, counts.shape[0]))
+    onehot = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, np.flatnonzero(valid))),
+        shape=(n_groups, counts.shape[0]),
+    )
     raw = (onehot @ counts).toarray()
     totals = raw.sum(axis=1, keepdims=True)
     average_words = float(totals.sum()) / max(n_groups, 1)
@@ -190,8 +210,9 @@ def class_tfidf_keywords(counts: sp.csr_matrix, labels: np.ndarray, n_groups: in
     return out
 
 
-def _representatives(members: np.ndarray, sims: np.ndarray, texts: Sequence[str],
-                     count: int = 3) -> list[int]:
+def _representatives(
+    members: np.ndarray, sims: np.ndarray, texts: Sequence[str], count: int = 3
+) -> list[int]:
     order = members[np.argsort(-sims[members], kind="stable")]
     chosen: list[int] = []
     seen: set[str] = set()
@@ -230,13 +251,14 @@ def cluster_texts(
     has_content = nonempty & (np.asarray(terms.counts.getnnz(axis=1)) > 0 if n else nonempty)
     idx = np.flatnonzero(has_content)
     scores: dict[int, float] = {}
+    init: np.ndarray | None = None
     if n_groups is not None:
         k = max(1, min(n_groups, len(idx)))
         chosen_by = "override"
-        init = None
+    elif len(idx) < 4:
+        k, chosen_by = 1, "silhouette"
     else:
-        k, scores, init = choose_k(vectors[idx], candidate_ks(len(idx), max_groups),
-                                   seed=seed)
+        k, scores, init = choose_k(vectors[idx], candidate_ks(len(idx), max_groups), seed=seed)
         chosen_by = "silhouette"
     labels = np.full(n, -1, dtype=np.int64)
     sims = np.zeros(n, dtype=np.float32)
@@ -261,21 +283,32 @@ def cluster_texts(
     groups: list[ClusterGroup] = []
     for g in range(len(order)):
         members = np.flatnonzero(labels == g)
-        groups.append(ClusterGroup(
-            id=g + 1,
-            label=", ".join(keywords[g]) if keywords[g] else f"Groupe {g + 1}",
-            keywords=keywords[g],
-            members=members.tolist(),
-            representatives=_representatives(members, sims, texts),
-        ))
+        groups.append(
+            ClusterGroup(
+                id=g + 1,
+                label=", ".join(keywords[g]) if keywords[g] else f"Groupe {g + 1}",
+                keywords=keywords[g],
+                members=members.tolist(),
+                representatives=_representatives(members, sims, texts),
+            )
+        )
     others = np.flatnonzero(labels < 0)
     if len(others):
-        groups.append(ClusterGroup(id=0, label=OTHER_LABEL, keywords=[],
-                                   members=others.tolist(),
-                                   representatives=_representatives(others, sims, texts),
-                                   other=True))
-    duplicates = (find_duplicates(texts, vectors, labels, threshold=duplicate_threshold,
-                                  seed=seed) if detect_duplicates else [])
+        groups.append(
+            ClusterGroup(
+                id=0,
+                label=OTHER_LABEL,
+                keywords=[],
+                members=others.tolist(),
+                representatives=_representatives(others, sims, texts),
+                other=True,
+            )
+        )
+    duplicates = (
+        find_duplicates(texts, vectors, labels, threshold=duplicate_threshold, seed=seed)
+        if detect_duplicates
+        else []
+    )
     parameters: dict[str, Any] = {
         "seed": seed,
         "backend": backend.name,

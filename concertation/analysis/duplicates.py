@@ -9,16 +9,26 @@ of n²; candidates are then confirmed with :func:`pair_similarity`, the same sco
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 
 from .similarity import pair_similarity
 from .text import Lemmatizer, normalise
 
 __all__ = ["DuplicateGroup", "find_duplicates"]
+
+
+def _fit(model: KMeans, x: np.ndarray, sample_weight: np.ndarray | None = None) -> KMeans:
+    # Duplicate points may leave fewer distinct clusters than asked for: that is fine here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(x, sample_weight=sample_weight)
+
 
 _KIND_RANK = {"exact": 0, "normalised": 1, "paraphrase": 2}
 
@@ -63,7 +73,7 @@ def _blocks(vectors: np.ndarray, labels: np.ndarray, max_block: int, seed: int) 
             continue
         parts = int(np.ceil(len(block) / (max_block / 2)))
         km = KMeans(n_clusters=parts, n_init=1, max_iter=20, random_state=seed)
-        sub = km.fit_predict(vectors[block])
+        sub = _fit(km, vectors[block]).labels_
         if len(np.unique(sub)) == 1:  # cannot split identical vectors: cut arbitrarily
             pending.extend(np.array_split(block, parts))
         else:
@@ -120,8 +130,9 @@ def find_duplicates(
     if vectors is not None and len(representatives) > 1:
         reps = np.asarray(representatives)
         rep_vectors = vectors[reps]
-        rep_labels = (np.zeros(len(reps), dtype=np.int64) if labels is None
-                      else np.asarray(labels)[reps])
+        rep_labels = (
+            np.zeros(len(reps), dtype=np.int64) if labels is None else np.asarray(labels)[reps]
+        )
         cand_a: list[np.ndarray] = []
         cand_b: list[np.ndarray] = []
         for block in _blocks(rep_vectors, rep_labels, max_block, seed):
@@ -129,7 +140,7 @@ def find_duplicates(
                 continue
             bv = rep_vectors[block]
             for start in range(0, len(block), 2048):
-                sims = bv[start:start + 2048] @ bv.T
+                sims = bv[start : start + 2048] @ bv.T
                 rows = np.arange(sims.shape[0])
                 sims[rows, start + rows] = -1.0  # no self-pairs
                 k = min(max_neighbours, len(block) - 1)
@@ -147,9 +158,10 @@ def find_duplicates(
             pairs = np.unique(np.stack([np.minimum(pa, pb), np.maximum(pa, pb)], axis=1), axis=0)
             lem = lemmatizer or Lemmatizer()
             for start in range(0, len(pairs), 50_000):
-                chunk = pairs[start:start + 50_000]
-                scores = pair_similarity([texts[i] for i in chunk[:, 0]],
-                                         [texts[j] for j in chunk[:, 1]], lemmatizer=lem)
+                chunk = pairs[start : start + 50_000]
+                scores = pair_similarity(
+                    [texts[i] for i in chunk[:, 0]], [texts[j] for j in chunk[:, 1]], lemmatizer=lem
+                )
                 for (i, j), s in zip(chunk, scores, strict=True):
                     if s >= threshold:
                         uf.union(int(i), int(j))
@@ -167,10 +179,12 @@ def find_duplicates(
     for members in np.split(order, bounds):
         if len(members) < 2:
             continue
-        groups.append(DuplicateGroup(
-            members=sorted(int(m) for m in members),
-            similarity=round(float(link_sim[members].min()), 6),
-            kind=kinds[int(link_kind[members].max())],
-        ))
+        groups.append(
+            DuplicateGroup(
+                members=sorted(int(m) for m in members),
+                similarity=round(float(link_sim[members].min()), 6),
+                kind=kinds[int(link_kind[members].max())],
+            )
+        )
     groups.sort(key=lambda g: (-len(g.members), g.members[0]))
     return groups

@@ -47,8 +47,14 @@ class SimilarityWeights:
 # Fitted by ``fit_weights`` on stsb-fr-train (least squares on score / 5), rounded.
 DEFAULT_WEIGHTS = SimilarityWeights(intercept=0.0, coefficients=(0.5, 0.3, 0.1, 0.1, 0.0))
 
-_CHAR = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=2**20,
-                          alternate_sign=False, norm=None, dtype=np.float32)
+_CHAR = HashingVectorizer(
+    analyzer="char_wb",
+    ngram_range=(2, 5),
+    n_features=2**20,
+    alternate_sign=False,
+    norm=None,
+    dtype=np.float32,
+)
 
 
 def _idf_weighted(matrix: sp.csr_matrix, n_docs_fit: int) -> sp.csr_matrix:
@@ -77,8 +83,10 @@ def _lemma_matrix(key_lists: list[list[str]]) -> sp.csr_matrix:
             indices.append(vocab.setdefault(k, len(vocab)))
         indptr.append(len(indices))
     data = np.ones(len(indices), dtype=np.float32)
-    m = sp.csr_matrix((data, np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
-                      shape=(len(key_lists), max(len(vocab), 1)))
+    m = sp.csr_matrix(
+        (data, np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
+        shape=(len(key_lists), max(len(vocab), 1)),
+    )
     m.sum_duplicates()
     return m
 
@@ -145,5 +153,6 @@ def fit_weights(
     target = np.asarray(scores, dtype=np.float64) / scale
     design = np.column_stack([np.ones(len(features)), features])
     solution, *_ = np.linalg.lstsq(design, target, rcond=None)
-    return SimilarityWeights(intercept=float(solution[0]),
-                             coefficients=tuple(float(c) for c in solution[1:]))
+    return SimilarityWeights(
+        intercept=float(solution[0]), coefficients=tuple(float(c) for c in solution[1:])
+    )

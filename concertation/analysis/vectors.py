@@ -170,14 +170,13 @@ class LsaBackend:
             fit_on = weights[sample]
         else:
             fit_on = weights
-        svd = TruncatedSVD(n_components=dims, algorithm="randomized", n_iter=5,
-                           random_state=seed)
+        svd = TruncatedSVD(n_components=dims, algorithm="randomized", n_iter=5, random_state=seed)
         svd.fit(fit_on)
         components = svd.components_.astype(np.float32)
         out = np.empty((n_docs, dims), dtype=np.float32)
         step = 50_000
         for start in range(0, n_docs, step):
-            out[start:start + step] = weights[start:start + step] @ components.T
+            out[start : start + step] = weights[start : start + step] @ components.T
         return l2_normalise_rows(out)
 
 
@@ -211,6 +210,10 @@ class SentenceTransformerBackend:
         from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
 
         model = SentenceTransformer(str(self.model_path), local_files_only=True)
-        vectors = model.encode(list(texts), batch_size=self.batch_size,
-                               normalize_embeddings=True, show_progress_bar=False)
+        vectors = model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
         return l2_normalise_rows(np.asarray(vectors, dtype=np.float32))
