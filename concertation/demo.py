@@ -102,6 +102,7 @@ class DemoDay:
     starts_at: dt.time = dt.time(9, 0)
     ends_at: dt.time = dt.time(13, 0)
     programme_pdf: bool = False
+    capacity: int | None = None
 
 
 def _territories() -> dict[str, HealthTerritory]:
@@ -243,7 +244,7 @@ def _days(today: dt.date) -> list[DemoDay]:
             summary="Suite des travaux du 12 décembre 2024 : des pistes de travail aux actions, "
                     "avec les usagers, les professionnels et les élus. " + violence_summary,
             themes=[violence], talks=[rusch, laoufi], workshops=violence_workshops,
-            programme_pdf=True,
+            programme_pdf=True, capacity=90,
         ),
         DemoDay(
             slug="cnr-sante-eure-et-loir-5",
@@ -354,7 +355,8 @@ def load_demo(today: dt.date | None = None) -> dict[str, int]:
             summary=day.summary, department=department,
             health_territory=None if day.regional else territories[day.department],
             co_organisers=day.co_organisers, date=day.date, starts_at=day.starts_at,
-            ends_at=day.ends_at, plenary_title=day.plenary, **day.venue,
+            ends_at=day.ends_at, plenary_title=day.plenary, capacity=day.capacity,
+            **day.venue,
         )
         event.themes.set(day.themes)
         for i, (title, speakers, at) in enumerate(day.talks):

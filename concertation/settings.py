@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "concertation.accounts",
     "concertation.campaigns",
     "concertation.events",
+    "concertation.registrations",
 ]
 
 MIDDLEWARE = [
@@ -218,3 +219,11 @@ LOGGING = {
 
 # Whole-page cache of public pages for anonymous visitors (see concertation/core/public_cache.py).
 PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", True)
+
+# Sign-ups allowed per hour from one network address, and for one e-mail address.
+REGISTRATION_RATE_PER_IP = env_int("REGISTRATION_RATE_PER_IP", 30)
+REGISTRATION_RATE_PER_EMAIL = env_int("REGISTRATION_RATE_PER_EMAIL", 5)
+# How long the personal link sent to a participant stays valid, in days.
+REGISTRATION_LINK_DAYS = env_int("REGISTRATION_LINK_DAYS", 400)
+# Attempts before an e-mail is left for an organiser to look at.
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)

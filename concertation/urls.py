@@ -8,6 +8,7 @@ from concertation.core import views as core_views
 urlpatterns = [
     path("", include("concertation.core.urls")),
     path("", include("concertation.events.urls")),
+    path("", include("concertation.registrations.urls")),
     path("espace-organisateur/", include("concertation.events.urls_backoffice")),
     path("compte/", include("concertation.accounts.urls")),
     path("admin/", admin.site.urls),

@@ -116,3 +116,14 @@ def agency_organiser(region_code: str) -> object:
         user=user, agency=Agency.objects.get(region__code=region_code)
     )
     return user
+
+
+def applicant(**overrides):
+    from concertation.registrations.services import Applicant
+
+    data = {
+        "first_name": "Camille", "last_name": "Martin", "email": "camille@example.org",
+        "college": "usager", "consent_processing": True,
+    }
+    data.update(overrides)
+    return Applicant(**data)

@@ -43,18 +43,41 @@ rien toujours jamais deja chose choses gens personne personnes ca x
 """
 FRENCH_STOP_WORDS: frozenset[str] = frozenset(_STOP.split())
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
+_APOSTROPHE_RE = re.compile("[’‘`´ʼ]")
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _SPACE_RE = re.compile(r"\s+")
 _PUNCT_RE = re.compile(r"[^\w\s]+", re.UNICODE)
 _URL_RE = re.compile(r"https?://\S+|www\.\S+")
 
 
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0xC0, 0x250):
+        ch = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        if base != ch:
+            table[code] = base
+    table.update({ord("œ"): "oe", ord("æ"): "ae", ord("Œ"): "OE", ord("Æ"): "AE"})
+    return table
+
+
+_FOLD = _fold_table()
+_BEYOND_LATIN = re.compile("[^\x00-\u024f]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
 def fold_accents(text: str) -> str:
     """Remove diacritics (é → e, œ → oe) so that misspelt accents still match."""
-    text = text.replace("œ", "oe").replace("æ", "ae").replace("Œ", "OE").replace("Æ", "AE")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():
+        return text
+    # A regex callback only touches the few accented characters; str.translate with a
+    # dict would visit every character in Python.
+    text = _NON_ASCII.sub(lambda m: _FOLD.get(ord(m.group()), m.group()), text)
+    if _BEYOND_LATIN.search(text):  # rare scripts: full decomposition
+        text = "".join(
+            c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+        )
+    return text
 
 
 def normalise(text: str) -> str:
@@ -63,7 +86,7 @@ def normalise(text: str) -> str:
     Lower case, NFKC, accents folded, punctuation removed, whitespace collapsed; the
     ``&&`` separator of Grand Débat exports counts as whitespace.
     """
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).replace("&&", " ")
+    text = _APOSTROPHE_RE.sub("'", unicodedata.normalize("NFKC", text)).replace("&&", " ")
     text = fold_accents(text.casefold())
     text = _PUNCT_RE.sub(" ", text).replace("_", " ")
     return _SPACE_RE.sub(" ", text).strip()
@@ -71,7 +94,7 @@ def normalise(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens (letters and digits); elided articles become their own token."""
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
+    text = _APOSTROPHE_RE.sub("'", unicodedata.normalize("NFKC", text)).casefold()
     text = _URL_RE.sub(" ", text)
     return _WORD_RE.findall(text)
 

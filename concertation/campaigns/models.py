@@ -4,6 +4,22 @@ from django.db import models
 
 from concertation.territories.models import HealthTerritory, Region
 
+# Stakeholder colleges offered at registration unless a campaign sets its own list.
+DEFAULT_COLLEGES: list[list[str]] = [
+    ["usager", "Usager ou représentant des usagers"],
+    ["professionnel", "Professionnel de santé"],
+    ["etablissement", "Établissement de santé ou médico-social"],
+    ["elu", "Élu"],
+    ["institution", "État, Assurance maladie ou autre institution"],
+    ["partenaire_social", "Partenaire social"],
+    ["citoyen", "Citoyen"],
+    ["autre", "Autre"],
+]
+
+
+def default_colleges() -> list[list[str]]:
+    return [list(pair) for pair in DEFAULT_COLLEGES]
+
 
 class Campaign(models.Model):
     """A concertation frame (e.g. "CNR Santé 2022"): national or local, with themes and phases."""
@@ -30,6 +46,13 @@ class Campaign(models.Model):
     description = models.TextField(blank=True)
     starts_on = models.DateField("début", null=True, blank=True)
     ends_on = models.DateField("fin", null=True, blank=True)
+    colleges = models.JSONField(
+        "collèges", default=default_colleges,
+        help_text="Liste de paires [code, libellé] proposées à l’inscription.",
+    )
+    retention_months = models.PositiveSmallIntegerField(
+        "durée de conservation des inscriptions (mois après la journée)", default=12
+    )
 
     class Meta:
         ordering = ["-starts_on", "title"]
@@ -44,6 +67,13 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def college_choices(self) -> list[tuple[str, str]]:
+        return [(code, label) for code, label in self.colleges]
+
+    def college_label(self, code: str) -> str:
+        return dict(self.college_choices).get(code, code)
 
 
 class Theme(models.Model):

@@ -70,8 +70,8 @@ class EventForm(DsfrFormMixin, forms.ModelForm):
         fields = [
             "campaign", "kind", "title", "summary", "themes", "department", "health_territory",
             "co_organisers", "date", "starts_at", "ends_at", "venue_name", "venue_address",
-            "venue_postcode", "venue_city", "is_public", "registration_url", "plenary_title",
-            "plenary_description",
+            "venue_postcode", "venue_city", "is_public", "capacity", "registration_url",
+            "plenary_title", "plenary_description",
         ]
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -97,6 +97,12 @@ class EventForm(DsfrFormMixin, forms.ModelForm):
         self.fields["health_territory"].error_messages["invalid_choice"] = (
             "Territoire inconnu ou hors de votre périmètre."
         )
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data.get("capacity")
+        if capacity is not None and capacity <= 0:
+            raise ValidationError("Le nombre de places doit être positif.")
+        return capacity
 
     def clean_venue_postcode(self):
         value = self.cleaned_data["venue_postcode"].strip()

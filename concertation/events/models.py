@@ -86,6 +86,10 @@ class Event(models.Model):
     venue_city = models.CharField("ville", max_length=100)
 
     is_public = models.BooleanField("ouverte au public", default=True)
+    capacity = models.PositiveIntegerField(
+        "nombre de places", null=True, blank=True,
+        help_text="Laisser vide si seule la capacité des ateliers compte.",
+    )
     registration_url = models.URLField(
         "lien d’inscription externe",
         blank=True,

@@ -1,0 +1,65 @@
+"""Registration e-mails: French, HTML and text, with the day's .ics and a QR code."""
+
+from __future__ import annotations
+
+import io
+
+import qrcode
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from concertation.events.ics import event_calendar
+from concertation.registrations.models import OutgoingEmail, Registration
+from concertation.registrations.tokens import manage_url
+
+SUBJECTS = {
+    OutgoingEmail.Kind.CONFIRMATION: "Inscription confirmée : {title}",
+    OutgoingEmail.Kind.WAITLIST: "Liste d’attente : {title}",
+    OutgoingEmail.Kind.PROMOTED: "Une place s’est libérée : vous êtes inscrit(e) à {title}",
+    OutgoingEmail.Kind.CANCELLED: "Inscription annulée : {title}",
+    OutgoingEmail.Kind.CHANGED: "Inscription modifiée : {title}",
+    OutgoingEmail.Kind.REMINDER: "Rappel : {title}",
+}
+
+
+def qr_png(text: str) -> bytes:
+    image = qrcode.make(text, box_size=6, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def qr_svg(text: str) -> str:
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    return image.to_string(encoding="unicode")
+
+
+def build_message(outgoing: OutgoingEmail) -> EmailMultiAlternatives:
+    registration: Registration = outgoing.registration
+    event = registration.event
+    context = {
+        "registration": registration,
+        "event": event,
+        "kind": outgoing.kind,
+        "manage_url": manage_url(registration),
+        "workshops": list(registration.workshops.all()),
+        "site_url": settings.SITE_URL,
+    }
+    text = render_to_string("registrations/email/message.txt", context)
+    html = render_to_string("registrations/email/message.html", context)
+    message = EmailMultiAlternatives(
+        subject=SUBJECTS[outgoing.kind].format(title=event.title),
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[registration.email],
+    )
+    message.attach_alternative(html, "text/html")
+    if outgoing.kind != OutgoingEmail.Kind.CANCELLED:
+        message.attach(f"{event.slug}.ics", event_calendar(event), "text/calendar")
+    if registration.status == "confirmed" and outgoing.kind != OutgoingEmail.Kind.CANCELLED:
+        message.attach(f"inscription-{registration.code}.png", qr_png(registration.code),
+                       "image/png")
+    return message

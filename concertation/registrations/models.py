@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from concertation.events.models import Event, Workshop
+
+# No 0/O, 1/I/L: codes are read aloud at the door and typed on phones.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+class RegistrationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmée"
+    WAITLISTED = "waitlisted", "En liste d’attente"
+    CANCELLED = "cancelled", "Annulée"
+
+
+class RegistrationQuerySet(models.QuerySet["Registration"]):
+    def active(self) -> RegistrationQuerySet:
+        return self.exclude(status=RegistrationStatus.CANCELLED)
+
+    def confirmed(self) -> RegistrationQuerySet:
+        return self.filter(status=RegistrationStatus.CONFIRMED)
+
+    def waitlisted(self) -> RegistrationQuerySet:
+        return self.filter(status=RegistrationStatus.WAITLISTED).order_by("created_at", "id")
+
+
+class Registration(models.Model):
+    class Source(models.TextChoices):
+        ONLINE = "online", "En ligne"
+        SECRETARIAT = "secretariat", "Par le secrétariat"
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations")
+    code = models.CharField("code d’inscription", max_length=8, unique=True, default=new_code)
+    status = models.CharField(max_length=20, choices=RegistrationStatus.choices)
+    first_name = models.CharField("prénom", max_length=100)
+    last_name = models.CharField("nom", max_length=100)
+    # Blank for people registered by the secretariat who have no e-mail address.
+    email = models.EmailField("adresse électronique", blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    organisation = models.CharField("organisme", max_length=200, blank=True)
+    college = models.CharField("collège", max_length=50)
+    accessibility_needs = models.TextField("besoins d’accessibilité", blank=True)
+    consent_processing = models.BooleanField("consentement au traitement", default=False)
+    consent_mailings = models.BooleanField("accepte les prochains envois", default=False)
+    consent_public_name = models.BooleanField("accepte l’affichage public du nom", default=False)
+    workshops = models.ManyToManyField(Workshop, blank=True, related_name="registrations")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.ONLINE)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    # A random token sent with the form: a replayed submission finds its registration.
+    submission_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    promoted_at = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField("arrivée", null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["event", "created_at", "id"]
+        verbose_name = "inscription"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "email"],
+                condition=~Q(status="cancelled") & ~Q(email=""),
+                name="one_active_registration_per_email",
+            )
+        ]
+        indexes = [models.Index(fields=["event", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} ({self.code})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def college_label(self) -> str:
+        return self.event.campaign.college_label(self.college)
+
+
+class CustomQuestion(models.Model):
+    """A question an organiser adds to a day's registration form."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
+    label = models.CharField("question", max_length=300)
+    required = models.BooleanField("réponse obligatoire", default=False)
+    position = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        ordering = ["event", "position", "id"]
+        verbose_name = "question complémentaire"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Answer(models.Model):
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE,
+                                     related_name="answers")
+    question = models.ForeignKey(CustomQuestion, on_delete=models.CASCADE, related_name="answers")
+    text = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "question"], name="one_answer")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class OutgoingEmail(models.Model):
+    """Every e-mail a registration triggers, kept until sent: mail being down loses nothing."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Confirmation"
+        WAITLIST = "waitlist", "Liste d’attente"
+        PROMOTED = "promoted", "Place libérée"
+        CANCELLED = "cancelled", "Annulation"
+        CHANGED = "changed", "Modification"
+        REMINDER = "reminder", "Rappel"
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE,
+                                     related_name="emails")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.registration_id}"
+
+
+class RegistrationAttempt(models.Model):
+    """Recent sign-up attempts, hashed, for the rate limits (per address and per e-mail)."""
+
+    ip_hash = models.CharField(max_length=64, db_index=True)
+    email_hash = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M}"
+
+
+class ExportLog(models.Model):
+    """Every export of personal data: who, when, what."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             related_name="+")
+    event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, related_name="+")
+    what = models.CharField(max_length=200)
+    rows = models.PositiveIntegerField(default=0)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.what} ({self.at:%Y-%m-%d})"
+
+
+class AttendanceSummary(models.Model):
+    """Aggregate counts kept when registrations are anonymised at the end of retention."""
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="attendance")
+    counts = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.event_id}"

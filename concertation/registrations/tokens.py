@@ -1,0 +1,42 @@
+"""Signed personal links: whoever holds the link manages the registration, nobody else."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from concertation.registrations.models import Registration
+
+SALT = "concertation.registration"
+
+
+class BadLink(Exception):
+    pass
+
+
+def make_token(registration: Registration) -> str:
+    return signing.dumps({"r": registration.pk, "c": registration.code}, salt=SALT,
+                         compress=True)
+
+
+def manage_url(registration: Registration, absolute: bool = True) -> str:
+    path = reverse("registrations:manage", args=[make_token(registration)])
+    return settings.SITE_URL + path if absolute else path
+
+
+def read_token(token: str) -> Registration:
+    try:
+        data = signing.loads(token, salt=SALT, max_age=settings.REGISTRATION_LINK_DAYS * 86400)
+    except signing.SignatureExpired:
+        raise BadLink("Ce lien a expiré.") from None
+    except signing.BadSignature:
+        raise BadLink("Ce lien n’est pas valide : vérifiez qu’il est complet.") from None
+    registration = (
+        Registration.objects.select_related("event__campaign", "event__department__region")
+        .filter(pk=data.get("r"), code=data.get("c"))
+        .first()
+    )
+    if registration is None:
+        raise BadLink("Cette inscription n’existe plus.")
+    return registration

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from concertation.registrations.views import public
+
+app_name = "registrations"
+urlpatterns = [
+    path("journees/<slug:slug>/inscription/", public.register, name="register"),
+    path("journees/<slug:slug>/inscription/renvoyer/", public.resend, name="resend"),
+    path("inscriptions/<str:token>/", public.manage, name="manage"),
+    path("inscriptions/<str:token>/annuler/", public.cancel, name="cancel"),
+    path("inscriptions/<str:token>/donnees.json", public.download, name="download"),
+    path("inscriptions/<str:token>/effacer/", public.erase, name="erase"),
+    path("donnees-personnelles/inscriptions/", public.privacy, name="privacy"),
+]

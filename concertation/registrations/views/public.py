@@ -1,0 +1,191 @@
+"""Sign-up on a day's page, and the participant's own page behind the signed link."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from concertation.events.models import Event
+from concertation.registrations import services
+from concertation.registrations.emails import qr_svg
+from concertation.registrations.forms import ChangeWorkshopsForm, RegistrationForm, ResendForm
+from concertation.registrations.models import Registration, RegistrationStatus
+from concertation.registrations.tokens import BadLink, manage_url, read_token
+
+
+def client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _event(slug: str) -> Event:
+    return get_object_or_404(
+        Event.objects.public().select_related("campaign", "department__region"), slug=slug
+    )
+
+
+def register(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event(slug)
+    _, taken = services.seats_taken(event)
+    form = RegistrationForm(request.POST or None, event=event, taken=taken)
+    already = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.check_rate_limit(ip=client_ip(request), email=form.cleaned_data["email"])
+            outcome = services.register(
+                event=event, applicant=form.applicant(), workshops=form.chosen_workshops(),
+                submission_token=form.cleaned_data["submission_token"],
+            )
+        except services.AlreadyRegistered as exc:
+            already = exc.registration
+            form.add_error(None, exc.messages[0])
+        except services.RegistrationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            registration = outcome.registration
+            if registration.status == RegistrationStatus.CONFIRMED:
+                messages.success(request, "Votre inscription est confirmée. Un courriel de "
+                                          "confirmation vous a été envoyé.")
+            else:
+                messages.info(request, "La journée ou l’atelier choisi est complet : vous êtes "
+                                       "inscrit(e) sur la liste d’attente. Vous recevrez un "
+                                       "courriel si une place se libère.")
+            return redirect(manage_url(registration, absolute=False))
+    context = {
+        "event": event, "form": form, "already": already,
+        "open": event.state == "registration_open" and event.date >= timezone.localdate(),
+        "resend_form": ResendForm(initial={"email": request.POST.get("email", "")}),
+    }
+    return render(request, "registrations/register.html", context,
+                  status=400 if form.errors else 200)
+
+
+@require_POST
+def resend(request: HttpRequest, slug: str) -> HttpResponse:
+    """Send the confirmation again to the address given, if it is registered. The answer is
+    the same either way, so nobody learns who registered."""
+    event = _event(slug)
+    form = ResendForm(request.POST)
+    if form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        try:
+            services.check_rate_limit(ip=client_ip(request), email=email)
+        except services.RateLimited as exc:
+            messages.error(request, exc.messages[0])
+            return redirect("registrations:register", slug=event.slug)
+        registration = Registration.objects.active().filter(event=event, email=email).first()
+        if registration is not None:
+            services.resend_confirmation(registration)
+    messages.info(request, "Si cette adresse est inscrite à la journée, la confirmation vient "
+                           "de lui être renvoyée.")
+    return redirect(event.get_absolute_url())
+
+
+def _registration(token: str) -> Registration:
+    try:
+        return read_token(token)
+    except BadLink as exc:
+        raise Http404(str(exc)) from None
+
+
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        registration = read_token(token)
+    except BadLink as exc:
+        return render(request, "registrations/bad_link.html", {"reason": str(exc)}, status=404)
+    event = registration.event
+    _, taken = services.seats_taken(event)
+    current = list(registration.workshops.all())
+    form = ChangeWorkshopsForm(request.POST or None, event=event, taken=taken, current=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_workshops(registration, form.chosen_workshops())
+        except services.RegistrationError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, "Votre choix d’atelier est enregistré.")
+            return redirect(request.path)
+    context = {
+        "registration": registration, "event": event, "workshops": current, "form": form,
+        "token": token, "qr": qr_svg(registration.code)
+        if registration.status == RegistrationStatus.CONFIRMED else "",
+        "changeable": registration.status != RegistrationStatus.CANCELLED
+        and registration.anonymised_at is None and event.date >= timezone.localdate(),
+        "answers": registration.answers.select_related("question"),
+    }
+    return render(request, "registrations/manage.html", context,
+                  status=400 if form.errors else 200)
+
+
+@require_POST
+def cancel(request: HttpRequest, token: str) -> HttpResponse:
+    registration = _registration(token)
+    try:
+        services.cancel(registration)
+    except services.RegistrationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "Votre inscription est annulée : votre place est libérée.")
+    return redirect("registrations:manage", token=token)
+
+
+def download(request: HttpRequest, token: str) -> HttpResponse:
+    registration = _registration(token)
+    response = HttpResponse(
+        json.dumps(services_export(registration), ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="inscription-{registration.code}.json"'
+    return response
+
+
+def services_export(registration: Registration) -> dict:
+    """Everything the platform holds about this registration, for the right of access."""
+    return {
+        "journee": registration.event.title,
+        "date": registration.event.date.isoformat(),
+        "code": registration.code,
+        "statut": registration.get_status_display(),
+        "prenom": registration.first_name,
+        "nom": registration.last_name,
+        "adresse_electronique": registration.email,
+        "telephone": registration.phone,
+        "organisme": registration.organisation,
+        "college": registration.college_label,
+        "besoins_accessibilite": registration.accessibility_needs,
+        "ateliers": [w.title for w in registration.workshops.all()],
+        "consentements": {
+            "traitement": registration.consent_processing,
+            "envois_futurs": registration.consent_mailings,
+            "nom_public": registration.consent_public_name,
+        },
+        "reponses": {a.question.label: a.text
+                     for a in registration.answers.select_related("question")},
+        "inscrit_le": registration.created_at.isoformat(),
+        "arrivee": registration.checked_in_at.isoformat() if registration.checked_in_at else None,
+        "courriels": [
+            {"type": e.get_kind_display(), "cree": e.created_at.isoformat(),
+             "envoye": e.sent_at.isoformat() if e.sent_at else None}
+            for e in registration.emails.all()
+        ],
+    }
+
+
+@require_POST
+def erase(request: HttpRequest, token: str) -> HttpResponse:
+    registration = _registration(token)
+    if request.POST.get("confirm") != "oui":
+        messages.error(request, "Cochez la case de confirmation pour effacer vos données.")
+        return redirect("registrations:manage", token=token)
+    services.erase(registration)
+    messages.success(request, "Vos données personnelles ont été effacées. Seuls des comptages "
+                              "anonymes sont conservés.")
+    return redirect(registration.event.get_absolute_url())
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "registrations/privacy.html")
