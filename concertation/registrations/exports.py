@@ -1,0 +1,78 @@
+"""Exports of a day's registrations: CSV and XLSX lists, and the attendance sheet as PDF."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from concertation.events.models import Event
+from concertation.registrations.models import Registration
+
+COLUMNS = [
+    "Code", "Statut", "Prénom", "Nom", "Adresse électronique", "Téléphone", "Organisme",
+    "Collège", "Ateliers", "Besoins d’accessibilité", "Inscription", "Source", "Arrivée",
+    "Accepte les envois", "Nom public",
+]
+
+
+def rows(registrations: list[Registration]) -> list[list[str]]:
+    local = timezone.localtime
+    out = []
+    for r in registrations:
+        out.append([
+            r.code, r.get_status_display(), r.first_name, r.last_name, r.email, r.phone,
+            r.organisation, r.college_label, " ; ".join(w.title for w in r.workshops.all()),
+            r.accessibility_needs, local(r.created_at).strftime("%d/%m/%Y %H:%M"),
+            r.get_source_display(),
+            local(r.checked_in_at).strftime("%H:%M") if r.checked_in_at else "",
+            "oui" if r.consent_mailings else "non", "oui" if r.consent_public_name else "non",
+        ])
+    return out
+
+
+def _safe_cell(value: str) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def to_csv(registrations: list[Registration]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(COLUMNS)
+    for row in rows(registrations):
+        writer.writerow([_safe_cell(cell) for cell in row])
+    # The byte-order mark makes spreadsheet software read the accents right.
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def to_xlsx(event: Event, registrations: list[Registration]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Inscriptions"
+    sheet.append(COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows(registrations):
+        sheet.append([_safe_cell(cell) for cell in row])
+    sheet.freeze_panes = "A2"
+    for column, width in zip("ABCDEFGHIJKLMNO", [10, 18, 16, 18, 30, 14, 24, 30, 40, 30, 16,
+                                                 16, 8, 10, 10], strict=True):
+        sheet.column_dimensions[column].width = width
+    book.properties.title = f"Inscriptions — {event.title}"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def attendance_sheet_pdf(event: Event, groups: list[tuple[str, list[Registration]]]) -> bytes:
+    from weasyprint import HTML  # heavy import, only when a sheet is printed
+
+    html = render_to_string("registrations/attendance_sheet.html",
+                            {"event": event, "groups": groups,
+                             "total": sum(len(g[1]) for g in groups)})
+    return HTML(string=html).write_pdf()

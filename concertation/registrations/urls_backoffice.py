@@ -1,0 +1,15 @@
+from django.urls import path
+
+from concertation.registrations.views import organiser
+
+app_name = "registrations_backoffice"
+urlpatterns = [
+    path("journees/<int:pk>/inscriptions/", organiser.registration_list, name="list"),
+    path("journees/<int:pk>/inscriptions/export.<fmt>", organiser.export, name="export"),
+    path("journees/<int:pk>/inscriptions/ajouter/", organiser.add_on_behalf, name="add"),
+    path("journees/<int:pk>/emargement.pdf", organiser.attendance_sheet, name="attendance_sheet"),
+    path("journees/<int:pk>/accueil/", organiser.check_in, name="check_in"),
+    path("journees/<int:pk>/accueil/pointer/", organiser.check_in_mark, name="check_in_mark"),
+    path("journees/<int:pk>/participation/", organiser.participation, name="participation"),
+    path("journees/<int:pk>/questions/", organiser.questions, name="questions"),
+]
