@@ -20,6 +20,7 @@ from concertation.accounts.models import OrganiserMembership
 from concertation.campaigns.models import Campaign, Phase, Theme
 from concertation.core.public_cache import bump_public_content
 from concertation.events.models import Document, Event, EventState, EventTransition, Talk, Workshop
+from concertation.registrations.models import Registration, RegistrationStatus
 from concertation.territories.models import (
     Agency,
     Department,
@@ -103,6 +104,8 @@ class DemoDay:
     ends_at: dt.time = dt.time(13, 0)
     programme_pdf: bool = False
     capacity: int | None = None
+    # (registered, present) demo participants
+    participants: tuple[int, int] = (0, 0)
 
 
 def _territories() -> dict[str, HealthTerritory]:
@@ -234,7 +237,8 @@ def _days(today: dt.date) -> list[DemoDay]:
             title="3e CNR Santé d’Eure-et-Loir : les violences dans le système de santé",
             campaign=local, department="28", date=dt.date(2024, 12, 12), state=EventState.HELD,
             summary=violence_summary, themes=[violence], talks=[rusch, laoufi],
-            workshops=violence_workshops, programme_pdf=True,
+            workshops=violence_workshops, programme_pdf=True, capacity=90,
+            participants=(88, 83),
         ),
         DemoDay(
             slug="cnr-sante-eure-et-loir-4",
@@ -244,7 +248,7 @@ def _days(today: dt.date) -> list[DemoDay]:
             summary="Suite des travaux du 12 décembre 2024 : des pistes de travail aux actions, "
                     "avec les usagers, les professionnels et les élus. " + violence_summary,
             themes=[violence], talks=[rusch, laoufi], workshops=violence_workshops,
-            programme_pdf=True, capacity=90,
+            programme_pdf=True, capacity=90, participants=(23, 0),
         ),
         DemoDay(
             slug="cnr-sante-eure-et-loir-5",
@@ -321,6 +325,39 @@ def _history(event: Event, state: str) -> None:
     event.save(update_fields=["state"])
 
 
+FIRST_NAMES = ["Camille", "Dominique", "Claude", "Sacha", "Alix", "Morgane", "Yanis", "Inès",
+               "Louis", "Chloé", "Nathalie", "Karim", "Sophie", "Thierry", "Fatou", "Hugo"]
+LAST_NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
+              "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "Roux",
+              "Fournier", "Girard", "Bonnet", "Dupont"]
+ORGANISATIONS = ["Centre hospitalier de Chartres", "France Assos Santé Centre-Val de Loire",
+                 "CPTS du Pays chartrain", "Mairie de Dreux", "", "Union régionale des "
+                 "professionnels de santé", "CPAM d’Eure-et-Loir", ""]
+
+
+def _participants(event: Event, registered: int, present: int) -> None:
+    """Fictitious participants (addresses in the reserved .invalid domain), spread over the
+    colleges and workshops, so lists, exports and attendance sheets have something to show."""
+    workshops = list(event.workshops.all())
+    colleges = [code for code, _ in event.campaign.college_choices]
+    start = dt.datetime.combine(event.date - dt.timedelta(days=20), dt.time(9),
+                                tzinfo=timezone.get_current_timezone())
+    for i in range(registered):
+        first, last = FIRST_NAMES[i % len(FIRST_NAMES)], LAST_NAMES[(i * 7) % len(LAST_NAMES)]
+        registration = Registration.objects.create(
+            event=event, status=RegistrationStatus.CONFIRMED, first_name=first, last_name=last,
+            email=f"{slugify(first)}.{slugify(last)}.{i}@demo.invalid",
+            organisation=ORGANISATIONS[i % len(ORGANISATIONS)],
+            college=colleges[(i * 3) % len(colleges)], consent_processing=True,
+            created_at=start + dt.timedelta(hours=5 * i),
+            checked_in_at=(dt.datetime.combine(event.date, dt.time(8, 45),
+                                               tzinfo=timezone.get_current_timezone())
+                           if i < present else None),
+        )
+        if workshops:
+            registration.workshops.add(workshops[i % len(workshops)])
+
+
 def _users(territories: dict[str, HealthTerritory]) -> None:
     User = get_user_model()
     for username, (first, last, (kind, key)) in DEMO_USERS.items():
@@ -370,6 +407,7 @@ def load_demo(today: dt.date | None = None) -> dict[str, int]:
             pdf = _programme_pdf(event)
             Document.objects.create(event=event, title="Programme de la matinée",
                                     file=ContentFile(pdf, name="programme.pdf"), size=len(pdf))
+        _participants(event, *day.participants)
         _history(event, day.state)
         created += 1
     _users(territories)

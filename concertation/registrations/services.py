@@ -106,7 +106,7 @@ def _fits(event: Event, workshops: Iterable[Workshop], taken: tuple[int, dict[in
     return all(per_workshop.get(w.pk, 0) < w.capacity for w in workshops)
 
 
-def _email(registration: Registration, kind: str) -> None:
+def send_email(registration: Registration, kind: str) -> None:
     if not registration.email:
         return
     outgoing = OutgoingEmail.objects.create(registration=registration, kind=kind)
@@ -176,7 +176,7 @@ def register(
     _save_answers(registration, applicant.answers)
     kind = (OutgoingEmail.Kind.CONFIRMATION if status == RegistrationStatus.CONFIRMED
             else OutgoingEmail.Kind.WAITLIST)
-    _email(registration, kind)
+    send_email(registration, kind)
     return Outcome(registration, created=True)
 
 
@@ -206,7 +206,7 @@ def _promote(event: Event) -> list[Registration]:
         waiting.status = RegistrationStatus.CONFIRMED
         waiting.promoted_at = timezone.now()
         waiting.save(update_fields=["status", "promoted_at", "updated_at"])
-        _email(waiting, OutgoingEmail.Kind.PROMOTED)
+        send_email(waiting, OutgoingEmail.Kind.PROMOTED)
         promoted.append(waiting)
         taken = seats_taken(event)
     return promoted
@@ -224,7 +224,7 @@ def cancel(registration: Registration) -> list[Registration]:
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = timezone.now()
     registration.save(update_fields=["status", "cancelled_at", "updated_at"])
-    _email(registration, OutgoingEmail.Kind.CANCELLED)
+    send_email(registration, OutgoingEmail.Kind.CANCELLED)
     return _promote(event)
 
 
@@ -246,7 +246,7 @@ def change_workshops(registration: Registration, workshops: Sequence[Workshop]) 
             if workshop.pk not in current and per_workshop.get(workshop.pk, 0) >= workshop.capacity:
                 raise RegistrationError(f"L’atelier « {workshop.title} » est complet.")
     registration.workshops.set(workshops)
-    _email(registration, OutgoingEmail.Kind.CHANGED)
+    send_email(registration, OutgoingEmail.Kind.CHANGED)
     _promote(event)
     registration.refresh_from_db()
     return registration
@@ -270,7 +270,7 @@ def resend_confirmation(registration: Registration) -> None:
             if registration.status == RegistrationStatus.CONFIRMED
             else OutgoingEmail.Kind.WAITLIST)
     with transaction.atomic():
-        _email(registration, kind)
+        send_email(registration, kind)
 
 
 def attendance_counts(event: Event) -> dict:
@@ -332,7 +332,7 @@ def erase(registration: Registration) -> None:
 
 def expired_events(today: dt.date) -> list[Event]:
     events = Event.objects.filter(
-        registrations__anonymised_at__isnull=True, date__lt=today
+        registrations__isnull=False, registrations__anonymised_at__isnull=True, date__lt=today
     ).select_related("campaign").distinct()
     return [e for e in events if _add_months(e.date, e.campaign.retention_months) < today]
 

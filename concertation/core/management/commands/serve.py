@@ -5,8 +5,18 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+# Daily chores a production cron runs; a local install runs them every hour while serving.
+CHORES_INTERVAL_S = 3600
+
+
+def _chores(stop: threading.Event) -> None:
+    while not stop.wait(CHORES_INTERVAL_S):
+        call_command("send_reminders")
 
 
 class Command(BaseCommand):
@@ -23,11 +33,14 @@ class Command(BaseCommand):
             "--workers", str(workers), "--access-logfile", "-",
         ])
         self.stdout.write(f"Concertation : http://{bind}/ (Ctrl+C pour arrêter)")
+        stop = threading.Event()
+        threading.Thread(target=_chores, args=(stop,), daemon=True).start()
         try:
             server.wait()
         except KeyboardInterrupt:
             pass
         finally:
+            stop.set()
             for process in (server, worker):
                 if process.poll() is None:
                     process.send_signal(signal.SIGTERM)

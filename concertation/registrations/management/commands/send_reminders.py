@@ -1,0 +1,36 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from concertation.registrations.models import OutgoingEmail, Registration, RegistrationStatus
+from concertation.registrations.services import send_email
+from concertation.registrations.tasks import retry_pending
+
+
+class Command(BaseCommand):
+    help = ("Envoie le rappel aux inscrits confirmés des journées des deux prochains jours "
+            "(une seule fois par inscription) et relance les courriels en échec. "
+            "À lancer chaque jour (cron).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--days", type=int, default=2)
+
+    def handle(self, *args, days: int, **options):
+        today = timezone.localdate()
+        due = (
+            Registration.objects.filter(
+                status=RegistrationStatus.CONFIRMED, anonymised_at__isnull=True,
+                event__date__gte=today, event__date__lte=today + dt.timedelta(days=days),
+            )
+            .exclude(email="")
+            .exclude(emails__kind=OutgoingEmail.Kind.REMINDER)
+        )
+        count = 0
+        for registration in due.select_related("event"):
+            with transaction.atomic():
+                send_email(registration, OutgoingEmail.Kind.REMINDER)
+            count += 1
+        retried = retry_pending()
+        self.stdout.write(f"{count} rappel(s) programmé(s), {retried} courriel(s) relancé(s).")
