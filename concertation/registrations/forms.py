@@ -44,6 +44,9 @@ class WorkshopChoiceMixin:
                                 "invalid_choice": "Cet atelier n’appartient pas à cette journée."},
             )
 
+    def slot_fields(self):
+        return [self[f"slot_{i}"] for i in range(len(self.slots))]
+
     def chosen_workshops(self) -> list[Workshop]:
         by_id = {str(w.pk): w for slot in self.slots for w in slot}
         return [by_id[self.cleaned_data[f"slot_{i}"]] for i in range(len(self.slots))]
@@ -116,9 +119,6 @@ class RegistrationForm(WorkshopChoiceMixin, DsfrFormMixin, forms.Form):
 
     def question_fields(self):
         return [self[f"question_{q.pk}"] for q in self.questions]
-
-    def slot_fields(self):
-        return [self[f"slot_{i}"] for i in range(len(self.slots))]
 
 
 class SecretariatRegistrationForm(RegistrationForm):

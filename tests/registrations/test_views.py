@@ -131,6 +131,8 @@ def test_participant_changes_workshop_then_cancels_and_the_seat_is_freed(client,
     registration = services.register(event=event, applicant=applicant(),
                                      workshops=[a]).registration
     token = make_token(registration)
+    page = client.get(reverse("registrations:manage", args=[token])).content.decode()
+    assert f'value="{b.pk}"' in page
     client.post(reverse("registrations:manage", args=[token]), {"slot_0": str(b.pk)})
     assert list(registration.workshops.all()) == [b]
     client.post(reverse("registrations:cancel", args=[token]))
