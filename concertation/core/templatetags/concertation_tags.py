@@ -5,9 +5,12 @@ register = template.Library()
 
 @register.filter
 def widget_kind(field: forms.BoundField) -> str:
-    """How the design system lays out this field: checkbox, choices, select, file or input."""
+    """How the design system lays out this field: checkbox, choices (checkboxes), radios,
+    select, file or input."""
     widget = field.field.widget
-    if isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
+    if isinstance(widget, forms.CheckboxSelectMultiple):
         return "choices"
     if isinstance(widget, forms.CheckboxInput):
         return "checkbox"
