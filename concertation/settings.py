@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "concertation.campaigns",
     "concertation.events",
     "concertation.registrations",
+    "concertation.contributions",
 ]
 
 MIDDLEWARE = [

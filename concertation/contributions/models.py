@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from concertation.campaigns.models import Campaign, Theme
+from concertation.events.models import Event, Workshop
+from concertation.registrations.models import Registration
+from concertation.territories.models import Department, HealthTerritory
+
+MAX_TEXT = 5000
+
+
+class ContributionState(models.TextChoices):
+    SUBMITTED = "submitted", "Soumise"
+    PUBLISHED = "published", "Publiée"
+    REJECTED = "rejected", "Refusée"
+    RETAINED = "retained", "Retenue comme piste de travail"
+    MERGED = "merged", "Fusionnée"
+    VALIDATED = "validated", "Validée"
+    TRANSMITTED = "transmitted", "Transmise"
+
+
+# States whose contributions the public sees, and on which votes are open.
+VISIBLE_STATES = (ContributionState.PUBLISHED, ContributionState.RETAINED,
+                  ContributionState.VALIDATED, ContributionState.TRANSMITTED)
+VOTABLE_STATES = (ContributionState.PUBLISHED, ContributionState.RETAINED)
+
+
+class ContributionQuerySet(models.QuerySet["Contribution"]):
+    def visible(self) -> ContributionQuerySet:
+        return self.filter(state__in=VISIBLE_STATES)
+
+
+class Contribution(models.Model):
+    class Origin(models.TextChoices):
+        WORKSHOP = "workshop", "Atelier d’une journée"
+        ONLINE = "online", "En ligne"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="contributions")
+    theme = models.ForeignKey(Theme, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="contributions", verbose_name="thème")
+    title = models.CharField("titre", max_length=200, blank=True)
+    text = models.TextField("texte", max_length=MAX_TEXT)
+    origin = models.CharField(max_length=20, choices=Origin.choices)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="contributions")
+    workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="contributions")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    health_territory = models.ForeignKey(HealthTerritory, on_delete=models.PROTECT, null=True,
+                                         blank=True, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="contributions")
+    registration = models.ForeignKey(Registration, on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="contributions")
+    # Set when a facilitator typed it for a group of participants.
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    college = models.CharField("collège", max_length=50, blank=True)
+    state = models.CharField(max_length=20, choices=ContributionState.choices,
+                             default=ContributionState.SUBMITTED)
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="merged_sources")
+    # Chosen by the browser for each entry: a resent entry is recognised, never doubled.
+    client_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ContributionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "contribution"
+        indexes = [
+            models.Index(fields=["campaign", "state", "-created_at"]),
+            models.Index(fields=["workshop", "created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(origin="online") | Q(event__isnull=False),
+                name="workshop_contribution_has_event",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.text[:80]
+
+
+class ContributionTransition(models.Model):
+    contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE,
+                                     related_name="transitions")
+    from_state = models.CharField(max_length=20, choices=ContributionState.choices)
+    to_state = models.CharField(max_length=20, choices=ContributionState.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["contribution", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.contribution_id}: {self.from_state} → {self.to_state}"
+
+
+class Vote(models.Model):
+    class Value(models.IntegerChoices):
+        AGREE = 1, "D’accord"
+        DISAGREE = -1, "Pas d’accord"
+        PASS = 0, "Passer"
+
+    contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="votes")
+    # A voter is an account or a registration (a participant of a day without an account).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True,
+                             blank=True, related_name="votes")
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, null=True,
+                                     blank=True, related_name="votes")
+    value = models.SmallIntegerField(choices=Value.choices)
+    college = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, registration__isnull=True)
+                | Q(user__isnull=True, registration__isnull=False),
+                name="vote_has_one_voter",
+            ),
+            models.UniqueConstraint(fields=["contribution", "user"], name="one_vote_per_user",
+                                    condition=Q(user__isnull=False)),
+            models.UniqueConstraint(fields=["contribution", "registration"],
+                                    name="one_vote_per_registration",
+                                    condition=Q(registration__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value:+d} on {self.contribution_id}"
+
+
+class Merge(models.Model):
+    """Contributions merged into a target: logged, with each source's state, and reversible."""
+
+    target = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="merges")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"merge into {self.target_id}"
+
+
+class MergeSource(models.Model):
+    merge = models.ForeignKey(Merge, on_delete=models.CASCADE, related_name="sources")
+    contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE,
+                                     related_name="merge_records")
+    previous_state = models.CharField(max_length=20, choices=ContributionState.choices)
+    # The votes moved onto the target, as (vote id on the target, copied from vote id) pairs,
+    # so undoing the merge removes exactly those.
+    moved_votes = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"{self.contribution_id} in {self.merge_id}"
+
+
+class Facilitation(models.Model):
+    """A facilitator (animateur) of a day's workshop: may capture proposals there."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="facilitations")
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="facilitations")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "workshop"], name="one_facilitation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.workshop}"

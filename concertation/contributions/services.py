@@ -1,0 +1,208 @@
+"""The one write path for contributions: capture, moderation, votes, merges."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from concertation.contributions.models import (
+    MAX_TEXT,
+    VOTABLE_STATES,
+    Contribution,
+    ContributionState,
+    ContributionTransition,
+    Merge,
+    MergeSource,
+    Vote,
+)
+from concertation.contributions.workflow import MERGEABLE_STATES, find
+from concertation.events.models import EventState, Workshop
+
+
+class ContributionError(ValidationError):
+    pass
+
+
+def clean_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ContributionError("Le texte de la contribution est vide.")
+    if len(text) > MAX_TEXT:
+        raise ContributionError(
+            f"Le texte dépasse {MAX_TEXT} caractères ({len(text)}) : raccourcissez-le."
+        )
+    return text
+
+
+@dataclass
+class Captured:
+    contribution: Contribution
+    created: bool
+
+
+CAPTURE_STATES = (EventState.REGISTRATION_OPEN, EventState.REGISTRATION_CLOSED,
+                  EventState.PUBLISHED, EventState.HELD)
+
+
+def capture(*, workshop: Workshop, user, text: str, client_id: str,
+            college: str = "") -> Captured:
+    """A proposal typed live by a facilitator. Idempotent on `client_id`: a resent entry
+    (flaky venue Wi-Fi) returns the one already stored."""
+    if not client_id or len(client_id) > 64:
+        raise ContributionError("Identifiant de saisie manquant ou invalide.")
+    existing = Contribution.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        if existing.workshop_id != workshop.pk:
+            raise ContributionError("Cet identifiant de saisie appartient à un autre atelier.")
+        return Captured(existing, created=False)
+    event = workshop.event
+    if event.state not in CAPTURE_STATES:
+        raise ContributionError("La saisie est fermée pour cette journée.")
+    text = clean_text(text)
+    try:
+        with transaction.atomic():
+            contribution = Contribution.objects.create(
+                campaign_id=event.campaign_id, theme_id=workshop.theme_id, text=text,
+                origin=Contribution.Origin.WORKSHOP, event=event, workshop=workshop,
+                department_id=event.department_id, health_territory_id=event.health_territory_id,
+                entered_by=user, college=college,
+                # Said aloud in the room and typed by the facilitator: public at once.
+                state=ContributionState.PUBLISHED, client_id=client_id,
+            )
+    except IntegrityError:
+        # The same entry arrived twice at the same instant: the first one won.
+        return Captured(Contribution.objects.get(client_id=client_id), created=False)
+    return Captured(contribution, created=True)
+
+
+@transaction.atomic
+def edit_text(*, contribution: Contribution, text: str, user) -> Contribution:
+    contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+    if contribution.state in (ContributionState.MERGED, ContributionState.TRANSMITTED):
+        raise ContributionError("Cette contribution ne peut plus être modifiée.")
+    contribution.text = clean_text(text)
+    contribution.save(update_fields=["text", "updated_at"])
+    return contribution
+
+
+@transaction.atomic
+def transition(*, contribution: Contribution, target: str, user, reason: str = "") -> Contribution:
+    contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+    step = find(contribution.state, target)
+    if step is None:
+        raise ContributionError(
+            f"Passage impossible de « {ContributionState(contribution.state).label} » "
+            f"à « {ContributionState(target).label} »."
+        )
+    if step.needs_reason and not reason.strip():
+        raise ContributionError("Indiquez le motif : il est conservé et montré à l’auteur.")
+    _log(contribution, target, user, reason.strip())
+    return contribution
+
+
+def _log(contribution: Contribution, target: str, user, reason: str = "") -> None:
+    ContributionTransition.objects.create(contribution=contribution, from_state=contribution.state,
+                                          to_state=target, user=user, reason=reason)
+    contribution.state = target
+    contribution.save(update_fields=["state", "updated_at"])
+
+
+@transaction.atomic
+def vote(*, contribution: Contribution, value: int, user=None, registration=None,
+         college: str = "") -> Vote:
+    """One vote per voter and contribution; voting again changes it."""
+    if (user is None) == (registration is None):
+        raise PermissionDenied("Un vote vient d’un compte ou d’une inscription.")
+    if value not in Vote.Value.values:
+        raise ContributionError("Vote inconnu : d’accord, pas d’accord ou passer.")
+    contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+    if contribution.state not in VOTABLE_STATES:
+        raise ContributionError("Cette contribution n’est pas ouverte au vote.")
+    voter = {"user": user} if user is not None else {"registration": registration}
+    existing = Vote.objects.filter(contribution=contribution, **voter).first()
+    if existing is not None:
+        existing.value = value
+        existing.save(update_fields=["value", "updated_at"])
+        return existing
+    return Vote.objects.create(contribution=contribution, value=value, college=college, **voter)
+
+
+def vote_counts(contribution: Contribution) -> dict[str, int]:
+    counts = contribution.votes.aggregate(
+        agree=Count("id", filter=Q(value=1)), disagree=Count("id", filter=Q(value=-1)),
+        passed=Count("id", filter=Q(value=0)),
+    )
+    return counts
+
+
+@transaction.atomic
+def merge(*, target: Contribution, sources: Sequence[Contribution], user,
+          reason: str = "") -> Merge:
+    """Merge `sources` into `target`. Each voter's vote is carried to the target unless that
+    voter already voted there (nobody counts twice). Logged and reversible (`unmerge`)."""
+    ids = sorted({c.pk for c in sources} | {target.pk})
+    locked = {c.pk: c for c in Contribution.objects.select_for_update().filter(pk__in=ids)}
+    target = locked[target.pk]
+    sources = [locked[c.pk] for c in sources if c.pk != target.pk]
+    if not sources:
+        raise ContributionError("Choisissez au moins deux contributions à fusionner.")
+    for contribution in [target, *sources]:
+        if contribution.state not in MERGEABLE_STATES:
+            raise ContributionError(
+                f"« {contribution} » ne peut pas être fusionnée dans son état "
+                f"({contribution.get_state_display()})."
+            )
+    if any(c.campaign_id != target.campaign_id for c in sources):
+        raise ContributionError("On ne fusionne que des contributions d’une même concertation.")
+    record = Merge.objects.create(target=target, user=user, reason=reason.strip())
+    voters_on_target = {(v.user_id, v.registration_id) for v in target.votes.all()}
+    for source in sources:
+        moved = []
+        for source_vote in source.votes.all():
+            key = (source_vote.user_id, source_vote.registration_id)
+            if key in voters_on_target:
+                continue
+            copy = Vote.objects.create(
+                contribution=target, user_id=source_vote.user_id,
+                registration_id=source_vote.registration_id, value=source_vote.value,
+                college=source_vote.college, created_at=source_vote.created_at,
+            )
+            voters_on_target.add(key)
+            moved.append([copy.pk, source_vote.pk])
+        MergeSource.objects.create(merge=record, contribution=source,
+                                   previous_state=source.state, moved_votes=moved)
+        source.merged_into = target
+        source.save(update_fields=["merged_into", "updated_at"])
+        _log(source, ContributionState.MERGED, user, f"Fusionnée dans #{target.pk}")
+    return record
+
+
+@transaction.atomic
+def unmerge(*, merge_record: Merge, user) -> None:
+    record = Merge.objects.select_for_update().get(pk=merge_record.pk)
+    if record.undone_at is not None:
+        raise ContributionError("Cette fusion a déjà été annulée.")
+    for source_record in record.sources.select_related("contribution"):
+        Vote.objects.filter(pk__in=[pair[0] for pair in source_record.moved_votes]).delete()
+        source = Contribution.objects.select_for_update().get(pk=source_record.contribution_id)
+        source.merged_into = None
+        source.save(update_fields=["merged_into", "updated_at"])
+        _log(source, source_record.previous_state, user, f"Fusion dans #{record.target_id} annulée")
+    record.undone_at, record.undone_by = timezone.now(), user
+    record.save(update_fields=["undone_at", "undone_by"])
+
+
+def provenance(contribution: Contribution) -> list[Contribution]:
+    """The contribution and every contribution merged into it, however deep."""
+    found, frontier = [contribution], [contribution.pk]
+    while frontier:
+        children = list(Contribution.objects.filter(merged_into_id__in=frontier)
+                        .select_related("event", "workshop", "department", "health_territory"))
+        found.extend(children)
+        frontier = [c.pk for c in children]
+    return found
