@@ -378,6 +378,22 @@ def _users(territories: dict[str, HealthTerritory]) -> None:
             OrganiserMembership.objects.get_or_create(user=user, council=council)
 
 
+def _facilitator() -> None:
+    """A workshop facilitator of the coming Eure-et-Loir day (no organiser rights)."""
+    from concertation.contributions.models import Facilitation
+
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username="animation28",
+        defaults={"first_name": "Léa", "last_name": "Morel", "email": "animation28@demo.invalid"},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    for workshop in Workshop.objects.filter(event__slug="cnr-sante-eure-et-loir-4"):
+        Facilitation.objects.get_or_create(user=user, workshop=workshop)
+
+
 @transaction.atomic
 def load_demo(today: dt.date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
@@ -411,5 +427,6 @@ def load_demo(today: dt.date | None = None) -> dict[str, int]:
         _history(event, day.state)
         created += 1
     _users(territories)
+    _facilitator()
     bump_public_content()
     return {"events_created": created, "events_total": Event.objects.count()}

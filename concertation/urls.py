@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("concertation.core.urls")),
     path("", include("concertation.events.urls")),
     path("", include("concertation.registrations.urls")),
+    path("", include("concertation.contributions.urls")),
     path("espace-organisateur/", include("concertation.events.urls_backoffice")),
     path("espace-organisateur/", include("concertation.registrations.urls_backoffice")),
     path("compte/", include("concertation.accounts.urls")),

@@ -9,6 +9,7 @@ give the same result.
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -65,6 +66,19 @@ class ClusteringResult:
         for g in self.groups:
             out[g.members] = g.id
         return out
+
+
+class _Clock:
+    """Wall-clock time of each phase, reported in the parameters."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def candidate_ks(n: int, max_groups: int = 300, min_group_size: int = 25) -> list[int]:
@@ -241,9 +255,11 @@ def cluster_texts(
 ) -> ClusteringResult:
     """Cluster French texts; every index lands in exactly one group (maybe "other")."""
     n = len(texts)
+    clock = _Clock()
     backend = backend or LsaBackend()
     nonempty = np.array([bool(t.strip()) for t in texts], dtype=bool)
     vectors = backend.embed(texts, seed=seed) if n else np.zeros((0, 1), dtype=np.float32)
+    clock.lap("vectors")
     if isinstance(backend, LsaBackend) and backend.terms is not None:
         terms = backend.terms
     else:
@@ -260,6 +276,7 @@ def cluster_texts(
     else:
         k, scores, init = choose_k(vectors[idx], candidate_ks(len(idx), max_groups), seed=seed)
         chosen_by = "silhouette"
+    clock.lap("choose_k")
     labels = np.full(n, -1, dtype=np.int64)
     sims = np.zeros(n, dtype=np.float32)
     if len(idx) and k >= 1:
@@ -304,11 +321,13 @@ def cluster_texts(
                 other=True,
             )
         )
+    clock.lap("groups")
     duplicates = (
         find_duplicates(texts, vectors, labels, threshold=duplicate_threshold, seed=seed)
         if detect_duplicates
         else []
     )
+    clock.lap("duplicates")
     parameters: dict[str, Any] = {
         "seed": seed,
         "backend": backend.name,
@@ -322,5 +341,6 @@ def cluster_texts(
         "documents": n,
         "groups": len(order),
         "other": int(len(others)),
+        "seconds": clock.laps,
     }
     return ClusteringResult(groups=groups, duplicates=duplicates, parameters=parameters)

@@ -17,8 +17,8 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 
-from .similarity import pair_similarity
-from .text import Lemmatizer, normalise
+from .similarity import fit_idf, represent, score_pairs
+from .text import normalise
 
 __all__ = ["DuplicateGroup", "find_duplicates"]
 
@@ -81,6 +81,35 @@ def _blocks(vectors: np.ndarray, labels: np.ndarray, max_block: int, seed: int) 
     return out
 
 
+def _score_candidates(
+    texts: Sequence[str], pairs: np.ndarray, chunk: int = 20_000
+) -> list[tuple[int, int, float]]:
+    """:func:`score_pairs` on candidate pairs, in chunks with corpus-wide IDF statistics
+    so that memory stays bounded and every chunk is scored on the same scale."""
+    involved = np.unique(pairs)
+    if len(involved) <= 4 * chunk:  # small enough to represent every text at once
+        reps = represent([texts[k] for k in involved])
+        position = np.searchsorted(involved, pairs)
+        scores = score_pairs(reps, position[:, 0], position[:, 1])
+        return [
+            (int(a), int(b), float(s))
+            for (a, b), s in zip(pairs.tolist(), scores.tolist(), strict=True)
+        ]
+    stats = fit_idf([texts[k] for k in involved])
+    out: list[tuple[int, int, float]] = []
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start : start + chunk]
+        local, inverse = np.unique(part, return_inverse=True)
+        inverse = inverse.reshape(part.shape)
+        reps = represent([texts[k] for k in local], stats=stats)
+        scores = score_pairs(reps, inverse[:, 0], inverse[:, 1])
+        out.extend(
+            (int(a), int(b), float(s))
+            for (a, b), s in zip(part.tolist(), scores.tolist(), strict=True)
+        )
+    return out
+
+
 def find_duplicates(
     texts: Sequence[str],
     vectors: np.ndarray | None = None,
@@ -91,7 +120,6 @@ def find_duplicates(
     max_neighbours: int = 5,
     max_block: int = 8_000,
     seed: int = 0,
-    lemmatizer: Lemmatizer | None = None,
 ) -> list[DuplicateGroup]:
     """Group duplicates among ``texts`` (indices into it), largest groups first.
 
@@ -156,19 +184,12 @@ def find_duplicates(
             pa = np.concatenate(cand_a)
             pb = np.concatenate(cand_b)
             pairs = np.unique(np.stack([np.minimum(pa, pb), np.maximum(pa, pb)], axis=1), axis=0)
-            lem = lemmatizer or Lemmatizer()
-            for start in range(0, len(pairs), 50_000):
-                chunk = pairs[start : start + 50_000]
-                scores = pair_similarity(
-                    [texts[i] for i in chunk[:, 0]], [texts[j] for j in chunk[:, 1]], lemmatizer=lem
-                )
-                for (i, j), s in zip(chunk, scores, strict=True):
-                    if s >= threshold:
-                        uf.union(int(i), int(j))
-                        link_kind[j] = _KIND_RANK["paraphrase"]
-                        link_sim[j] = min(link_sim[j], float(s))
-                        link_kind[i] = max(link_kind[i], _KIND_RANK["paraphrase"])
-                        link_sim[i] = min(link_sim[i], float(s))
+            for i, j, s in _score_candidates(texts, pairs):
+                if s >= threshold:
+                    uf.union(i, j)
+                    for node in (i, j):
+                        link_kind[node] = _KIND_RANK["paraphrase"]
+                        link_sim[node] = min(link_sim[node], s)
 
     # Exact copies carry no link information of their own: they inherit via the root.
     roots = np.fromiter((uf.find(i) for i in range(n)), dtype=np.int64, count=n)

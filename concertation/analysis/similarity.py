@@ -19,19 +19,22 @@ prints them; see docs/analysis.md).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
-from .text import Lemmatizer, normalise, tokenize
+from .text import Lemmatizer, normalise
 
 __all__ = [
     "DEFAULT_WEIGHTS",
     "FEATURE_NAMES",
     "SimilarityWeights",
     "TextRepresentations",
+    "IdfStats",
     "char_ngram_counts",
+    "char_ngram_families",
+    "fit_idf",
     "fit_weights",
     "pair_features",
     "pair_similarity",
@@ -57,7 +60,7 @@ FEATURE_NAMES = (
     "char_cosine_x_log_tokens",
     "char_cosine_squared",
     "lemma_cosine_squared",
-    "char_1_3_cosine",
+    "char_2_3_cosine",
     "char_3_cosine",
     "char_4_6_cosine",
     "char_tf_cosine",  # 2-5-grams without IDF
@@ -97,22 +100,37 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 def char_ngram_counts(
     texts: Sequence[str], n_min: int = 2, n_max: int = 5, chunk: int = 20_000
 ) -> sp.csr_matrix:
-    """Hashed counts of character n-grams inside words (words padded with one space).
+    """Hashed counts of character n-grams inside words (words padded with one space)."""
+    return char_ngram_families(texts, {"counts": (n_min, n_max)}, chunk=chunk)["counts"]
+
+
+def char_ngram_families(
+    texts: Sequence[str], families: dict[str, tuple[int, int]], chunk: int = 20_000
+) -> dict[str, sp.csr_matrix]:
+    """Several n-gram ranges from one pass over the text (hashes are shared).
 
     Vectorised over a whole batch with numpy (rolling hashes on the concatenated code
-    points), which is about twenty times faster than a Python n-gram loop.
+    points), which is about twenty times faster than a Python n-gram loop. n-grams are
+    at least two characters long.
     """
-    parts: list[sp.csr_matrix] = []
+    parts: dict[str, list[sp.csr_matrix]] = {name: [] for name in families}
     for start in range(0, max(len(texts), 1), chunk):
-        batch = texts[start : start + chunk]
-        parts.append(_char_ngram_batch(batch, n_min, n_max))
-    return sp.vstack(parts).tocsr() if len(parts) > 1 else parts[0]
+        batch = _char_ngram_batch(texts[start : start + chunk], families)
+        for name, matrix in batch.items():
+            parts[name].append(matrix)
+    return {
+        name: sp.vstack(mats).tocsr() if len(mats) > 1 else mats[0] for name, mats in parts.items()
+    }
 
 
-def _char_ngram_batch(texts: Sequence[str], n_min: int, n_max: int) -> sp.csr_matrix:
+def _char_ngram_batch(
+    texts: Sequence[str], families: dict[str, tuple[int, int]]
+) -> dict[str, sp.csr_matrix]:
     n_docs = len(texts)
+    width = 2**_HASH_BITS
     if n_docs == 0:
-        return sp.csr_matrix((0, 2**_HASH_BITS), dtype=np.float32)
+        return {name: sp.csr_matrix((0, width), dtype=np.float32) for name in families}
+    n_max = max(hi for _, hi in families.values())
     padded = [" " + t + " " for t in texts]
     joined = "\x00".join(padded) + "\x00"
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
@@ -121,60 +139,146 @@ def _char_ngram_batch(texts: Sequence[str], n_min: int, n_max: int) -> sp.csr_ma
     size = len(codes)
     is_sep = np.concatenate([[0], np.cumsum(codes == 0)])
     is_space = np.concatenate([[0], np.cumsum(codes == 32)])
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
+    per_n: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     h = codes.copy()
     with np.errstate(over="ignore"):
         for n in range(2, n_max + 1):
             m = size - n + 1
             h = h[:m] * _PRIME + codes[n - 1 : n - 1 + m]
-            if n < n_min:
-                continue
             start = np.arange(m)
             ok = (is_sep[start + n] - is_sep[start]) == 0
             if n > 2:  # no space strictly inside the n-gram: stay within one word
                 ok &= (is_space[start + n - 1] - is_space[start + 1]) == 0
             ok &= ~((codes[:m] == 32) & (codes[n - 1 : n - 1 + m] == 32))
             mixed = (h[ok] ^ np.uint64(n)) * _MIX
-            cols.append((mixed >> np.uint64(64 - _HASH_BITS)).astype(np.int32))
-            rows.append(doc_of[:m][ok])
-    row = np.concatenate(rows)
-    col = np.concatenate(cols)
-    data = np.ones(len(row), dtype=np.float32)
-    matrix = sp.csr_matrix((data, (row, col)), shape=(n_docs, 2**_HASH_BITS))
-    matrix.sum_duplicates()
-    return matrix
+            per_n[n] = (
+                doc_of[:m][ok],
+                (mixed >> np.uint64(64 - _HASH_BITS)).astype(np.int32),
+            )
+    out: dict[str, sp.csr_matrix] = {}
+    for name, (lo, hi) in families.items():
+        ns = [n for n in range(max(lo, 2), hi + 1)]
+        row = np.concatenate([per_n[n][0] for n in ns])
+        col = np.concatenate([per_n[n][1] for n in ns])
+        data = np.ones(len(row), dtype=np.float32)
+        matrix = sp.csr_matrix((data, (row, col)), shape=(n_docs, width))
+        matrix.sum_duplicates()
+        out[name] = matrix
+    return out
 
 
-def _idf_weighted(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    """Sublinear TF × IDF (IDF from the rows themselves), rows L2-normalised."""
+def _weighted(matrix: sp.csr_matrix, idf: np.ndarray | None) -> sp.csr_matrix:
+    """Sublinear TF (× IDF when given), rows L2-normalised, float32."""
     matrix = matrix.tocsr().astype(np.float32)
-    n_docs = matrix.shape[0]
-    df = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.float32)
-    idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
     np.log1p(matrix.data, out=matrix.data)
-    matrix.data *= idf[matrix.indices].astype(np.float32)
+    if idf is not None:
+        matrix.data *= idf[matrix.indices]
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     matrix.data /= np.repeat(norms, np.diff(matrix.indptr)).astype(np.float32)
     return matrix
 
 
-def _lemma_matrix(key_lists: list[list[str]]) -> sp.csr_matrix:
-    vocab: dict[str, int] = {}
+def _idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    return (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
+
+
+_CHAR_CONFIGS = {"char": (2, 5), "char_2_3": (2, 3), "char_3": (3, 3), "char_4_6": (4, 6)}
+_WORD_CONFIGS = ("lemma", "all_lemma", "bigram")
+_LEMMATIZERS: dict[str, Lemmatizer] = {}
+
+
+def _lemmatizers() -> tuple[Lemmatizer, Lemmatizer]:
+    # Module-level memo tables: the vocabulary is Zipfian, so they stay small.
+    if not _LEMMATIZERS:
+        _LEMMATIZERS["content"] = Lemmatizer()
+        _LEMMATIZERS["all"] = Lemmatizer(stop_words=())
+    return _LEMMATIZERS["content"], _LEMMATIZERS["all"]
+
+
+@dataclass(frozen=True)
+class _Texts:
+    normalised: list[str]
+    words: dict[str, list[list[str]]]  # per word configuration, the terms of each text
+
+
+def _prepare(texts: Sequence[str]) -> _Texts:
+    content, every = _lemmatizers()
+    normalised = [normalise(t) for t in texts]
+    all_keys = [every.keys(t) for t in normalised]
+    return _Texts(
+        normalised=normalised,
+        words={
+            "lemma": [content.keys(t) for t in texts],
+            "all_lemma": all_keys,
+            "bigram": [[a + " " + b for a, b in zip(k, k[1:], strict=False)] for k in all_keys],
+        },
+    )
+
+
+@dataclass
+class IdfStats:
+    """Document frequencies of every feature family, accumulated over a corpus."""
+
+    n_docs: int = 0
+    char_df: dict[str, np.ndarray] = field(default_factory=dict)
+    vocab: dict[str, dict[str, int]] = field(default_factory=dict)
+    word_df: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def add(self, prepared: _Texts) -> None:
+        self.n_docs += len(prepared.normalised)
+        families = char_ngram_families(prepared.normalised, _CHAR_CONFIGS)
+        for name, counts in families.items():
+            df = np.bincount(counts.indices, minlength=2**_HASH_BITS)
+            previous = self.char_df.get(name)
+            self.char_df[name] = df if previous is None else previous + df
+        for name in _WORD_CONFIGS:
+            vocab = self.vocab.setdefault(name, {})
+            ids = [
+                {vocab.setdefault(w, len(vocab)) for w in terms} for terms in prepared.words[name]
+            ]
+            flat = np.fromiter((i for s in ids for i in s), dtype=np.int64)
+            df = np.bincount(flat, minlength=len(vocab))
+            old = self.word_df.get(name, np.zeros(0, dtype=np.int64))
+            df[: len(old)] += old
+            self.word_df[name] = df
+
+
+def fit_idf(texts: Sequence[str], chunk: int = 20_000) -> IdfStats:
+    """Document frequencies over ``texts``, streamed in chunks (bounded memory)."""
+    stats = IdfStats()
+    for start in range(0, len(texts), chunk):
+        stats.add(_prepare(texts[start : start + chunk]))
+    return stats
+
+
+def _word_matrix(
+    term_lists: list[list[str]], vocab: dict[str, int], df: np.ndarray, n_docs: int
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Counts over a fixed vocabulary (unseen terms get extra columns) and their IDF."""
+    extra: dict[str, int] = {}
     indices: list[int] = []
     indptr = [0]
-    for keys in key_lists:
-        for k in keys:
-            indices.append(vocab.setdefault(k, len(vocab)))
+    for terms in term_lists:
+        for w in terms:
+            j = vocab.get(w)
+            if j is None:
+                j = extra.setdefault(w, len(vocab) + len(extra))
+            indices.append(j)
         indptr.append(len(indices))
-    data = np.ones(len(indices), dtype=np.float32)
-    m = sp.csr_matrix(
-        (data, np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
-        shape=(len(key_lists), max(len(vocab), 1)),
+    width = max(len(vocab) + len(extra), 1)
+    matrix = sp.csr_matrix(
+        (
+            np.ones(len(indices), dtype=np.float32),
+            np.asarray(indices, dtype=np.int32),
+            np.asarray(indptr, dtype=np.int64),
+        ),
+        shape=(len(term_lists), width),
     )
-    m.sum_duplicates()
-    return m
+    matrix.sum_duplicates()
+    full_df = np.zeros(width)
+    full_df[: len(df)] = df
+    return matrix, _idf(full_df, n_docs)
 
 
 @dataclass(frozen=True)
@@ -190,38 +294,32 @@ class TextRepresentations:
     numbers: list[frozenset[str]]
 
 
-def _l2_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    matrix = matrix.tocsr().astype(np.float32)
-    np.log1p(matrix.data, out=matrix.data)
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    matrix.data /= np.repeat(norms, np.diff(matrix.indptr)).astype(np.float32)
-    return matrix
+def represent(texts: Sequence[str], *, stats: IdfStats | None = None) -> TextRepresentations:
+    """Everything :func:`score_pairs` needs about each text.
 
-
-def represent(texts: Sequence[str], *, lemmatizer: Lemmatizer | None = None) -> TextRepresentations:
-    """Everything :func:`score_pairs` needs about each text (IDF fitted on ``texts``)."""
-    lem = lemmatizer or Lemmatizer()
-    every_word = Lemmatizer(stop_words=())
-    normalised = [normalise(t) for t in texts]
-    keys = [lem.keys(t) for t in texts]
-    all_keys = [every_word.keys(t) for t in normalised]
-    bigrams = [[a + " " + b for a, b in zip(k, k[1:], strict=False)] for k in all_keys]
-    tokens = [frozenset(tokenize(t)) for t in normalised]
-    lemma_counts = _lemma_matrix(keys)
+    IDF comes from ``stats`` (see :func:`fit_idf`), by default fitted on ``texts`` itself.
+    """
+    prepared = _prepare(texts)
+    if stats is None:
+        stats = IdfStats()
+        stats.add(prepared)
+    normalised = prepared.normalised
     n_docs = len(texts)
-    df = np.bincount(lemma_counts.indices, minlength=lemma_counts.shape[1])
-    char_counts = char_ngram_counts(normalised)
-    sparse = {
-        "char": _idf_weighted(char_counts),
-        "char_tf": _l2_rows(char_counts),
-        "char_1_3": _idf_weighted(char_ngram_counts(normalised, 1, 3)),
-        "char_3": _idf_weighted(char_ngram_counts(normalised, 3, 3)),
-        "char_4_6": _idf_weighted(char_ngram_counts(normalised, 4, 6)),
-        "lemma": _idf_weighted(lemma_counts),
-        "all_lemma": _idf_weighted(_lemma_matrix(all_keys)),
-        "bigram": _idf_weighted(_lemma_matrix(bigrams)),
-    }
+    sparse: dict[str, sp.csr_matrix] = {}
+    for name, counts in char_ngram_families(normalised, _CHAR_CONFIGS).items():
+        sparse[name] = _weighted(counts, _idf(stats.char_df[name], stats.n_docs))
+        if name == "char":
+            sparse["char_tf"] = _weighted(counts, None)
+    lemma_idf = np.zeros(0, dtype=np.float32)
+    lemma_counts = sp.csr_matrix((n_docs, 1), dtype=np.float32)
+    for name in _WORD_CONFIGS:
+        counts, idf = _word_matrix(
+            prepared.words[name], stats.vocab[name], stats.word_df[name], stats.n_docs
+        )
+        sparse[name] = _weighted(counts, idf)
+        if name == "lemma":
+            lemma_counts, lemma_idf = counts, idf
+    token_sets = [frozenset(t.split()) for t in normalised]
     return TextRepresentations(
         normalised=normalised,
         sparse=sparse,
@@ -229,10 +327,10 @@ def represent(texts: Sequence[str], *, lemmatizer: Lemmatizer | None = None) -> 
             frozenset(lemma_counts.indices[lemma_counts.indptr[r] : lemma_counts.indptr[r + 1]])
             for r in range(n_docs)
         ],
-        lemma_idf=np.log((1.0 + n_docs) / (1.0 + df)) + 1.0,
-        token_counts=np.fromiter((len(t) for t in tokens), dtype=np.float64, count=n_docs),
-        negated=np.fromiter((bool(t & _NEGATIONS) for t in tokens), dtype=bool, count=n_docs),
-        numbers=[frozenset(w for w in t if w.isdigit()) for t in tokens],
+        lemma_idf=lemma_idf,
+        token_counts=np.fromiter((len(t) for t in token_sets), dtype=np.float64, count=n_docs),
+        negated=np.fromiter((bool(t & _NEGATIONS) for t in token_sets), dtype=bool, count=n_docs),
+        numbers=[frozenset(w for w in t if w.isdigit()) for t in token_sets],
     )
 
 
@@ -308,7 +406,7 @@ def score_features(reps: TextRepresentations, i: np.ndarray, j: np.ndarray) -> n
             cos["char"] * log_tokens,
             cos["char"] ** 2,
             cos["lemma"] ** 2,
-            cos["char_1_3"],
+            cos["char_2_3"],
             cos["char_3"],
             cos["char_4_6"],
             cos["char_tf"],
@@ -342,14 +440,12 @@ def score_pairs(
     return np.clip(scores, 0.0, 1.0)
 
 
-def pair_features(
-    left: Sequence[str], right: Sequence[str], *, lemmatizer: Lemmatizer | None = None
-) -> np.ndarray:
+def pair_features(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
     """Feature matrix (pairs × ``FEATURE_NAMES``) for aligned sequences of texts."""
     if len(left) != len(right):
         raise ValueError("left and right must have the same length")
     n = len(left)
-    reps = represent([*left, *right], lemmatizer=lemmatizer)
+    reps = represent([*left, *right])
     return score_features(reps, np.arange(n), np.arange(n, 2 * n))
 
 
@@ -358,7 +454,6 @@ def pair_similarity(
     right: Sequence[str],
     *,
     weights: SimilarityWeights = DEFAULT_WEIGHTS,
-    lemmatizer: Lemmatizer | None = None,
 ) -> np.ndarray:
     """Similarity in [0, 1] of each (left[i], right[i]) pair; 1 means same meaning."""
     if len(left) != len(right):
@@ -366,7 +461,7 @@ def pair_similarity(
     n = len(left)
     if n == 0:
         return np.zeros(0)
-    reps = represent([*left, *right], lemmatizer=lemmatizer)
+    reps = represent([*left, *right])
     return score_pairs(reps, np.arange(n), np.arange(n, 2 * n), weights)
 
 

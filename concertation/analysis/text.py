@@ -39,7 +39,7 @@ sont sous suis sur t ta tant te tel telle telles tels tes toi ton tous tout tout
 tres trop tu un une uns unes v va vers via voici voila vont vos votre vous y etc afin
 surtout ainsi egalement notamment vraiment cest quil quils qu il avoir etre aller falloir
 pouvoir vouloir devoir mettre dire donner prendre rendre tenir venir voir savoir trouver
-rien toujours jamais deja chose choses gens personne personnes ca x
+rien toujours jamais deja chose choses gens personne personnes ca x aujourd hui
 """
 FRENCH_STOP_WORDS: frozenset[str] = frozenset(_STOP.split())
 

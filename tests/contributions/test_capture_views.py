@@ -1,0 +1,101 @@
+import pytest
+from django.urls import reverse
+
+from concertation.contributions.models import Contribution, Facilitation
+from concertation.events.models import EventState
+from tests.factories import (
+    EventFactory,
+    UserFactory,
+    WorkshopFactory,
+    make_territory,
+    organiser_of,
+)
+
+pytestmark = pytest.mark.django_db
+JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture
+def workshop():
+    return WorkshopFactory(event=EventFactory(state=EventState.REGISTRATION_CLOSED))
+
+
+@pytest.fixture
+def facilitator(workshop):
+    user = UserFactory()
+    Facilitation.objects.create(user=user, workshop=workshop)
+    return user
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("facilitator", 200), ("organiser_of_territory", 200), ("organiser_elsewhere", 403),
+     ("other_user", 403), ("anonymous", 302)],
+)
+def test_who_may_capture(client, workshop, facilitator, role, expected):
+    user = {
+        "facilitator": facilitator,
+        "organiser_of_territory": organiser_of(workshop.event.health_territory),
+        "organiser_elsewhere": organiser_of(make_territory("69")),
+        "other_user": UserFactory(),
+        "anonymous": None,
+    }[role]
+    if user:
+        client.force_login(user)
+    assert client.get(reverse("contributions:capture", args=[workshop.pk])).status_code == expected
+    response = client.post(reverse("contributions:capture_submit", args=[workshop.pk]),
+                           {"text": "Une idée", "client_id": f"id-{role}"}, headers=JSON)
+    assert response.status_code == (201 if expected == 200 else expected)
+    assert Contribution.objects.exists() == (expected == 200)
+
+
+def test_a_resent_entry_is_stored_once(client, workshop, facilitator):
+    client.force_login(facilitator)
+    url = reverse("contributions:capture_submit", args=[workshop.pk])
+    data = {"text": "Créer une maison de santé", "client_id": "9f1c"}
+    first = client.post(url, data, headers=JSON)
+    again = client.post(url, data, headers=JSON)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert Contribution.objects.count() == 1
+
+
+def test_bad_capture_is_a_json_message_and_nothing_stored(client, workshop, facilitator):
+    client.force_login(facilitator)
+    url = reverse("contributions:capture_submit", args=[workshop.pk])
+    response = client.post(url, {"text": "  ", "client_id": "a1"}, headers=JSON)
+    assert response.status_code == 400 and "vide" in response.json()["error"]
+    response = client.post(url, {"text": "x" * 6000, "client_id": "a2"}, headers=JSON)
+    assert response.status_code == 400 and "dépasse" in response.json()["error"]
+    assert not Contribution.objects.exists()
+
+
+def test_capture_without_javascript_redirects_back(client, workshop, facilitator):
+    client.force_login(facilitator)
+    response = client.post(reverse("contributions:capture_submit", args=[workshop.pk]),
+                           {"text": "Sans JavaScript", "client_id": "nojs-1"})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Sans JavaScript" in page
+
+
+def test_inline_edit(client, workshop, facilitator):
+    client.force_login(facilitator)
+    created = client.post(reverse("contributions:capture_submit", args=[workshop.pk]),
+                          {"text": "Premier jet", "client_id": "e1"}, headers=JSON).json()
+    url = reverse("contributions:capture_edit", args=[workshop.pk, created["id"]])
+    assert client.post(url, {"text": "Version corrigée"}).json()["text"] == "Version corrigée"
+    assert client.post(url, {"text": ""}).status_code == 400
+    assert Contribution.objects.get().text == "Version corrigée"
+
+
+def test_projector_shows_the_workshop_proposals_escaped(client, workshop, facilitator):
+    client.force_login(facilitator)
+    client.post(reverse("contributions:capture_submit", args=[workshop.pk]),
+                {"text": "<b>gras</b> & co", "client_id": "p1"}, headers=JSON)
+    client.logout()
+    page = client.get(reverse("contributions:projector", args=[workshop.pk])).content.decode()
+    assert "&lt;b&gt;gras&lt;/b&gt; &amp; co" in page
+    fragment = client.get(reverse("contributions:projector", args=[workshop.pk]),
+                          headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in fragment and "1 proposition" in fragment
