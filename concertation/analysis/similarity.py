@@ -83,11 +83,11 @@ class SimilarityWeights:
 # Individual coefficients are not interpretable (the features are strongly correlated);
 # only the combination is meaningful.
 DEFAULT_WEIGHTS = SimilarityWeights(
-    intercept=-0.0981,
+    intercept=-0.1,
     coefficients=(
-        0.7668, 0.5106, 0.2064, 0.1466, -0.0995, -0.0589, -0.0772, -0.0618,
-        0.0057, 0.0078, 0.0002, 0.0638, -0.0481, -0.1473, -0.0497, -0.1429,
-        -0.2665, 0.5766, 0.135, -0.3156, -0.2579, 0.0773, -0.1973,
+        0.7617, 0.5193, 0.209, 0.1463, -0.1, -0.0575, -0.0773, -0.0617,
+        0.0058, 0.0078, 0.0002, 0.0643, -0.0482, -0.155, -0.05, -0.1415,
+        -0.2681, 0.5779, 0.1357, -0.3147, -0.2566, 0.0749, -0.1969,
     ),
 )  # fmt: skip
 
@@ -157,7 +157,7 @@ def _char_ngram_batch(
             )
     out: dict[str, sp.csr_matrix] = {}
     for name, (lo, hi) in families.items():
-        ns = [n for n in range(max(lo, 2), hi + 1)]
+        ns = list(range(max(lo, 2), hi + 1))
         row = np.concatenate([per_n[n][0] for n in ns])
         col = np.concatenate([per_n[n][1] for n in ns])
         data = np.ones(len(row), dtype=np.float32)
@@ -225,9 +225,10 @@ class IdfStats:
     vocab: dict[str, dict[str, int]] = field(default_factory=dict)
     word_df: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def add(self, prepared: _Texts) -> None:
+    def add(self, prepared: _Texts, families: dict[str, sp.csr_matrix] | None = None) -> None:
         self.n_docs += len(prepared.normalised)
-        families = char_ngram_families(prepared.normalised, _CHAR_CONFIGS)
+        if families is None:
+            families = char_ngram_families(prepared.normalised, _CHAR_CONFIGS)
         for name, counts in families.items():
             df = np.bincount(counts.indices, minlength=2**_HASH_BITS)
             previous = self.char_df.get(name)
@@ -300,13 +301,14 @@ def represent(texts: Sequence[str], *, stats: IdfStats | None = None) -> TextRep
     IDF comes from ``stats`` (see :func:`fit_idf`), by default fitted on ``texts`` itself.
     """
     prepared = _prepare(texts)
+    families = char_ngram_families(prepared.normalised, _CHAR_CONFIGS)
     if stats is None:
         stats = IdfStats()
-        stats.add(prepared)
+        stats.add(prepared, families)
     normalised = prepared.normalised
     n_docs = len(texts)
     sparse: dict[str, sp.csr_matrix] = {}
-    for name, counts in char_ngram_families(normalised, _CHAR_CONFIGS).items():
+    for name, counts in families.items():
         sparse[name] = _weighted(counts, _idf(stats.char_df[name], stats.n_docs))
         if name == "char":
             sparse["char_tf"] = _weighted(counts, None)
