@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["AnalysisError", "CsvTable", "read_csv"]
+__all__ = ["AnalysisError", "CsvHeader", "CsvTable", "read_csv", "read_header"]
 
 csv.field_size_limit(2**31 - 1)
 
@@ -70,6 +70,34 @@ def _mostly_printable(text: str) -> bool:
     sample = text[:100_000]
     bad = sum(1 for ch in sample if not ch.isprintable() and ch not in "\r\n\t")
     return bad <= max(1, len(sample) // 1000)
+
+
+@dataclass(frozen=True)
+class CsvHeader:
+    header: list[str]
+    delimiter: str
+    encoding: str  # a Python codec name usable with open()
+
+
+def read_header(path: str | Path) -> CsvHeader | None:
+    """Header, delimiter and codec from the first bytes only, or None when unsure."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65_536)
+    except OSError:
+        return None
+    if not head.strip() or b"\x00" in head:
+        return None
+    codec = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
+    try:
+        first = head.split(b"\n", 1)[0].decode(codec)
+    except UnicodeDecodeError:
+        return None
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    delimiter = max(counts, key=lambda d: (counts[d], d == ","))
+    header = next(csv.reader([first.rstrip("\r")], delimiter=delimiter))
+    return CsvHeader(header=header, delimiter=delimiter, encoding=codec)
 
 
 def read_csv(path: str | Path, *, required: bool = True) -> CsvTable:

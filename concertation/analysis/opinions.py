@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .io import AnalysisError, read_csv
+from .io import AnalysisError, read_csv, read_header
 
 if TYPE_CHECKING:  # scikit-learn is imported lazily: reading votes must fail fast
     from sklearn.cluster import KMeans
@@ -127,11 +127,59 @@ class OpinionResult:
 # --------------------------------------------------------------------------- reading
 
 
-def read_votes(path: str | Path) -> tuple[list[str], list[str], np.ndarray, np.ndarray | None]:
+Ids = Sequence[str] | np.ndarray
+
+
+def _read_votes_fast(path: str | Path) -> tuple[Ids, Ids, np.ndarray, np.ndarray | None] | None:
+    """numpy's C parser for the common all-numeric export; None means "use the slow path"
+    (which also produces the precise error messages)."""
+    head = read_header(path)
+    if head is None:
+        return None
+    names = [h.strip().casefold() for h in head.header]
+    try:
+        cols = [names.index(c) for c in ("voter-id", "comment-id", "vote")]
+    except ValueError:
+        return None
+    if "timestamp" in names:
+        cols.append(names.index("timestamp"))
+    try:
+        data = np.loadtxt(
+            path,
+            delimiter=head.delimiter,
+            skiprows=1,
+            usecols=cols,
+            dtype=np.float64,
+            comments=None,
+            quotechar='"',
+            encoding=head.encoding,
+            ndmin=2,
+        )
+    except (ValueError, UnicodeDecodeError, OSError):
+        return None
+    if len(data) == 0 or not np.all(np.isfinite(data[:, :3])):
+        return None
+    ids = data[:, :2]
+    if not np.array_equal(ids, np.round(ids)) or not np.isin(data[:, 2], (-1, 0, 1)).all():
+        return None
+    timestamps = data[:, 3].copy() if len(cols) == 4 else None
+    return (
+        ids[:, 0].astype(np.int64),
+        ids[:, 1].astype(np.int64),
+        data[:, 2].astype(np.int8),
+        timestamps,
+    )
+
+
+def read_votes(path: str | Path) -> tuple[Ids, Ids, np.ndarray, np.ndarray | None]:
     """Read a Pol.is votes export: (voter ids, comment ids, votes, timestamps or None).
 
-    Ids are kept as strings; votes must be 1, -1 or 0 (an error names the first bad row).
+    Ids are integer arrays when every id is an integer (fast path), strings otherwise;
+    votes must be 1, -1 or 0 (an error names the first bad row).
     """
+    fast = _read_votes_fast(path)
+    if fast is not None:
+        return fast
     table = read_csv(path)
     voter_col = table.column("voter-id")
     comment_col = table.column("comment-id")
@@ -203,8 +251,11 @@ def read_moderated(path: str | Path) -> set[str]:
     return out
 
 
-def _factorise(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+def _factorise(values: Ids) -> tuple[np.ndarray, list[str]]:
     """Integer codes and sorted unique labels (numeric ids sorted numerically)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        unique, codes = np.unique(values, return_inverse=True)
+        return codes.astype(np.int64), [str(v) for v in unique.tolist()]
     index: dict[str, int] = {}
     codes = np.fromiter(
         (index.setdefault(v, len(index)) for v in values), dtype=np.int64, count=len(values)
@@ -221,8 +272,8 @@ def _factorise(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
 
 
 def build_vote_matrix(
-    voters: Sequence[str],
-    comments: Sequence[str],
+    voters: Ids,
+    comments: Ids,
     votes: np.ndarray,
     timestamps: np.ndarray | None = None,
     *,

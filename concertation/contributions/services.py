@@ -21,6 +21,7 @@ from concertation.contributions.models import (
     Vote,
 )
 from concertation.contributions.workflow import MERGEABLE_STATES, find
+from concertation.core.public_cache import bump_public_content
 from concertation.events.models import EventState, Workshop
 
 
@@ -87,6 +88,7 @@ def edit_text(*, contribution: Contribution, text: str, user) -> Contribution:
         raise ContributionError("Cette contribution ne peut plus être modifiée.")
     contribution.text = clean_text(text)
     contribution.save(update_fields=["text", "updated_at"])
+    bump_public_content()
     return contribution
 
 
@@ -110,6 +112,7 @@ def _log(contribution: Contribution, target: str, user, reason: str = "") -> Non
                                           to_state=target, user=user, reason=reason)
     contribution.state = target
     contribution.save(update_fields=["state", "updated_at"])
+    bump_public_content()
 
 
 @transaction.atomic
@@ -123,6 +126,8 @@ def vote(*, contribution: Contribution, value: int, user=None, registration=None
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     if contribution.state not in VOTABLE_STATES:
         raise ContributionError("Cette contribution n’est pas ouverte au vote.")
+    if contribution.event_id and contribution.event.state == EventState.RESTITUTION_PUBLISHED:
+        bump_public_content()  # the published restitution shows vote results
     voter = {"user": user} if user is not None else {"registration": registration}
     existing = Vote.objects.filter(contribution=contribution, **voter).first()
     if existing is not None:

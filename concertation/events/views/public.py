@@ -72,8 +72,14 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     cancellation = None
     if event.state == EventState.CANCELLED:
         cancellation = event.transitions.filter(to_state=EventState.CANCELLED).last()
+    restitution = []
+    if event.state == EventState.RESTITUTION_PUBLISHED:
+        from concertation.contributions.restitution import work_leads
+
+        restitution = work_leads(event)
     context = {
         "event": event,
+        "restitution": restitution,
         "talks": event.talks.all(),
         "workshops": event.workshops.select_related("theme"),
         "documents": event.documents.all(),

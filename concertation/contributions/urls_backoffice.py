@@ -1,0 +1,13 @@
+from django.urls import path
+
+from concertation.contributions.views import organiser
+
+app_name = "contributions_backoffice"
+urlpatterns = [
+    path("journees/<int:pk>/contributions/", organiser.day_contributions, name="day"),
+    path("journees/<int:pk>/contributions/<int:contribution_pk>/etat/", organiser.change_state,
+         name="change_state"),
+    path("journees/<int:pk>/contributions/fusion/", organiser.merge, name="merge"),
+    path("journees/<int:pk>/contributions/fusion/<int:merge_pk>/annuler/", organiser.unmerge,
+         name="unmerge"),
+]

@@ -1,0 +1,97 @@
+"""Organiser moderation of a day's contributions: publish, reject with a reason, retain as a
+work lead, merge duplicates (and undo), then publish the restitution."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from concertation.contributions import services
+from concertation.contributions.models import Contribution, ContributionState, Merge
+from concertation.contributions.workflow import allowed_targets
+from concertation.events.views.backoffice import _get_event_for_user, organiser_required
+
+
+def with_counts(contributions):
+    return contributions.annotate(
+        agree=Count("votes", filter=Q(votes__value=1)),
+        disagree=Count("votes", filter=Q(votes__value=-1)),
+        passed=Count("votes", filter=Q(votes__value=0)),
+    )
+
+
+@organiser_required
+def day_contributions(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _get_event_for_user(request, pk)
+    contributions = with_counts(
+        Contribution.objects.filter(event=event).exclude(state=ContributionState.MERGED)
+    ).select_related("workshop").prefetch_related(
+        Prefetch("merged_sources", queryset=Contribution.objects.only("id", "text",
+                                                                      "merged_into_id")),
+        Prefetch("merges", queryset=Merge.objects.filter(undone_at__isnull=True)),
+    ).order_by("workshop__position", "created_at")
+    groups: dict = {}
+    for contribution in contributions:
+        contribution.actions = allowed_targets(contribution.state)
+        groups.setdefault(contribution.workshop, []).append(contribution)
+    return render(request, "contributions/organiser/day.html", {
+        "event": event, "groups": list(groups.items()),
+        "can_publish_restitution": event.state == "held",
+    })
+
+
+@require_POST
+@organiser_required
+def change_state(request: HttpRequest, pk: int, contribution_pk: int) -> HttpResponse:
+    event = _get_event_for_user(request, pk)
+    contribution = get_object_or_404(Contribution, pk=contribution_pk, event=event)
+    try:
+        services.transition(contribution=contribution, target=request.POST.get("target", ""),
+                            user=request.user, reason=request.POST.get("reason", ""))
+    except services.ContributionError as exc:
+        messages.error(request, exc.messages[0])
+    except ValueError:
+        messages.error(request, "Action inconnue.")
+    else:
+        messages.success(request, "État de la contribution mis à jour.")
+    return redirect("contributions_backoffice:day", pk=event.pk)
+
+
+@require_POST
+@organiser_required
+def merge(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _get_event_for_user(request, pk)
+    ids = request.POST.getlist("selected")
+    selected = list(Contribution.objects.filter(event=event, pk__in=ids))
+    target = next((c for c in selected if str(c.pk) == request.POST.get("target")), None)
+    if len(selected) < 2 or target is None:
+        messages.error(request, "Cochez au moins deux contributions et choisissez celle qui "
+                                "les réunit.")
+        return redirect("contributions_backoffice:day", pk=event.pk)
+    try:
+        services.merge(target=target, sources=selected, user=request.user,
+                       reason=request.POST.get("reason", ""))
+    except services.ContributionError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, f"{len(selected) - 1} contribution(s) fusionnée(s) dans "
+                                  f"« {target} ». Les votes ont été reportés.")
+    return redirect("contributions_backoffice:day", pk=event.pk)
+
+
+@require_POST
+@organiser_required
+def unmerge(request: HttpRequest, pk: int, merge_pk: int) -> HttpResponse:
+    event = _get_event_for_user(request, pk)
+    record = get_object_or_404(Merge, pk=merge_pk, target__event=event)
+    try:
+        services.unmerge(merge_record=record, user=request.user)
+    except services.ContributionError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "La fusion est annulée : chaque contribution a retrouvé son "
+                                  "état et ses votes.")
+    return redirect("contributions_backoffice:day", pk=event.pk)
