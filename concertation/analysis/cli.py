@@ -27,7 +27,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _write_json(payload: dict[str, Any], out: str) -> None:
-    text = json.dumps(payload, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+    # Compact output: the C encoder is several times faster than an indented dump.
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
     if out == "-":
         sys.stdout.write(text)
         return

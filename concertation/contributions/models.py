@@ -67,6 +67,11 @@ class Contribution(models.Model):
                                     related_name="merged_sources")
     # Chosen by the browser for each entry: a resent entry is recognised, never doubled.
     client_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Vote counts, kept by services.vote/merge/unmerge so that lists sort without aggregating
+    # millions of votes.
+    agree_count = models.PositiveIntegerField(default=0)
+    disagree_count = models.PositiveIntegerField(default=0)
+    pass_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -78,6 +83,7 @@ class Contribution(models.Model):
         indexes = [
             models.Index(fields=["campaign", "state", "-created_at"]),
             models.Index(fields=["workshop", "created_at"]),
+            models.Index(fields=["state", "-agree_count"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -88,6 +94,15 @@ class Contribution(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.text[:80]
+
+    @property
+    def vote_total(self) -> int:
+        return self.agree_count + self.disagree_count + self.pass_count
+
+    @property
+    def consensus(self) -> float:
+        """Share of agreement, smoothed so that one vote does not make a consensus."""
+        return (self.agree_count + 1) / (self.agree_count + self.disagree_count + 2)
 
 
 class ContributionTransition(models.Model):

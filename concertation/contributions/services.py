@@ -133,8 +133,11 @@ def vote(*, contribution: Contribution, value: int, user=None, registration=None
     if existing is not None:
         existing.value = value
         existing.save(update_fields=["value", "updated_at"])
-        return existing
-    return Vote.objects.create(contribution=contribution, value=value, college=college, **voter)
+    else:
+        existing = Vote.objects.create(contribution=contribution, value=value, college=college,
+                                       **voter)
+    _recount(contribution)
+    return existing
 
 
 def vote_counts(contribution: Contribution) -> dict[str, int]:
@@ -143,6 +146,14 @@ def vote_counts(contribution: Contribution) -> dict[str, int]:
         passed=Count("id", filter=Q(value=0)),
     )
     return counts
+
+
+def _recount(contribution: Contribution) -> None:
+    counts = vote_counts(contribution)
+    Contribution.objects.filter(pk=contribution.pk).update(
+        agree_count=counts["agree"], disagree_count=counts["disagree"],
+        pass_count=counts["passed"],
+    )
 
 
 @transaction.atomic
@@ -184,6 +195,7 @@ def merge(*, target: Contribution, sources: Sequence[Contribution], user,
         source.merged_into = target
         source.save(update_fields=["merged_into", "updated_at"])
         _log(source, ContributionState.MERGED, user, f"Fusionnée dans #{target.pk}")
+    _recount(target)
     return record
 
 
@@ -200,6 +212,7 @@ def unmerge(*, merge_record: Merge, user) -> None:
         _log(source, source_record.previous_state, user, f"Fusion dans #{record.target_id} annulée")
     record.undone_at, record.undone_by = timezone.now(), user
     record.save(update_fields=["undone_at", "undone_by"])
+    _recount(record.target)
 
 
 def provenance(contribution: Contribution) -> list[Contribution]:

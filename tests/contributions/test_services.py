@@ -118,6 +118,8 @@ def test_merge_carries_votes_without_counting_anyone_twice_and_undoes_exactly(wo
     assert (b.state, b.merged_into) == (S.MERGED, a)
     assert services.vote_counts(a) == {"agree": 3, "disagree": 0, "passed": 1}
     assert a.votes.count() == 4  # alice, bob, carol, dave: each once
+    a.refresh_from_db()
+    assert (a.agree_count, a.disagree_count, a.pass_count) == (3, 0, 1)
     assert {c.pk for c in services.provenance(a)} == {a.pk, b.pk, c.pk}
     with pytest.raises(services.ContributionError, match="n’est pas ouverte au vote"):
         services.vote(contribution=b, value=1, user=UserFactory())
@@ -126,6 +128,7 @@ def test_merge_carries_votes_without_counting_anyone_twice_and_undoes_exactly(wo
     a.refresh_from_db()
     b.refresh_from_db()
     assert services.vote_counts(a) == {"agree": 1, "disagree": 0, "passed": 0}
+    assert (a.agree_count, a.disagree_count, a.pass_count) == (1, 0, 0)
     assert (b.state, b.merged_into) == (S.PUBLISHED, None)
     assert b.votes.get(user=alice).value == -1 and b.votes.count() == 2
     with pytest.raises(services.ContributionError, match="déjà été annulée"):
