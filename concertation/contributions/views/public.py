@@ -1,0 +1,133 @@
+"""The public list of contributions: filters, French full-text search, sorts, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import ExpressionWrapper, F, FloatField
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+from openpyxl import Workbook
+
+from concertation.campaigns.models import DEFAULT_COLLEGES, Campaign, Theme
+from concertation.contributions.models import VISIBLE_STATES, Contribution, ContributionState
+from concertation.contributions.search import search
+from concertation.core.forms import DsfrFormMixin
+from concertation.events.models import Event
+from concertation.registrations.exports import _safe_cell
+from concertation.territories.models import HealthTerritory
+
+PAGE_SIZE = 20
+SORTS = {
+    "recentes": ("Les plus récentes", ["-created_at", "-id"]),
+    "soutenues": ("Les plus soutenues", ["-agree_count", "-created_at", "-id"]),
+    "consensuelles": ("Les plus consensuelles", ["-consensus_score", "-agree_count", "-id"]),
+}
+
+
+class ContributionFilterForm(DsfrFormMixin, forms.Form):
+    q = forms.CharField(label="Rechercher", required=False, max_length=200)
+    campaign = forms.ModelChoiceField(Campaign.objects.all(), required=False,
+                                      label="Concertation", empty_label="Toutes")
+    theme = forms.ModelChoiceField(Theme.objects.select_related("campaign"), required=False,
+                                   label="Thème", empty_label="Tous")
+    territory = forms.ModelChoiceField(HealthTerritory.objects.all(), required=False,
+                                       label="Territoire", empty_label="Tous")
+    event = forms.ModelChoiceField(Event.objects.public().filter(contributions__isnull=False)
+                                   .distinct(), required=False, label="Journée",
+                                   empty_label="Toutes")
+    college = forms.ChoiceField(label="Collège", required=False,
+                                choices=[("", "Tous")] + [tuple(c) for c in DEFAULT_COLLEGES])
+    state = forms.ChoiceField(label="Statut", required=False, choices=[("", "Tous")] + [
+        (s.value, s.label) for s in ContributionState if s in VISIBLE_STATES])
+    sort = forms.ChoiceField(label="Trier", required=False,
+                             choices=[(k, v[0]) for k, v in SORTS.items()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].label_from_instance = lambda t: f"{t.title} ({t.campaign.title})"
+
+    def results(self):
+        data = self.cleaned_data if self.is_valid() else {}
+        qs = Contribution.objects.visible().select_related("event", "workshop", "theme",
+                                                            "health_territory")
+        for field in ("campaign", "theme", "event"):
+            if data.get(field):
+                qs = qs.filter(**{field: data[field]})
+        if data.get("territory"):
+            qs = qs.filter(health_territory=data["territory"])
+        if data.get("college"):
+            qs = qs.filter(college=data["college"])
+        if data.get("state"):
+            qs = qs.filter(state=data["state"])
+        qs = search(qs, data.get("q") or "")
+        qs = qs.annotate(consensus_score=ExpressionWrapper(
+            (F("agree_count") + 1.0) / (F("agree_count") + F("disagree_count") + 2.0),
+            output_field=FloatField()))
+        return qs.order_by(*SORTS[data.get("sort") or "recentes"][1])
+
+
+@require_safe
+def contribution_list(request: HttpRequest) -> HttpResponse:
+    form = ContributionFilterForm(request.GET or None)
+    page = Paginator(form.results(), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "contributions/list.html",
+                  {"form": form, "page": page, "query": query.urlencode()})
+
+
+EXPORT_FIELDS = ["id", "texte", "theme", "origine", "journee", "date", "atelier", "territoire",
+                 "college", "statut", "d_accord", "pas_d_accord", "sans_avis", "fusionne_dans",
+                 "cree_le"]
+EXPORT_LIMIT = 100_000
+
+
+def _export_rows(contributions):
+    for c in contributions.iterator(chunk_size=2000):
+        yield [
+            c.pk, c.text, c.theme.title if c.theme else "", c.get_origin_display(),
+            c.event.title if c.event else "", c.event.date.isoformat() if c.event else "",
+            c.workshop.title if c.workshop else "",
+            c.health_territory.name if c.health_territory else "", c.college,
+            c.get_state_display(), c.agree_count, c.disagree_count, c.pass_count,
+            c.merged_into_id or "", c.created_at.isoformat(),
+        ]
+
+
+@require_safe
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filtered list as open data. No personal data: authors are not exported."""
+    form = ContributionFilterForm(request.GET or None)
+    contributions = form.results()[:EXPORT_LIMIT]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow(EXPORT_FIELDS)
+        for row in _export_rows(contributions):
+            writer.writerow([_safe_cell(v) if isinstance(v, str) else v for v in row])
+        content, ctype = ("\ufeff" + buffer.getvalue()).encode(), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("Contributions")
+        sheet.append(EXPORT_FIELDS)
+        for row in _export_rows(contributions):
+            sheet.append([_safe_cell(v) if isinstance(v, str) else v for v in row])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        content = buffer.getvalue()
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "json":
+        rows = [dict(zip(EXPORT_FIELDS, row, strict=True)) for row in _export_rows(contributions)]
+        content = json.dumps(rows, ensure_ascii=False, indent=1).encode()
+        ctype = "application/json; charset=utf-8"
+    else:
+        return render(request, "404.html", status=404)
+    response = HttpResponse(content, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="contributions.{fmt}"'
+    return response
