@@ -103,9 +103,7 @@ def write_votes(
         handle.write("timestamp,datetime,comment-id,voter-id,vote\n")
         for start in range(0, votes, 200_000):
             end = min(votes, start + 200_000)
-            lines = [
-                f"{stamps[i]},,{comment[i]},{voter[i]},{vote[i]}\n" for i in range(start, end)
-            ]
+            lines = [f"{stamps[i]},,{comment[i]},{voter[i]},{vote[i]}\n" for i in range(start, end)]
             handle.write("".join(lines))
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
 
 from .similarity import fit_idf, represent, score_pairs
 from .text import normalise
@@ -25,7 +26,9 @@ __all__ = ["DuplicateGroup", "find_duplicates"]
 
 def _fit(model: KMeans, x: np.ndarray, sample_weight: np.ndarray | None = None) -> KMeans:
     # Duplicate points may leave fewer distinct clusters than asked for: that is fine here.
-    with warnings.catch_warnings():
+    # One thread: k-means iterations are short, and on a shared 2-core machine OpenMP
+    # threads waiting on each other made them 5 to 30 times slower (measured).
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
         warnings.simplefilter("ignore", ConvergenceWarning)
         return model.fit(x, sample_weight=sample_weight)
 

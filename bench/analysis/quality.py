@@ -1,0 +1,173 @@
+"""Quality measurements of concertation.analysis on the shared data.
+
+    python -m bench.analysis.quality [--skip-clustering]
+
+Prints:
+* clustering: normalised mutual information (NMI) between the engine's groups (automatic
+  k) and the first tag of entendre-la-france-tagged.csv, next to a plain baseline computed
+  in the same run (TF-IDF words + bigrams, SVD 100, k-means with k = number of distinct
+  first tags);
+* similarity: Spearman correlation with the human scores of French STS-B test, for the
+  shipped weights and for weights refitted on train in this run (dev shown too), and the
+  character n-gram TF-IDF cosine alone for reference;
+* opinion groups: adjusted Rand index against Pol.is's own group-id (participants Pol.is
+  clustered), the number of groups found, ARI over seeds 0-4, and the largest deviation of
+  the group-informed consensus from the formula computed independently here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import spearmanr
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from concertation.analysis.cluster import cluster_texts
+from concertation.analysis.opinions import (
+    build_vote_matrix,
+    opinion_groups,
+    read_moderated,
+    read_votes,
+)
+from concertation.analysis.similarity import (
+    DEFAULT_WEIGHTS,
+    FEATURE_NAMES,
+    fit_weights,
+    pair_features,
+)
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+def clustering(seed: int) -> None:
+    path = DATA / "contributions" / "entendre-la-france-tagged.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    texts = [r["text"] for r in rows]
+    tags = [r["tags"].split("|")[0] for r in rows]
+    k_true = len(set(tags))
+    start = time.perf_counter()
+    result = cluster_texts(texts, seed=seed)
+    engine_s = time.perf_counter() - start
+    ours = normalized_mutual_info_score(tags, result.labels(len(texts)))
+    start = time.perf_counter()
+    reduced = TruncatedSVD(100, random_state=seed).fit_transform(
+        TfidfVectorizer(ngram_range=(1, 2)).fit_transform(texts)
+    )
+    baseline_labels = KMeans(k_true, n_init=1, random_state=seed).fit_predict(reduced)
+    baseline = normalized_mutual_info_score(tags, baseline_labels)
+    baseline_s = time.perf_counter() - start
+    params = result.parameters
+    print("== Clustering: entendre-la-france-tagged.csv, NMI with the first tag")
+    print(f"documents {len(texts)}, distinct first tags {k_true}, seed {seed}")
+    print(
+        f"engine   NMI {ours:.4f}  k={params['k']} (automatic, silhouette), "
+        f"groups {params['groups']} + other ({params['other']} texts), "
+        f"{len(result.duplicates)} duplicate groups, {engine_s:.1f} s"
+    )
+    print(f"baseline NMI {baseline:.4f}  k={k_true} (given), {baseline_s:.1f} s")
+    print(f"engine beats baseline: {ours > baseline} (+{ours - baseline:.4f})")
+    for group in result.groups[:8]:
+        print(f"  group {group.id:>3} size {group.size:>4}: {group.label}")
+    print()
+
+
+def _sts(split: str) -> tuple[list[str], list[str], np.ndarray]:
+    with (DATA / "similarity" / f"stsb-fr-{split}.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    return [r[0] for r in rows], [r[1] for r in rows], np.array([float(r[2]) for r in rows])
+
+
+def similarity() -> None:
+    splits = {name: _sts(name) for name in ("train", "dev", "test")}
+    features = {name: pair_features(a, b) for name, (a, b, _) in splits.items()}
+    refit = fit_weights(*splits["train"])
+    print("== Similarity: French STS-B, Spearman with human scores")
+    print(f"features: {', '.join(FEATURE_NAMES)}")
+    for label, weights in (("shipped weights", DEFAULT_WEIGHTS), ("refit on train", refit)):
+        coefficients = np.asarray(weights.coefficients)
+        for split in ("dev", "test"):
+            predicted = weights.intercept + features[split] @ coefficients
+            rho = spearmanr(predicted, splits[split][2]).statistic
+            print(f"{label:<16} {split:<5} Spearman {rho:.4f}")
+    char = FEATURE_NAMES.index("char_cosine")
+    for split in ("dev", "test"):
+        rho = spearmanr(features[split][:, char], splits[split][2]).statistic
+        print(f"char n-gram TF-IDF cosine alone, {split:<5} Spearman {rho:.4f}")
+    print("refit weights: intercept", round(refit.intercept, 4))
+    print("  ", tuple(round(c, 4) for c in refit.coefficients))
+    print()
+
+
+def opinions() -> None:
+    print("== Opinion groups: Pol.is open data, ARI with Pol.is group-id")
+    for folder in sorted((DATA / "polis").iterdir()):
+        voters, comments, votes, stamps = read_votes(folder / "votes.csv")
+        matrix = build_vote_matrix(
+            voters, comments, votes, stamps, exclude=read_moderated(folder / "comments.csv")
+        )
+        with (folder / "participants-votes.csv").open(encoding="utf-8") as handle:
+            polis = {r["participant"]: r["group-id"] for r in csv.DictReader(handle)}
+        ids = [p for p, g in polis.items() if g != ""]
+        scores = []
+        for seed in range(5):
+            start = time.perf_counter()
+            result = opinion_groups(matrix, seed=seed)
+            elapsed = time.perf_counter() - start
+            ours = {p.id: p.group for p in result.participants}
+            ari = adjusted_rand_score(
+                [polis[p] for p in ids], [-1 if ours.get(p) is None else ours[p] for p in ids]
+            )
+            scores.append(ari)
+            if seed == 0:
+                worst = _gic_deviation(matrix, result)
+                print(
+                    f"{folder.name}: ARI {ari:.4f} (seed 0), k={result.parameters['k']} "
+                    f"(Pol.is: 2), clustered {result.parameters['clustered_participants']} "
+                    f"(Pol.is: {len(ids)}), {elapsed:.2f} s; "
+                    f"group-informed consensus max |error| {worst:.2e}"
+                )
+        print(f"  ARI over seeds 0-4: {', '.join(f'{s:.4f}' for s in scores)}")
+    print()
+
+
+def _gic_deviation(matrix, result) -> float:
+    """Recompute Π_g (agrees + 1) / (votes + 2) from the raw matrix, independently."""
+    keep = ~matrix.moderated_mask()
+    values = matrix.values[:, keep]
+    comments = [c for c, k in zip(matrix.comments, keep, strict=True) if k]
+    group_of = np.array([-1 if p.group is None else p.group for p in result.participants])
+    worst = 0.0
+    for j, comment in enumerate(comments):
+        expected = 1.0
+        for g in range(len(result.groups)):
+            column = values[group_of == g, j]
+            agrees = int(np.sum(column == 1))
+            seen = int(np.sum(~np.isnan(column)))
+            expected *= (agrees + 1) / (seen + 2)
+        worst = max(worst, abs(expected - result.group_informed_consensus[comment]))
+    return worst
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Quality of concertation.analysis")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-clustering", action="store_true")
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        raise SystemExit(f"shared data absent: {DATA}")
+    if not args.skip_clustering:
+        clustering(args.seed)
+    similarity()
+    opinions()
+
+
+if __name__ == "__main__":
+    main()
