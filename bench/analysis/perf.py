@@ -113,7 +113,9 @@ def bench_opinions(workdir: Path, reddwarf_python: str | None) -> None:
     if not reddwarf_python or not Path(reddwarf_python).exists():
         print("red-dwarf: skipped (no Python with red-dwarf 0.4.0; pass --reddwarf-python)")
         return
-    rd_seconds, rd_peak, status, log = measure([reddwarf_python, "-c", REDDWARF_SCRIPT, str(votes)])
+    rd_seconds, rd_peak, status, log = measure(
+        [reddwarf_python, "-W", "ignore", "-c", REDDWARF_SCRIPT, str(votes)]
+    )
     if status != 0:
         print(f"red-dwarf: failed (exit {status}): {log.splitlines()[-1] if log else ''}")
         return
