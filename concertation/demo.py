@@ -172,6 +172,7 @@ def _campaigns(today: dt.date) -> tuple[Campaign, list[Theme], Campaign, Theme]:
             ),
             "starts_on": dt.date(2024, 10, 1),
             "ends_on": today + dt.timedelta(days=180),
+            "online_open": True,
         },
     )
     local_theme, _ = Theme.objects.get_or_create(

@@ -152,7 +152,7 @@ def opinions_command(args: argparse.Namespace) -> None:
 
 
 def similarity_command(args: argparse.Namespace) -> None:
-    table = read_csv(args.pairs)
+    table = read_csv(args.pairs, keep_blank=True)
     if args.no_header:
         rows = [table.header, *table.rows]
         header = [f"column{i + 1}" for i in range(len(table.header))]

@@ -100,8 +100,12 @@ def read_header(path: str | Path) -> CsvHeader | None:
     return CsvHeader(header=header, delimiter=delimiter, encoding=codec)
 
 
-def read_csv(path: str | Path, *, required: bool = True) -> CsvTable:
-    """Read a whole CSV file (comma, semicolon or tab separated, header on line 1)."""
+def read_csv(path: str | Path, *, required: bool = True, keep_blank: bool = False) -> CsvTable:
+    """Read a whole CSV file (comma, semicolon or tab separated, header on line 1).
+
+    Rows whose cells are all blank are skipped unless ``keep_blank`` (for commands that
+    promise one output row per input row).
+    """
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -120,7 +124,7 @@ def read_csv(path: str | Path, *, required: bool = True) -> CsvTable:
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         header = next(reader)
-        rows = [row for row in reader if row and any(cell.strip() for cell in row)]
+        rows = [row for row in reader if row and (keep_blank or any(c.strip() for c in row))]
     except csv.Error as exc:
         raise AnalysisError(f"CSV mal formé dans {path.name} : {exc}") from exc
     if required and not rows:

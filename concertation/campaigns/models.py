@@ -53,6 +53,14 @@ class Campaign(models.Model):
     retention_months = models.PositiveSmallIntegerField(
         "durée de conservation des inscriptions (mois après la journée)", default=12
     )
+    online_open = models.BooleanField("contributions en ligne ouvertes", default=False)
+
+    class Moderation(models.TextChoices):
+        PRE = "pre", "A priori (publiées après relecture)"
+        POST = "post", "A posteriori (publiées aussitôt, masquables)"
+
+    moderation = models.CharField("modération", max_length=10, choices=Moderation.choices,
+                                  default=Moderation.POST)
 
     class Meta:
         ordering = ["-starts_on", "title"]

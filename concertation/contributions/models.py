@@ -203,3 +203,48 @@ class Facilitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.workshop}"
+
+
+class Comment(models.Model):
+    """A comment on a contribution, or a reply to one (one level only)."""
+
+    contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE,
+                                     related_name="comments")
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                               related_name="+")
+    text = models.TextField(max_length=2000)
+    masked = models.BooleanField(default=False)
+    masked_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class Report(models.Model):
+    """A user's report of a contribution or comment to the moderators."""
+
+    contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE,
+                                     related_name="reports")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                 related_name="+")
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["contribution", "comment", "reporter"],
+                                    name="one_report_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.reason[:50]

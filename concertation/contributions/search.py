@@ -14,17 +14,21 @@ def _vector():
     return SearchVector("text", config="french")
 
 
-def search(contributions: QuerySet, query: str) -> QuerySet:
-    query = query.strip()
-    if not query:
+def search(contributions: QuerySet, query: str, *, any_word: bool = False) -> QuerySet:
+    """Contributions matching every word of `query` (web-search syntax on PostgreSQL), or any
+    of them with `any_word`."""
+    words = query.split()[:30]
+    if not words:
         return contributions
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery
 
+        text = " or ".join(words) if any_word else query
         return contributions.annotate(search=_vector()).filter(
-            search=SearchQuery(query, config="french", search_type="websearch")
+            search=SearchQuery(text, config="french", search_type="websearch")
         )
     condition = Q()
-    for word in query.split()[:10]:
-        condition &= Q(text__icontains=word) | Q(title__icontains=word)
+    for word in words[:10]:
+        match = Q(text__icontains=word) | Q(title__icontains=word)
+        condition = (condition | match) if any_word else (condition & match)
     return contributions.filter(condition)

@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from concertation.contributions.models import (
     MAX_TEXT,
+    VISIBLE_STATES,
     VOTABLE_STATES,
+    Comment,
     Contribution,
     ContributionState,
     ContributionTransition,
@@ -224,3 +226,69 @@ def provenance(contribution: Contribution) -> list[Contribution]:
         found.extend(children)
         frontier = [c.pk for c in children]
     return found
+
+
+@transaction.atomic
+def submit_online(*, campaign, user, title: str, text: str, theme, department, college: str,
+                  flagged: bool = False) -> Contribution:
+    """A contribution typed on the platform. Published at once under post-moderation, unless
+    it was flagged (personal health details), which always waits for a moderator."""
+    if not campaign.online_open:
+        raise ContributionError("Les contributions en ligne sont fermées pour cette concertation.")
+    if theme is not None and theme.campaign_id != campaign.pk:
+        raise ContributionError("Ce thème n’appartient pas à cette concertation.")
+    publish = campaign.moderation == campaign.Moderation.POST and not flagged
+    territory = department.health_territories.order_by("id").first()
+    contribution = Contribution.objects.create(
+        campaign=campaign, theme=theme, title=title.strip()[:200], text=clean_text(text),
+        origin=Contribution.Origin.ONLINE, department=department, health_territory=territory,
+        author=user, college=college,
+    )
+    if publish:
+        _log(contribution, ContributionState.PUBLISHED, user, "Publication immédiate "
+             "(modération a posteriori)")
+    return contribution
+
+
+MAX_COMMENT = 2000
+
+
+def add_comment(*, contribution: Contribution, user, text: str, parent=None) -> Comment:
+    text = (text or "").strip()
+    if not text:
+        raise ContributionError("Le commentaire est vide.")
+    if len(text) > MAX_COMMENT:
+        raise ContributionError(f"Le commentaire dépasse {MAX_COMMENT} caractères.")
+    if contribution.state not in VISIBLE_STATES:
+        raise ContributionError("Cette contribution n’est pas ouverte aux commentaires.")
+    if parent is not None and parent.parent_id is not None:
+        parent = parent.parent  # one level of replies: answer the thread's first comment
+    return Comment.objects.create(contribution=contribution, author=user, text=text,
+                                  parent=parent)
+
+
+def similar_contributions(*, campaign, text: str, limit: int = 5) -> list[Contribution]:
+    """Published contributions close to `text`: candidates from the full-text index, ranked
+    by the analysis engine's pair similarity."""
+    from concertation.contributions.search import search
+
+    words = [w for w in text.split() if len(w) > 3][:30]
+    if len(words) < 2:
+        return []
+    candidates = list(
+        search(Contribution.objects.visible().filter(campaign=campaign), " ".join(words),
+               any_word=True)
+        .order_by("-agree_count")[:50]
+    )
+    if not candidates:
+        return []
+    from concertation.analysis.similarity import pair_similarity
+
+    scores = pair_similarity([text] * len(candidates), [c.text for c in candidates])
+    ranked = sorted(zip(scores, candidates, strict=True), key=lambda pair: -pair[0])
+    return [c for score, c in ranked[:limit] if score >= SIMILAR_THRESHOLD]
+
+
+# Pair similarity (0 to 1) above which a proposal is shown as close: chosen loose, since the
+# person reading decides whether it says the same thing.
+SIMILAR_THRESHOLD = 0.15

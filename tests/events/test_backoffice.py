@@ -86,8 +86,9 @@ def test_backoffice_home_query_count_is_constant(client, django_assert_num_queri
     territory = make_territory("28")
     EventFactory.create_batch(n, health_territory=territory)
     client.force_login(organiser_of(territory))
-    # session, user, memberships (scope), state counts, days, their themes, memberships shown
-    with django_assert_num_queries(7):
+    # session, user, memberships (scope), state counts, days, their themes, memberships shown,
+    # whether to show the organiser menu
+    with django_assert_num_queries(8):
         assert client.get(reverse("backoffice:home")).status_code == 200
 
 

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from concertation.accounts import magic
+from concertation.accounts.tasks import send_login_link
+from concertation.core.forms import DsfrFormMixin
+from concertation.registrations.services import RateLimited, check_rate_limit
+
+
+class MagicLinkForm(DsfrFormMixin, forms.Form):
+    email = forms.EmailField(
+        label="Adresse électronique", help_text="Format attendu : nom@domaine.fr",
+        error_messages={"invalid": "Saisissez une adresse électronique valide, "
+                                   "par exemple nom@domaine.fr."},
+    )
+
+
+def _safe_next(request: HttpRequest, value: str) -> str:
+    if value and url_has_allowed_host_and_scheme(value, {request.get_host()}):
+        return value
+    return ""
+
+
+def request_link(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
+    form = MagicLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        try:
+            check_rate_limit(ip=request.META.get("REMOTE_ADDR", ""), email=email)
+        except RateLimited as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            url = magic.login_url(email, next_url)
+            transaction.on_commit(lambda: send_login_link.enqueue(email, url))
+            return render(request, "accounts/link_sent.html", {"email": email})
+    return render(request, "accounts/request_link.html", {"form": form, "next": next_url})
+
+
+def magic_login(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        email, next_url = magic.read(token)
+    except magic.BadMagicLink as exc:
+        return render(request, "accounts/bad_link.html", {"reason": str(exc)}, status=400)
+    if request.method != "POST":
+        # A confirmation click, so that mail scanners opening links do not sign anyone in.
+        return render(request, "accounts/confirm_login.html", {"email": email})
+    user = magic.user_for(email)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, "Vous êtes connecté(e).")
+    return redirect(_safe_next(request, next_url) or "contributions:list")

@@ -1,0 +1,193 @@
+"""Online participation: a campaign's page, contributing (with similar proposals shown while
+typing, and a warning for personal health details), a contribution's page with votes,
+comments with one level of replies, and reports to the moderators."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from concertation.campaigns.models import Campaign
+from concertation.contributions import services
+from concertation.contributions.health import health_details
+from concertation.contributions.models import (
+    MAX_TEXT,
+    VISIBLE_STATES,
+    Comment,
+    Contribution,
+    Report,
+    Vote,
+)
+from concertation.core.forms import DsfrFormMixin
+from concertation.territories.models import Department
+
+
+class OnlineContributionForm(DsfrFormMixin, forms.Form):
+    title = forms.CharField(label="Titre (facultatif)", max_length=200, required=False)
+    text = forms.CharField(
+        label="Votre proposition", max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"max_length": "Votre texte dépasse %(limit_value)d caractères."},
+    )
+    theme = forms.ModelChoiceField(queryset=None, label="Thème", empty_label=None)
+    department = forms.ModelChoiceField(Department.objects.all(), label="Votre département",
+                                        to_field_name="code")
+    college = forms.ChoiceField(label="Vous êtes", widget=forms.RadioSelect)
+    health_confirmed = forms.BooleanField(
+        required=False,
+        label="Je confirme que mon texte ne révèle l’état de santé d’aucune personne "
+              "identifiable.",
+    )
+
+    def __init__(self, *args, campaign: Campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].queryset = campaign.themes.all()
+        self.fields["college"].choices = campaign.college_choices
+        self.fields["department"].label_from_instance = lambda d: f"{d.code} — {d.name}"
+        self.health_terms: list[str] = []
+
+    def clean(self):
+        data = super().clean()
+        self.health_terms = health_details(data.get("text", ""))
+        if self.health_terms and not data.get("health_confirmed"):
+            raise ValidationError(
+                "Votre texte semble évoquer la santé d’une personne (%(terms)s). Les "
+                "contributions sont publiques : retirez ce qui permettrait de la reconnaître, "
+                "puis cochez la confirmation.", params={"terms": ", ".join(self.health_terms)},
+            )
+        return data
+
+
+def _campaign(slug: str) -> Campaign:
+    return get_object_or_404(Campaign.objects.prefetch_related("themes"), slug=slug)
+
+
+@require_safe
+def campaign_page(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _campaign(slug)
+    latest = (Contribution.objects.visible().filter(campaign=campaign)
+              .select_related("event", "workshop", "theme").order_by("-created_at")[:10])
+    return render(request, "contributions/campaign.html", {"campaign": campaign,
+                                                           "latest": latest})
+
+
+@login_required(login_url="accounts:magic_request")
+def contribute(request: HttpRequest, slug: str) -> HttpResponse:
+    campaign = _campaign(slug)
+    if not campaign.online_open:
+        messages.error(request, "Les contributions en ligne sont fermées pour cette "
+                                "concertation.")
+        return redirect("contributions:campaign", slug=campaign.slug)
+    form = OnlineContributionForm(request.POST or None, campaign=campaign)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            contribution = services.submit_online(
+                campaign=campaign, user=request.user, title=data["title"], text=data["text"],
+                theme=data["theme"], department=data["department"], college=data["college"],
+                flagged=bool(form.health_terms),
+            )
+        except services.ContributionError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            if contribution.state == "published":
+                messages.success(request, "Merci : votre contribution est publiée.")
+            else:
+                messages.success(request, "Merci : votre contribution sera publiée après "
+                                          "relecture par les modérateurs.")
+            return redirect("contributions:detail", pk=contribution.pk)
+    return render(request, "contributions/contribute.html",
+                  {"campaign": campaign, "form": form}, status=400 if form.errors else 200)
+
+
+@require_safe
+def similar(request: HttpRequest, slug: str) -> HttpResponse:
+    """Fragment shown under the text field as the person types (htmx)."""
+    campaign = _campaign(slug)
+    text = request.GET.get("text", "")[:MAX_TEXT]
+    matches = services.similar_contributions(campaign=campaign, text=text)
+    return render(request, "contributions/_similar.html", {"matches": matches})
+
+
+def _visible(pk: int, user) -> Contribution:
+    contribution = get_object_or_404(
+        Contribution.objects.select_related("campaign", "event", "workshop", "theme",
+                                            "department", "health_territory", "merged_into"),
+        pk=pk,
+    )
+    if contribution.state not in VISIBLE_STATES and contribution.author_id != user.pk:
+        if contribution.merged_into_id:
+            return contribution  # the page says where it went
+        raise Http404("Contribution non publiée")
+    return contribution
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contribution = _visible(pk, request.user)
+    my_vote = None
+    if request.user.is_authenticated:
+        my_vote = (Vote.objects.filter(contribution=contribution, user=request.user)
+                   .values_list("value", flat=True).first())
+    comments = (contribution.comments.filter(parent__isnull=True)
+                .select_related("author").prefetch_related("replies__author"))
+    return render(request, "contributions/detail.html", {
+        "contribution": contribution, "my_vote": my_vote, "comments": comments,
+        "choices": Vote.Value.choices, "sources": services.provenance(contribution)[1:],
+    })
+
+
+@require_POST
+@login_required(login_url="accounts:magic_request")
+def vote(request: HttpRequest, pk: int) -> HttpResponse:
+    contribution = _visible(pk, request.user)
+    try:
+        services.vote(contribution=contribution, value=int(request.POST.get("value", "x")),
+                      user=request.user)
+    except ValueError:
+        messages.error(request, "Vote inconnu : d’accord, pas d’accord ou passer.")
+    except services.ContributionError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "Votre vote est enregistré (vous pouvez le changer).")
+    return redirect("contributions:detail", pk=contribution.pk)
+
+
+@require_POST
+@login_required(login_url="accounts:magic_request")
+def comment(request: HttpRequest, pk: int) -> HttpResponse:
+    contribution = _visible(pk, request.user)
+    parent = None
+    if request.POST.get("parent"):
+        parent = contribution.comments.filter(pk=request.POST["parent"]).first()
+    try:
+        services.add_comment(contribution=contribution, user=request.user,
+                             text=request.POST.get("text", ""), parent=parent)
+    except services.ContributionError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "Votre commentaire est publié.")
+    return redirect(reverse("contributions:detail", args=[contribution.pk]) + "#commentaires")
+
+
+@require_POST
+@login_required(login_url="accounts:magic_request")
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    contribution = _visible(pk, request.user)
+    reason = request.POST.get("reason", "").strip()[:300]
+    if not reason:
+        messages.error(request, "Indiquez pourquoi vous signalez ce contenu.")
+    else:
+        comment_obj = contribution.comments.filter(pk=request.POST.get("comment") or 0).first()
+        Report.objects.get_or_create(contribution=contribution, comment=comment_obj,
+                                     reporter=request.user, defaults={"reason": reason})
+        messages.success(request, "Merci : les modérateurs examineront ce signalement.")
+    return redirect("contributions:detail", pk=contribution.pk)
+
+
+__all__ = ["Comment"]
