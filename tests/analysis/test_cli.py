@@ -168,12 +168,13 @@ def test_similarity_command(tmp_path: Path) -> None:
         writer.writerow(["a", "b"])
         writer.writerow(["Plus de médecins", "plus de médecins !"])
         writer.writerow(["Plus de médecins en ville", "Baisser les impôts"])
+        writer.writerow(["", ""])  # blank rows still get their score: one per input row
     out = tmp_path / "scores.csv"
     result = run("similarity", pairs, "--out", out)
     assert result.returncode == 0, result.stderr
     with out.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert [r["a"] for r in rows] == ["Plus de médecins", "Plus de médecins en ville"]
+    assert [r["a"] for r in rows] == ["Plus de médecins", "Plus de médecins en ville", ""]
     assert float(rows[0]["similarity"]) == 1.0
     assert float(rows[1]["similarity"]) < 0.3
 
