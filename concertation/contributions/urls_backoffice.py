@@ -4,6 +4,8 @@ from concertation.contributions.views import organiser
 
 app_name = "contributions_backoffice"
 urlpatterns = [
+    path("moderation/", organiser.moderation_queue, name="moderation"),
+    path("moderation/<int:contribution_pk>/", organiser.moderate, name="moderate"),
     path("journees/<int:pk>/contributions/", organiser.day_contributions, name="day"),
     path("journees/<int:pk>/contributions/<int:contribution_pk>/etat/", organiser.change_state,
          name="change_state"),

@@ -152,3 +152,37 @@ def test_unpublished_contributions_are_not_public(client, campaign):
     assert client.get(reverse("contributions:detail", args=[contribution.pk])).status_code == 404
     client.force_login(author)
     assert client.get(reverse("contributions:detail", args=[contribution.pk])).status_code == 200
+
+
+def test_moderators_of_the_region_publish_or_reject_pending_online_contributions(client, campaign):
+    from tests.factories import agency_organiser, make_territory, organiser_of
+
+    campaign.moderation = Campaign.Moderation.PRE
+    campaign.save()
+    pending = services.submit_online(
+        campaign=campaign, user=UserFactory(), title="", text="Texte en attente de relecture",
+        theme=campaign.themes.get(), department=Department.objects.get(code="28"),
+        college="usager")
+    client.force_login(organiser_of(make_territory("69")))
+    assert "Texte en attente" not in client.get(reverse("contributions_backoffice:moderation")
+                                        ).content.decode()
+    client.post(reverse("contributions_backoffice:moderate", args=[pending.pk]),
+                {"target": "published"})
+    pending.refresh_from_db()
+    assert pending.state == "submitted"
+    client.force_login(agency_organiser("24"))
+    assert "Texte en attente" in client.get(reverse("contributions_backoffice:moderation")
+                                    ).content.decode()
+    response = client.post(reverse("contributions_backoffice:moderate", args=[pending.pk]),
+                           {"target": "rejected"}, follow=True)
+    assert "Indiquez le motif" in response.content.decode()
+    client.post(reverse("contributions_backoffice:moderate", args=[pending.pk]),
+                {"target": "published"})
+    pending.refresh_from_db()
+    assert pending.state == "published"
+    Report.objects.create(contribution=pending, reporter=UserFactory(), reason="injurieux")
+    client.post(reverse("contributions_backoffice:moderate", args=[pending.pk]),
+                {"target": "rejected", "reason": "Propos injurieux"})
+    pending.refresh_from_db()
+    assert pending.state == "rejected"
+    assert not Report.objects.filter(handled_at__isnull=True).exists()

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from concertation.contributions import services
@@ -95,3 +96,52 @@ def unmerge(request: HttpRequest, pk: int, merge_pk: int) -> HttpResponse:
         messages.success(request, "La fusion est annulée : chaque contribution a retrouvé son "
                                   "état et ses votes.")
     return redirect("contributions_backoffice:day", pk=event.pk)
+
+
+@organiser_required
+def moderation_queue(request: HttpRequest) -> HttpResponse:
+    """Online contributions waiting for a moderator (pre-moderation, flagged for health
+    details) and reported ones, within the organiser's territories."""
+    scope = request.scope
+    contributions = Contribution.objects.select_related("campaign", "department", "theme")
+    if not scope.everything:
+        contributions = contributions.filter(
+            Q(department__region_id__in=scope.region_ids)
+            | Q(health_territory_id__in=scope.territory_ids)
+        )
+    pending = contributions.filter(state=ContributionState.SUBMITTED).order_by("created_at")
+    reported = (contributions.filter(reports__handled_at__isnull=True)
+                .annotate(open_reports=Count("reports", filter=Q(reports__handled_at__isnull=True)))
+                .prefetch_related("reports").order_by("-open_reports").distinct())
+    return render(request, "contributions/organiser/moderation.html",
+                  {"pending": pending, "reported": reported})
+
+
+@require_POST
+@organiser_required
+def moderate(request: HttpRequest, contribution_pk: int) -> HttpResponse:
+    scope = request.scope
+    contribution = get_object_or_404(Contribution.objects.select_related("department"),
+                                     pk=contribution_pk)
+    in_scope = scope.everything or (
+        (contribution.department and contribution.department.region_id in scope.region_ids)
+        or contribution.health_territory_id in scope.territory_ids
+    )
+    if not in_scope:
+        return HttpResponse(status=404)
+    target = request.POST.get("target", "")
+    try:
+        if target == "keep":
+            contribution.reports.filter(handled_at__isnull=True).update(handled_at=timezone.now())
+        else:
+            services.transition(contribution=contribution, target=target, user=request.user,
+                                reason=request.POST.get("reason", ""))
+            contribution.reports.filter(handled_at__isnull=True).update(
+                handled_at=timezone.now())
+    except services.ContributionError as exc:
+        messages.error(request, exc.messages[0])
+    except ValueError:
+        messages.error(request, "Action inconnue.")
+    else:
+        messages.success(request, "Décision de modération enregistrée.")
+    return redirect("contributions_backoffice:moderation")
