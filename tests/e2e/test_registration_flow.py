@@ -70,8 +70,13 @@ def test_register_by_mail_link_change_workshop_cancel_and_the_waiting_list_moves
 
     alice = open_site()
     page = alice.page
-    _register(page, first="Alice", last="Garnier", email="alice.garnier@example.org",
-              workshop=FIRST_WORKSHOP)
+    _register(
+        page,
+        first="Alice",
+        last="Garnier",
+        email="alice.garnier@example.org",
+        workshop=FIRST_WORKSHOP,
+    )
     expect(page.get_by_role("status")).to_contain_text("Votre inscription est confirmée.")
     expect(page.locator("#statut")).to_have_text("Confirmée")
 
@@ -79,15 +84,21 @@ def test_register_by_mail_link_change_workshop_cancel_and_the_waiting_list_moves
     assert "4e CNR Santé d’Eure-et-Loir" in confirmation.subject
     code = Registration.objects.get(email="alice.garnier@example.org").code
     assert f"Votre code d’inscription : {code}" in confirmation.text
-    attachments = {part.get_filename(): part.get_content_type()
-                   for part in confirmation.message.iter_attachments()}
-    assert attachments == {f"{DAY}.ics": "text/calendar",
-                           f"inscription-{code}.png": "image/png"}
+    attachments = {
+        part.get_filename(): part.get_content_type()
+        for part in confirmation.message.iter_attachments()
+    }
+    assert attachments == {f"{DAY}.ics": "text/calendar", f"inscription-{code}.png": "image/png"}
 
     # Bob finds the day full: waiting list.
     bob = open_site()
-    _register(bob.page, first="Bob", last="Lemaire", email="bob.lemaire@example.org",
-              workshop=FIRST_WORKSHOP)
+    _register(
+        bob.page,
+        first="Bob",
+        last="Lemaire",
+        email="bob.lemaire@example.org",
+        workshop=FIRST_WORKSHOP,
+    )
     expect(bob.page.locator("#statut")).to_have_text("En liste d’attente")
     waiting = mailbox.wait_to("bob.lemaire@example.org", "Liste d’attente")
     assert "vous êtes inscrit(e) sur la liste d’attente" in waiting.text
@@ -124,15 +135,23 @@ def test_register_by_mail_link_change_workshop_cancel_and_the_waiting_list_moves
         Registration.objects.get(email="bob.lemaire@example.org").code
     )
 
-    statuses = dict(Registration.objects.filter(email__endswith="@example.org")
-                    .values_list("email", "status"))
-    assert statuses == {"alice.garnier@example.org": RegistrationStatus.CANCELLED,
-                        "bob.lemaire@example.org": RegistrationStatus.CONFIRMED}
+    statuses = dict(
+        Registration.objects.filter(email__endswith="@example.org").values_list("email", "status")
+    )
+    assert statuses == {
+        "alice.garnier@example.org": RegistrationStatus.CANCELLED,
+        "bob.lemaire@example.org": RegistrationStatus.CONFIRMED,
+    }
     # Each e-mail was sent once, and the server got exactly those.
-    assert sorted(m.subject.split(" :")[0] for m in mailbox.messages) == sorted([
-        "Inscription confirmée", "Liste d’attente", "Inscription modifiée",
-        "Inscription annulée", "Une place s’est libérée",
-    ])
+    assert sorted(m.subject.split(" :")[0] for m in mailbox.messages) == sorted(
+        [
+            "Inscription confirmée",
+            "Liste d’attente",
+            "Inscription modifiée",
+            "Inscription annulée",
+            "Une place s’est libérée",
+        ]
+    )
     for site in (alice, bob, alice_mail_client):
         site.assert_healthy()
 
@@ -141,11 +160,14 @@ def test_organiser_checks_in_prints_the_attendance_sheet_and_exports(demo, open_
     event = Event.objects.get(slug=DAY)
     outcome = services.register(
         event=event,
-        applicant=services.Applicant(first_name="Zoé", last_name="Bérard",
-                                     email="zoe.berard@example.org",
-                                     college=event.campaign.college_choices[0][0],
-                                     organisation="Maison de santé de Dreux",
-                                     consent_processing=True),
+        applicant=services.Applicant(
+            first_name="Zoé",
+            last_name="Bérard",
+            email="zoe.berard@example.org",
+            college=event.campaign.college_choices[0][0],
+            organisation="Maison de santé de Dreux",
+            consent_processing=True,
+        ),
         workshops=[event.workshops.get(title=FIRST_WORKSHOP)],
     )
     code = outcome.registration.code
