@@ -31,7 +31,10 @@ def _no_page_cache(settings):
     settings.PUBLIC_PAGE_CACHE = False
     from django.core.cache import cache
 
+    from concertation.core import public_cache
+
     cache.clear()
+    public_cache._version.update(value=0, expires=0.0)
 
 
 def pytest_report_header(config):

@@ -2,13 +2,14 @@
 
 Public pages are read far more than they change, and their content is the same for every
 anonymous visitor. Each process keeps rendered pages in its local memory under the current
-`PublicContentVersion`; one indexed read per request tells whether they are still current.
+`PublicContentVersion`, read at most once a second per process.
 Pages for signed-in users (whose header differs) and non-GET requests are never cached.
 """
 
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -20,11 +21,19 @@ from django.utils import timezone
 from concertation.core.models import PublicContentVersion
 
 _HEADERS_KEPT = ("Content-Type", "Content-Disposition")
+# The version is read from the database at most once a second per process: the query was most
+# of a cached page's cost. Another process's change is seen within that second; this process's
+# own changes at once (bump_public_content resets it).
+VERSION_TTL_S = 1.0
+_version = {"value": 0, "expires": 0.0}
 
 
 def current_version() -> int:
-    version = PublicContentVersion.objects.filter(pk=1).values_list("version", flat=True).first()
-    return version or 0
+    now = time.monotonic()
+    if now >= _version["expires"]:
+        value = PublicContentVersion.objects.filter(pk=1).values_list("version", flat=True).first()
+        _version.update(value=value or 0, expires=now + VERSION_TTL_S)
+    return _version["value"]
 
 
 def bump_public_content() -> None:
@@ -34,6 +43,7 @@ def bump_public_content() -> None:
     )
     if not updated:
         PublicContentVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+    _version["expires"] = 0.0
 
 
 def _cacheable(request: HttpRequest) -> bool:

@@ -14,12 +14,34 @@ def cache_on(settings):
     settings.PUBLIC_PAGE_CACHE = True
 
 
-def test_a_cached_page_costs_one_query(client, cache_on, django_assert_num_queries):
+def test_a_cached_page_costs_no_query_then_one_a_second(
+    client, cache_on, django_assert_num_queries, monkeypatch
+):
+    from concertation.core import public_cache
+
     event = EventFactory()
     client.get(event.get_absolute_url())
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(0):
         response = client.get(event.get_absolute_url())
     assert event.title in response.content.decode()
+    monkeypatch.setitem(public_cache._version, "expires", 0.0)  # a second later
+    with django_assert_num_queries(1):
+        client.get(event.get_absolute_url())
+
+
+def test_a_change_made_by_another_process_is_seen_within_a_second(client, cache_on,
+                                                                  monkeypatch):
+    from concertation.core import public_cache
+    from concertation.core.models import PublicContentVersion
+
+    event = EventFactory(title="Avant")
+    client.get(event.get_absolute_url())
+    # Another process renames the day and bumps the version in the database only.
+    type(event).objects.filter(pk=event.pk).update(title="Après")
+    PublicContentVersion.objects.update_or_create(pk=1, defaults={"version": 99})
+    assert "Avant" in client.get(event.get_absolute_url()).content.decode()
+    monkeypatch.setitem(public_cache._version, "expires", 0.0)
+    assert "Après" in client.get(event.get_absolute_url()).content.decode()
 
 
 def test_a_change_through_a_service_is_seen_at_once(client, cache_on):

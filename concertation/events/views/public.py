@@ -37,7 +37,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
     form = AgendaFilterForm(request.GET or None)
     if form.is_bound:
         form.is_valid()  # errors are shown; the filters that are valid still apply
-    events = form.filter(Event.objects.public()).distinct()
+    events = form.filter(Event.objects.public())
     today = timezone.localdate()
     page = Paginator(agenda_order(events.for_listing(), today), AGENDA_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -49,7 +49,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
         "page": page,
         "today": today,
         "query": query.urlencode(),
-        "regions": Region.objects.all(),
+        "regions": form.fields["region"].queryset,
     }
     template = "events/agenda_results.html" if request.htmx else "events/agenda.html"
     return render(request, template, context)
