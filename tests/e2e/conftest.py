@@ -38,13 +38,23 @@ def browser() -> Iterator[Browser]:
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"{reason} REQUIRE_BROWSER=1 exige le navigateur.", pytrace=False)
         pytest.skip(reason)
+    from django.db import connections
+
     expect.set_options(timeout=TIMEOUT_MS)
     # While that loop runs, Django's ORM would refuse to work in the test and its fixtures
     # (SynchronousOnlyOperation): allowed for as long as the browser lives, and no longer.
     allow_async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # While that loop runs, asgiref also keeps Django's connections in another store (a context
+    # variable instead of the thread's): the test and its fixtures would get new connections,
+    # which lack the test database's serialized reference data (so the territories would not
+    # be restored after a flush) and are not the one the live server shares on SQLite. Keep
+    # the connections the test process already has.
+    connections_so_far = {alias: connections[alias] for alias in connections}
     try:
         with sync_playwright() as p:
+            for alias, connection in connections_so_far.items():
+                connections[alias] = connection
             browser = p.chromium.launch(
                 executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
             )
