@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "concertation.events",
     "concertation.registrations",
     "concertation.contributions",
+    "concertation.analysis_runs",
 ]
 
 MIDDLEWARE = [

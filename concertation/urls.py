@@ -13,6 +13,7 @@ urlpatterns = [
     path("espace-organisateur/", include("concertation.events.urls_backoffice")),
     path("espace-organisateur/", include("concertation.registrations.urls_backoffice")),
     path("espace-organisateur/", include("concertation.contributions.urls_backoffice")),
+    path("espace-organisateur/", include("concertation.analysis_runs.urls")),
     path("compte/", include("concertation.accounts.urls")),
     path("admin/", admin.site.urls),
     # Uploaded documents are public PDFs attached to public days; a deployment may serve

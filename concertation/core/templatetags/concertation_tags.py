@@ -19,3 +19,19 @@ def widget_kind(field: forms.BoundField) -> str:
     if isinstance(widget, forms.FileInput):
         return "file"
     return "input"
+
+
+@register.filter
+def lookup(mapping: dict, key):
+    """`mapping[key]`, or an empty string: for dictionaries keyed by numbers in templates."""
+    return mapping.get(key, "")
+
+
+@register.filter
+def fr_plural(value, suffix: str = "s") -> str:
+    """French plural: "0 journée", "1 journée", "2 journées" (Django's pluralize gives
+    "0 journées")."""
+    try:
+        return suffix if abs(int(value)) > 1 else ""
+    except (TypeError, ValueError):
+        return ""

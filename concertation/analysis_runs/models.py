@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from concertation.campaigns.models import Campaign, Theme
+from concertation.events.models import Event
+from concertation.territories.models import HealthTerritory, Region
+
+
+class AnalysisRun(models.Model):
+    """One run of the analysis engine on a selection of contributions, kept with its inputs,
+    parameters and engine version so that its result can be read and reproduced later."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "En attente"
+        RUNNING = "running", "En cours"
+        DONE = "done", "Terminée"
+        FAILED = "failed", "Échec"
+        CANCELLED = "cancelled", "Annulée"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="analyses",
+                                 verbose_name="concertation")
+    event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name="journée")
+    region = models.ForeignKey(Region, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+", verbose_name="région")
+    health_territory = models.ForeignKey(HealthTerritory, on_delete=models.SET_NULL, null=True,
+                                         blank=True, related_name="+",
+                                         verbose_name="territoire")
+    theme = models.ForeignKey(Theme, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name="thème")
+    parameters = models.JSONField(default=dict)
+    engine_version = models.CharField(max_length=40)
+    input_ids = models.JSONField(default=list)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    step = models.CharField(max_length=200, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Analyse {self.pk} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.CANCELLED)

@@ -1,0 +1,144 @@
+"""Analyses of contributions, run in the background: selection, progress, cancellation, and
+the stored result (groups of similar contributions, near-duplicates, opinion groups)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from concertation.analysis_runs.models import AnalysisRun
+from concertation.contributions.models import VISIBLE_STATES, Contribution, Vote
+
+ENGINE_VERSION = "concertation.analysis 1"
+
+
+class AnalysisError(Exception):
+    pass
+
+
+def selection(run: AnalysisRun):
+    contributions = Contribution.objects.filter(campaign=run.campaign, state__in=VISIBLE_STATES)
+    if run.event_id:
+        contributions = contributions.filter(event_id=run.event_id)
+    if run.health_territory_id:
+        contributions = contributions.filter(health_territory_id=run.health_territory_id)
+    if run.region_id:
+        contributions = contributions.filter(
+            Q(department__region_id=run.region_id) | Q(event__department__region_id=run.region_id)
+        )
+    if run.theme_id:
+        contributions = contributions.filter(theme_id=run.theme_id)
+    return contributions
+
+
+def start(*, user, campaign, event=None, region=None, health_territory=None, theme=None,
+          groups: int | None = None, seed: int = 0) -> AnalysisRun:
+    run = AnalysisRun(campaign=campaign, event=event, region=region,
+                      health_territory=health_territory, theme=theme, created_by=user,
+                      parameters={"groups": groups, "seed": seed},
+                      engine_version=ENGINE_VERSION)
+    ids = list(selection(run).order_by("pk").values_list("pk", flat=True))
+    if len(ids) < 2:
+        raise AnalysisError("La sélection compte moins de deux contributions publiées : "
+                            "rien à analyser.")
+    run.input_ids = ids
+    with transaction.atomic():
+        run.save()
+        from concertation.analysis_runs.tasks import run_analysis
+
+        transaction.on_commit(lambda: run_analysis.enqueue(run.pk))
+    return run
+
+
+def cancel(run: AnalysisRun) -> bool:
+    """Ask a queued or running analysis to stop; it stops at its next step."""
+    updated = AnalysisRun.objects.filter(
+        pk=run.pk, status__in=[AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING]
+    ).update(status=AnalysisRun.Status.CANCELLED, finished_at=timezone.now(),
+             step="Annulée à la demande")
+    return bool(updated)
+
+
+class Cancelled(Exception):
+    pass
+
+
+def _progress(run_id: int, progress: int, step: str) -> None:
+    """Record progress; raise Cancelled if someone cancelled the run meanwhile."""
+    updated = AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING).update(
+        progress=progress, step=step
+    )
+    if not updated:
+        raise Cancelled
+
+
+def execute(run_id: int) -> None:
+    started = AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.QUEUED).update(
+        status=AnalysisRun.Status.RUNNING, started_at=timezone.now(), step="Démarrage"
+    )
+    if not started:
+        return  # cancelled before it started, or already run
+    run = AnalysisRun.objects.get(pk=run_id)
+    try:
+        result = _compute(run)
+    except Cancelled:
+        return
+    except Exception as error:  # the run records the failure; the worker goes on
+        AnalysisRun.objects.filter(pk=run_id).update(
+            status=AnalysisRun.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000],
+            finished_at=timezone.now())
+        return
+    AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING).update(
+        status=AnalysisRun.Status.DONE, progress=100, step="Terminée", result=result,
+        finished_at=timezone.now())
+
+
+def _compute(run: AnalysisRun) -> dict:
+    from concertation.analysis import build_vote_matrix, cluster_texts, opinion_groups
+
+    _progress(run.pk, 5, "Lecture des contributions")
+    rows = list(Contribution.objects.filter(pk__in=run.input_ids).order_by("pk")
+                .values_list("pk", "text"))
+    ids = [pk for pk, _ in rows]
+    _progress(run.pk, 15, "Regroupement des contributions proches")
+    params = run.parameters
+    clusters = cluster_texts([text for _, text in rows], n_groups=params.get("groups"),
+                             seed=params.get("seed", 0),
+                             min_group_size=2 if len(rows) < 200 else None)
+    groups = [
+        {"id": g.id, "label": g.label, "keywords": g.keywords, "size": g.size, "other": g.other,
+         "members": [ids[i] for i in g.members],
+         "representatives": [ids[i] for i in g.representatives]}
+        for g in clusters.groups
+    ]
+    duplicates = [{"members": [ids[i] for i in d.members], "similarity": float(d.similarity)}
+                  for d in clusters.duplicates]
+    _progress(run.pk, 70, "Groupes d’opinion à partir des votes")
+    votes = list(Vote.objects.filter(contribution_id__in=ids)
+                 .values_list("user_id", "registration_id", "contribution_id", "value"))
+    opinions = None
+    if votes:
+        import numpy as np
+
+        voters = [f"u{u}" if u else f"r{r}" for u, r, _, _ in votes]
+        matrix = build_vote_matrix(voters, [str(c) for _, _, c, _ in votes],
+                                   np.array([v for *_, v in votes], dtype=float))
+        try:
+            result = opinion_groups(matrix, seed=params.get("seed", 0))
+        except Exception as error:  # too few voters for groups: say so, keep the clusters
+            opinions = {"error": str(error)}
+        else:
+            opinions = {
+                "participants": [{"id": p.id, "group": p.group, "x": p.x, "y": p.y}
+                                 for p in result.participants],
+                "groups": [{"id": g.id, "size": g.size, "representatives": [
+                    {"comment": int(r.comment), "direction": r.direction,
+                     "p_success": r.p_success} for r in g.representatives]}
+                    for g in result.groups],
+                "consensus": [{"comment": int(c.comment), "direction": c.direction,
+                               "p_success": c.p_success} for c in result.consensus],
+            }
+    _progress(run.pk, 95, "Enregistrement")
+    return {"groups": groups, "duplicates": duplicates, "opinions": opinions,
+            "parameters": clusters.parameters}
