@@ -435,6 +435,7 @@ def _ara_contributions() -> None:
     if not days or Contribution.objects.filter(event__in=days).exists():
         return
     rng = random.Random(2022)
+    by_day: dict[int, list[Contribution]] = {}
     for day in days:
         workshops = list(day.workshops.select_related("theme").order_by("position"))
         created = []
@@ -448,8 +449,13 @@ def _ara_contributions() -> None:
                     state=ContributionState.PUBLISHED,
                     created_at=day.start + dt.timedelta(minutes=90 + len(created)),
                 ))
-        Contribution.objects.bulk_create(created)
-        votes = []
+        by_day[day.pk] = Contribution.objects.bulk_create(created)
+    everything = [c for contributions in by_day.values() for c in contributions]
+    theme_of = {c.pk: next(k for k, texts in enumerate(ARA_PROPOSALS)
+                           if any(c.text.startswith(t) for t in texts)) for c in everything}
+    votes = []
+    for day in days:
+        others = [c for c in everything if c.event_id != day.pk]
         for i in range(10):
             college = "professionnel" if i % 2 else "usager"
             voter = Registration.objects.create(
@@ -458,20 +464,20 @@ def _ara_contributions() -> None:
                 email=f"participant{i}.{day.department.code}@demo.invalid", college=college,
                 consent_processing=True, checked_in_at=day.start,
             )
-            for contribution in created:
-                theme = next(k for k, texts in enumerate(ARA_PROPOSALS)
-                             if any(contribution.text.startswith(t) for t in texts))
+            # Each votes on the proposals of their day, then on others of the regional list.
+            for contribution in by_day[day.pk] + rng.sample(others, 30):
+                theme = theme_of[contribution.pk]
                 # Professionals back attractiveness and continuity; users, access and prevention.
-                leaning = 0.8 if (college == "professionnel") == (theme in (1, 2)) else 0.25
+                leaning = 0.85 if (college == "professionnel") == (theme in (1, 2)) else 0.2
                 draw = rng.random()
                 value = 1 if draw < leaning else (0 if draw < leaning + 0.1 else -1)
                 votes.append(Vote(contribution=contribution, registration=voter, value=value,
                                   college=college))
-        Vote.objects.bulk_create(votes)
-        for contribution in created:
-            cast = [v.value for v in votes if v.contribution_id == contribution.pk]
-            Contribution.objects.filter(pk=contribution.pk).update(
-                agree_count=cast.count(1), disagree_count=cast.count(-1), pass_count=cast.count(0))
+    Vote.objects.bulk_create(votes)
+    for contribution in everything:
+        cast = [v.value for v in votes if v.contribution_id == contribution.pk]
+        Contribution.objects.filter(pk=contribution.pk).update(
+            agree_count=cast.count(1), disagree_count=cast.count(-1), pass_count=cast.count(0))
 
 
 @transaction.atomic
