@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -88,15 +88,20 @@ def _lock(event: Event) -> Event:
     return Event.objects.select_for_update().select_related("campaign").get(pk=event.pk)
 
 
-def seats_taken(event: Event) -> tuple[int, dict[int, int]]:
-    """Confirmed seats of the day, and per workshop."""
-    confirmed = Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED)
-    per_workshop = dict(
-        Workshop.objects.filter(event=event)
-        .annotate(n=Count("registrations", filter=Q(registrations__status="confirmed")))
-        .values_list("id", "n")
+def seats_taken(event: Event, workshops: Sequence[Workshop] | None = None
+                ) -> tuple[int, dict[int, int]]:
+    """Confirmed seats of the day, and per workshop (only those given, when given)."""
+    day = Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED).count()
+    links = Registration.workshops.through.objects.filter(
+        registration__event=event, registration__status=RegistrationStatus.CONFIRMED
     )
-    return confirmed.count(), per_workshop
+    if workshops is not None:
+        if not workshops:
+            return day, {}
+        links = links.filter(workshop__in=workshops)
+    per_workshop = dict(links.values("workshop_id").annotate(n=Count("id"))
+                        .values_list("workshop_id", "n").order_by())
+    return day, per_workshop
 
 
 def _fits(event: Event, workshops: Iterable[Workshop], taken: tuple[int, dict[int, int]]) -> bool:
@@ -123,7 +128,6 @@ def validate_workshops(event: Event, workshops: Sequence[Workshop]) -> None:
         raise RegistrationError("Choisissez un seul atelier par créneau horaire.")
 
 
-@transaction.atomic
 def register(
     *,
     event: Event,
@@ -132,7 +136,19 @@ def register(
     submission_token: str | None = None,
     registered_by=None,
 ) -> Outcome:
+    # Checks that need no lock run first: sign-ups to one day wait for each other only for
+    # the few queries that count seats and take one.
+    if not applicant.consent_processing:
+        raise RegistrationError("Votre accord pour le traitement de vos données est nécessaire.")
+    validate_workshops(event, workshops)
+    return _register_locked(event=event, applicant=applicant, workshops=workshops,
+                            submission_token=submission_token, registered_by=registered_by)
+
+
+@transaction.atomic
+def _register_locked(*, event, applicant, workshops, submission_token, registered_by) -> Outcome:
     event = _lock(event)
+    # Under the day's lock, these reads are authoritative: no other sign-up to this day runs.
     if submission_token:
         replay = Registration.objects.filter(submission_token=submission_token).first()
         if replay is not None:
@@ -141,39 +157,32 @@ def register(
         if event.state == EventState.CANCELLED:
             raise RegistrationError("Cette journée est annulée : les inscriptions sont fermées.")
         raise RegistrationError("Les inscriptions à cette journée ne sont pas ouvertes.")
-    if not applicant.consent_processing:
-        raise RegistrationError("Votre accord pour le traitement de vos données est nécessaire.")
     if applicant.college not in dict(event.campaign.college_choices):
         raise RegistrationError("Choisissez un collège de la liste.")
-    validate_workshops(event, workshops)
     email = applicant.email.strip().lower()
     if email:
         existing = Registration.objects.active().filter(event=event, email=email).first()
         if existing is not None:
             raise AlreadyRegistered(existing)
-    status = (RegistrationStatus.CONFIRMED if _fits(event, workshops, seats_taken(event))
+    status = (RegistrationStatus.CONFIRMED
+              if _fits(event, workshops, seats_taken(event, workshops))
               else RegistrationStatus.WAITLISTED)
-    try:
-        with transaction.atomic():
-            registration = Registration.objects.create(
-                event=event, status=status, first_name=applicant.first_name.strip(),
-                last_name=applicant.last_name.strip(), email=email, phone=applicant.phone,
-                organisation=applicant.organisation.strip(), college=applicant.college,
-                accessibility_needs=applicant.accessibility_needs.strip(),
-                consent_processing=True, consent_mailings=applicant.consent_mailings,
-                consent_public_name=applicant.consent_public_name,
-                source=(Registration.Source.SECRETARIAT if registered_by
-                        else Registration.Source.ONLINE),
-                registered_by=registered_by, submission_token=submission_token or None,
-            )
-    except IntegrityError:
-        # Only reachable if the lock was bypassed (e.g. a replay racing itself).
-        existing = Registration.objects.active().filter(event=event, email=email).first()
-        if existing is not None:
-            raise AlreadyRegistered(existing) from None
-        raise
-    registration.workshops.set(workshops)
-    _save_answers(registration, applicant.answers)
+    registration = Registration.objects.create(
+        event=event, status=status, first_name=applicant.first_name.strip(),
+        last_name=applicant.last_name.strip(), email=email, phone=applicant.phone,
+        organisation=applicant.organisation.strip(), college=applicant.college,
+        accessibility_needs=applicant.accessibility_needs.strip(),
+        consent_processing=True, consent_mailings=applicant.consent_mailings,
+        consent_public_name=applicant.consent_public_name,
+        source=(Registration.Source.SECRETARIAT if registered_by
+                else Registration.Source.ONLINE),
+        registered_by=registered_by, submission_token=submission_token or None,
+    )
+    Registration.workshops.through.objects.bulk_create(
+        [Registration.workshops.through(registration=registration, workshop=w) for w in workshops]
+    )
+    if any(text.strip() for text in applicant.answers.values()):
+        _save_answers(registration, applicant.answers)
     kind = (OutgoingEmail.Kind.CONFIRMATION if status == RegistrationStatus.CONFIRMED
             else OutgoingEmail.Kind.WAITLIST)
     send_email(registration, kind)
