@@ -16,6 +16,8 @@ PRODUCTION_ENV = {
     "HTTPS": "1",
     "ALLOWED_HOSTS": "concertation.example.org",
     "DEBUG": "0",
+    # Production sends mail through SMTP; the console backend is refused by check --deploy.
+    "EMAIL_HOST": "smtp.example.org",
 }
 
 
