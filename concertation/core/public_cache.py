@@ -47,10 +47,13 @@ def bump_public_content() -> None:
 
 
 def _cacheable(request: HttpRequest) -> bool:
+    # A visitor with a session or a pending flash message ("Votre inscription est annulée")
+    # gets a page of their own: it is neither served from nor stored in the cache.
     return (
         settings.PUBLIC_PAGE_CACHE
         and request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and getattr(settings, "MESSAGE_COOKIE_NAME", "messages") not in request.COOKIES
     )
 
 

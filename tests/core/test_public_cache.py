@@ -73,3 +73,21 @@ def test_ics_keeps_its_content_type_from_the_cache(client, cache_on):
     response = client.get(reverse("events:ics", args=[event.slug]))
     assert response["Content-Type"].startswith("text/calendar")
     assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_a_visitors_flash_message_is_never_cached_for_others(client, cache_on):
+    from django.test import Client
+
+    from concertation.registrations.services import register
+    from concertation.registrations.tokens import make_token
+    from tests.factories import applicant
+
+    event = EventFactory(open=True)
+    registration = register(event=event, applicant=applicant(), workshops=[]).registration
+    client.post(reverse("registrations:cancel", args=[make_token(registration)]))
+    response = client.post(reverse("registrations:resend", args=[event.slug]),
+                           {"email": "autre@example.org"}, follow=True)
+    assert "Si cette adresse est inscrite" in response.content.decode()
+    stranger = Client().get(event.get_absolute_url()).content.decode()
+    assert "Si cette adresse est inscrite" not in stranger
+    assert "Votre inscription est annulée" not in stranger
