@@ -371,3 +371,42 @@ def anonymise_expired(*, today: dt.date, dry_run: bool) -> list[tuple[Event, int
                     _anonymise(registration)
         done.append((event, len(registrations)))
     return done
+
+
+def personal_data(registration: Registration) -> dict:
+    """Everything the platform holds about this registration, for the right of access."""
+    return {
+        "journee": registration.event.title,
+        "date": registration.event.date.isoformat(),
+        "code": registration.code,
+        "statut": registration.get_status_display(),
+        "prenom": registration.first_name,
+        "nom": registration.last_name,
+        "adresse_electronique": registration.email,
+        "telephone": registration.phone,
+        "organisme": registration.organisation,
+        "college": registration.college_label,
+        "besoins_accessibilite": registration.accessibility_needs,
+        "ateliers": [w.title for w in registration.workshops.all()],
+        "consentements": {
+            "traitement": registration.consent_processing,
+            "envois_futurs": registration.consent_mailings,
+            "nom_public": registration.consent_public_name,
+        },
+        "reponses": {a.question.label: a.text
+                     for a in registration.answers.select_related("question")},
+        "inscrit_le": registration.created_at.isoformat(),
+        "arrivee": registration.checked_in_at.isoformat() if registration.checked_in_at else None,
+        "courriels": [
+            {"type": e.get_kind_display(), "cree": e.created_at.isoformat(),
+             "envoye": e.sent_at.isoformat() if e.sent_at else None}
+            for e in registration.emails.all()
+        ],
+    }
+
+
+def prune_rate_limit_records(now: dt.datetime | None = None) -> int:
+    """Drop sign-up attempts older than the rate-limit window: they no longer count."""
+    since = (now or timezone.now()) - RATE_WINDOW
+    deleted, _ = RegistrationAttempt.objects.filter(at__lt=since).delete()
+    return deleted

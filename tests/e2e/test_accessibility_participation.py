@@ -17,6 +17,7 @@ from concertation.events.models import Event, Workshop
 from concertation.registrations import services as registrations
 from concertation.registrations.tokens import make_token
 from tests.e2e.helpers import Site, axe_violations, format_violations
+from tests.factories import applicant
 
 pytestmark = [
     pytest.mark.e2e,
@@ -42,13 +43,8 @@ def _participation() -> Participation:
     workshop = event.workshops.order_by("position").first()
     registration = registrations.register(
         event=event,
-        applicant=registrations.Applicant(
-            first_name="Inès",
-            last_name="Roussel",
-            email="ines.roussel@example.org",
-            college=event.campaign.college_choices[0][0],
-            consent_processing=True,
-        ),
+        applicant=applicant(first_name="Inès", last_name="Roussel",
+                            email="ines.roussel@example.org"),
         workshops=[workshop],
     ).registration
     facilitator = get_user_model().objects.get(username="animation28")

@@ -13,6 +13,7 @@ from concertation.contributions.models import Contribution, ContributionState, V
 from concertation.events.models import Event, EventState
 from concertation.registrations import services
 from concertation.registrations.tokens import make_token
+from tests.factories import applicant
 
 pytestmark = [
     pytest.mark.e2e,
@@ -91,13 +92,8 @@ def test_capture_offline_vote_merge_and_publish_the_restitution(demo, open_site)
     # A registered participant votes through the link of their e-mail.
     registration = services.register(
         event=event,
-        applicant=services.Applicant(
-            first_name="Inès",
-            last_name="Roussel",
-            email="ines.roussel@example.org",
-            college=event.campaign.college_choices[0][0],
-            consent_processing=True,
-        ),
+        applicant=applicant(first_name="Inès", last_name="Roussel",
+                            email="ines.roussel@example.org"),
         workshops=[workshop],
     ).registration
     participant = open_site()

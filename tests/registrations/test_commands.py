@@ -41,3 +41,14 @@ def test_reminders_go_once_to_confirmed_people_of_days_soon(
     reminders = OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.REMINDER)
     assert [r.registration.email for r in reminders] == ["bientot@example.org"]
     assert any(m.subject.startswith("Rappel") for m in mail.outbox)
+
+
+def test_daily_chore_drops_expired_rate_limit_records(capsys):
+    from concertation.registrations.models import RegistrationAttempt
+
+    old = timezone.now() - dt.timedelta(hours=3)
+    services.check_rate_limit(ip="1.2.3.4", email="a@example.org", now=old)
+    services.check_rate_limit(ip="1.2.3.4", email="b@example.org")
+    call_command("send_reminders")
+    assert "1 trace(s) de limitation effacée(s)" in capsys.readouterr().out
+    assert RegistrationAttempt.objects.count() == 1

@@ -5,13 +5,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from concertation.registrations.models import OutgoingEmail, Registration, RegistrationStatus
-from concertation.registrations.services import send_email
+from concertation.registrations.services import prune_rate_limit_records, send_email
 from concertation.registrations.tasks import retry_pending
 
 
 class Command(BaseCommand):
     help = ("Envoie le rappel aux inscrits confirmés des journées des deux prochains jours "
-            "(une seule fois par inscription) et relance les courriels en échec. "
+            "(une seule fois par inscription), relance les courriels en échec et efface les "
+            "traces de limitation de débit expirées. "
             "À lancer chaque jour (cron).")
 
     def add_arguments(self, parser):
@@ -33,4 +34,6 @@ class Command(BaseCommand):
                 send_email(registration, OutgoingEmail.Kind.REMINDER)
             count += 1
         retried = retry_pending()
-        self.stdout.write(f"{count} rappel(s) programmé(s), {retried} courriel(s) relancé(s).")
+        pruned = prune_rate_limit_records()
+        self.stdout.write(f"{count} rappel(s) programmé(s), {retried} courriel(s) relancé(s), "
+                          f"{pruned} trace(s) de limitation effacée(s).")
