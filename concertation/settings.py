@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "concertation.registrations",
     "concertation.contributions",
     "concertation.analysis_runs",
+    "concertation.synthesis",
+    "concertation.projects",
 ]
 
 MIDDLEWARE = [

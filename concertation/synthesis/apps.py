@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SynthesisConfig(AppConfig):
+    name = "concertation.synthesis"
+    label = "synthesis"
+    verbose_name = "Synthèses et consolidation"

@@ -1,0 +1,241 @@
+"""Syntheses: the proposals written from groups of contributions, for a day, a territory, a
+region, a theme or a national campaign; their validation with the CRSA; their transmission.
+
+A synthesis is edited as a working copy (its groups); every write goes through
+`synthesis.services`, bumps `revision` (optimistic locking: a form carries the revision it was
+read at) and records a `SynthesisRevision` with a snapshot, so that history and diffs read from
+snapshots. Transmitting freezes an edition; later edits start a new edition (`previous`)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from concertation.analysis_runs.models import AnalysisRun
+from concertation.campaigns.models import Campaign, Theme
+from concertation.contributions.models import Contribution
+from concertation.events.models import Event
+from concertation.territories.models import HealthTerritory, Region
+
+
+class SynthesisState(models.TextChoices):
+    DRAFT = "draft", "En cours de rédaction"
+    IN_VALIDATION = "in_validation", "Soumise à la CRSA"
+    VALIDATED = "validated", "Validée"
+    TRANSMITTED = "transmitted", "Transmise au ministère"
+
+
+class Synthesis(models.Model):
+    class Level(models.TextChoices):
+        EVENT = "event", "Journée"
+        TERRITORY = "territory", "Territoire de santé"
+        REGION = "region", "Région"
+        NATIONAL = "national", "Nationale"
+        THEME = "theme", "Thème"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="syntheses",
+                                 verbose_name="concertation")
+    level = models.CharField("échelle", max_length=20, choices=Level.choices)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="syntheses", verbose_name="journée")
+    health_territory = models.ForeignKey(HealthTerritory, on_delete=models.PROTECT, null=True,
+                                         blank=True, related_name="+",
+                                         verbose_name="territoire de santé")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name="région")
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name="thème")
+    title = models.CharField("titre", max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    # Context and method, shown on the public page and at the head of the report.
+    introduction = models.TextField("contexte et méthode", blank=True)
+    # The days consolidated, and whether the campaign's online contributions are included.
+    days = models.ManyToManyField(Event, blank=True, related_name="consolidations",
+                                  verbose_name="journées consolidées")
+    includes_online = models.BooleanField("contributions en ligne incluses", default=False)
+    source_run = models.ForeignKey(AnalysisRun, on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+",
+                                   verbose_name="analyse de départ")
+    # The regional restitution meeting (CRSA) where the proposals are decided.
+    validation_event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True,
+                                         blank=True, related_name="validated_syntheses",
+                                         verbose_name="séance de validation")
+    state = models.CharField(max_length=20, choices=SynthesisState.choices,
+                             default=SynthesisState.DRAFT)
+    edition = models.PositiveSmallIntegerField("version", default=1)
+    previous = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="next_edition")
+    # Bumped by every write: the optimistic lock a form carries.
+    revision = models.PositiveIntegerField(default=0)
+    is_public = models.BooleanField("publiée", default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    transmitted_at = models.DateTimeField(null=True, blank=True)
+    transmitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                       null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "synthèse"
+        indexes = [models.Index(fields=["campaign", "level", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.edition})"
+
+    @property
+    def frozen(self) -> bool:
+        return self.state == SynthesisState.TRANSMITTED
+
+
+class SynthesisTransition(models.Model):
+    synthesis = models.ForeignKey(Synthesis, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=20, choices=SynthesisState.choices)
+    to_state = models.CharField(max_length=20, choices=SynthesisState.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["synthesis", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.synthesis_id}: {self.from_state} → {self.to_state}"
+
+
+class SynthesisGroup(models.Model):
+    """A group of contributions and the proposal (or work lead) written from them."""
+
+    class Kind(models.TextChoices):
+        PROPOSAL = "proposal", "Proposition"
+        WORK_LEAD = "work_lead", "Piste de travail"
+
+    synthesis = models.ForeignKey(Synthesis, on_delete=models.CASCADE, related_name="groups")
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField("intitulé", max_length=200)
+    kind = models.CharField("nature", max_length=20, choices=Kind.choices, default=Kind.PROPOSAL)
+    text = models.TextField("proposition rédigée", blank=True)
+    # The national theme it is filed under in the report.
+    theme = models.ForeignKey(Theme, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name="thème")
+    # False while it is only a suggestion of the analysis that the organiser has not accepted.
+    accepted = models.BooleanField("retenu", default=True)
+    contributions = models.ManyToManyField(Contribution, through="SynthesisItem",
+                                           related_name="synthesis_groups")
+
+    class Meta:
+        ordering = ["synthesis", "position", "id"]
+        verbose_name = "proposition de synthèse"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SynthesisItem(models.Model):
+    """A contribution cited by a group: in at most one group of a synthesis."""
+
+    synthesis = models.ForeignKey(Synthesis, on_delete=models.CASCADE, related_name="items")
+    group = models.ForeignKey(SynthesisGroup, on_delete=models.CASCADE, related_name="items")
+    contribution = models.ForeignKey(Contribution, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["synthesis", "contribution"],
+                                    name="contribution_once_per_synthesis"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contribution_id} in {self.group_id}"
+
+
+class Decision(models.Model):
+    """The CRSA's decision on one proposal: recorded once, with its vote count."""
+
+    class Outcome(models.TextChoices):
+        ADOPTED = "adopted", "Adoptée"
+        AMENDED = "amended", "Adoptée avec amendement"
+        REJECTED = "rejected", "Rejetée"
+        POSTPONED = "postponed", "Ajournée"
+
+    group = models.OneToOneField(SynthesisGroup, on_delete=models.CASCADE,
+                                 related_name="decision")
+    outcome = models.CharField("décision", max_length=20, choices=Outcome.choices)
+    votes_for = models.PositiveIntegerField("voix pour")
+    votes_against = models.PositiveIntegerField("voix contre")
+    abstentions = models.PositiveIntegerField("abstentions")
+    # The text as submitted, and as amended when the outcome is "amended".
+    original_text = models.TextField()
+    amended_text = models.TextField("texte amendé", blank=True)
+    note = models.TextField("observations", blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "décision de la CRSA"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome="amended") | ~Q(amended_text=""),
+                name="amended_decision_has_text",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id}: {self.outcome}"
+
+    @property
+    def final_text(self) -> str:
+        return self.amended_text if self.outcome == self.Outcome.AMENDED else self.original_text
+
+
+class SynthesisRevision(models.Model):
+    """One write to a synthesis: who, when, what (in French), and the state after it."""
+
+    synthesis = models.ForeignKey(Synthesis, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    summary = models.CharField(max_length=300)
+    snapshot = models.JSONField()
+
+    class Meta:
+        ordering = ["synthesis", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["synthesis", "number"], name="one_revision_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.synthesis_id} r{self.number}"
+
+
+class Package(models.Model):
+    """The transmission package generated from a validated synthesis, by a background task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "En attente"
+        RUNNING = "running", "En cours"
+        DONE = "done", "Prêt"
+        FAILED = "failed", "Échec"
+
+    synthesis = models.ForeignKey(Synthesis, on_delete=models.CASCADE, related_name="packages")
+    revision = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    # {"pdf": "path in storage", "docx": ..., "odt": ..., "xlsx": ..., "csv": ..., "json": ...,
+    #  "zip": ...}: the files, under MEDIA_ROOT.
+    files = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Package {self.pk} of {self.synthesis_id}"
