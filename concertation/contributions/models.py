@@ -248,3 +248,85 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return self.reason[:50]
+
+
+class PriorityVoteState(models.TextChoices):
+    OPEN = "open", "Ouvert"
+    CLOSED = "closed", "Clos"
+
+
+DEFAULT_PRIORITY_POINTS = 10
+MAX_PRIORITY_POINTS = 100
+
+
+class PriorityVote(models.Model):
+    """A workshop's priority vote: each participant spreads up to `points` points over the
+    workshop's proposals. Opened by a facilitator or an organiser; closing it freezes the
+    ranking in `results`, which the restitution shows even if proposals change later."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE,
+                                 related_name="priority_votes")
+    points = models.PositiveSmallIntegerField("points par participant",
+                                              default=DEFAULT_PRIORITY_POINTS)
+    state = models.CharField(max_length=10, choices=PriorityVoteState.choices,
+                             default=PriorityVoteState.OPEN)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The ranking at closing time: [{"id", "text", "points", "supporters"}, …], best first.
+    results = models.JSONField(default=list, blank=True)
+    voters = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workshop"], condition=Q(state="open"),
+                                    name="one_open_priority_vote_per_workshop"),
+            models.CheckConstraint(condition=Q(points__gte=1, points__lte=MAX_PRIORITY_POINTS),
+                                   name="priority_points_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"priorités {self.workshop_id} ({self.points} pts)"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == PriorityVoteState.OPEN
+
+
+class PointAllocation(models.Model):
+    """Points one participant (account or registration) gave one proposal in a priority vote.
+    A participant's allocation is replaced as a whole each time they submit it."""
+
+    priority_vote = models.ForeignKey(PriorityVote, on_delete=models.CASCADE,
+                                      related_name="allocations")
+    contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE,
+                                     related_name="point_allocations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True,
+                             blank=True, related_name="+")
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, null=True,
+                                     blank=True, related_name="point_allocations")
+    points = models.PositiveSmallIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, registration__isnull=True)
+                | Q(user__isnull=True, registration__isnull=False),
+                name="allocation_has_one_voter",
+            ),
+            models.CheckConstraint(condition=Q(points__gte=1), name="allocation_positive"),
+            models.UniqueConstraint(fields=["priority_vote", "contribution", "user"],
+                                    condition=Q(user__isnull=False),
+                                    name="one_allocation_per_user"),
+            models.UniqueConstraint(fields=["priority_vote", "contribution", "registration"],
+                                    condition=Q(registration__isnull=False),
+                                    name="one_allocation_per_registration"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.points} pts on {self.contribution_id}"
