@@ -1,6 +1,6 @@
 from django.urls import path
 
-from concertation.contributions.views import capture, online, participant, public
+from concertation.contributions.views import capture, online, participant, priority, public
 
 app_name = "contributions"
 urlpatterns = [
@@ -17,7 +17,15 @@ urlpatterns = [
     path("animation/ateliers/<int:pk>/saisie/", capture.capture_submit, name="capture_submit"),
     path("animation/ateliers/<int:pk>/saisie/<int:contribution_pk>/", capture.capture_edit,
          name="capture_edit"),
+    path("animation/ateliers/<int:pk>/priorites/", priority.manage, name="priority_manage"),
+    path("animation/ateliers/<int:pk>/priorites/<int:vote_pk>/clore/", priority.close,
+         name="priority_close"),
     path("ateliers/<int:pk>/projection/", capture.projector, name="projector"),
+    path("ateliers/<int:pk>/priorites/resultats/", priority.results, name="priority_results"),
+    path("votes-de-priorite/<int:vote_pk>/", priority.account_allocate,
+         name="priority_account"),
+    path("inscriptions/<str:token>/priorites/<int:vote_pk>/", priority.participant_allocate,
+         name="priority_participant"),
     path("inscriptions/<str:token>/contributions/", participant.vote_page, name="vote_page"),
     path("inscriptions/<str:token>/contributions/<int:contribution_pk>/vote/", participant.vote,
          name="vote"),

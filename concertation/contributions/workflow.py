@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from concertation.contributions.models import ContributionState as S
+from concertation.contributions.models import PriorityVoteState as P
 
 
 @dataclass(frozen=True)
@@ -38,3 +39,15 @@ def find(source: str, target: str) -> Transition | None:
 
 def allowed_targets(state: str) -> list[Transition]:
     return [t for t in TRANSITIONS if t.source == state]
+
+
+# A workshop's priority vote: opened, then closed once and for all (its results frozen). A new
+# round is a new vote, so the restitution always cites the ranking the room saw.
+PRIORITY_TRANSITIONS: tuple[tuple[P, P, str], ...] = (
+    (P.OPEN, P.CLOSED, "Clore le vote"),
+)
+
+
+def priority_step(source: str, target: str) -> str | None:
+    return next((action for s, t, action in PRIORITY_TRANSITIONS
+                 if s == source and t == target), None)

@@ -89,7 +89,11 @@ def projector(request: HttpRequest, pk: int) -> HttpResponse:
     entries = workshop.contributions.filter(
         state__in=[ContributionState.PUBLISHED, ContributionState.RETAINED]
     ).order_by("-created_at", "-id")
-    template = ("contributions/projector_list.html" if request.htmx
-                else "contributions/projector.html")
-    return render(request, template, {"workshop": workshop, "event": workshop.event,
-                                      "entries": entries})
+    if request.htmx:
+        return render(request, "contributions/projector_list.html", {"entries": entries})
+    from concertation.contributions.views.priority import _results_context, latest_priority_vote
+
+    return render(request, "contributions/projector.html", {
+        "workshop": workshop, "event": workshop.event, "entries": entries,
+        **_results_context(latest_priority_vote(workshop)),
+    })

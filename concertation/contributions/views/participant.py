@@ -9,7 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from concertation.contributions import services
-from concertation.contributions.models import VOTABLE_STATES, Contribution, Vote
+from concertation.contributions.models import (
+    VOTABLE_STATES,
+    Contribution,
+    PriorityVote,
+    PriorityVoteState,
+    Vote,
+)
 from concertation.registrations.models import RegistrationStatus
 from concertation.registrations.tokens import BadLink, read_token
 
@@ -38,8 +44,12 @@ def vote_page(request: HttpRequest, token: str) -> HttpResponse:
     mine = _votes(registration)
     for contribution in contributions:
         contribution.my_vote = mine.get(contribution.pk)
+    priority_votes = (PriorityVote.objects.filter(workshop__event=registration.event,
+                                                  state=PriorityVoteState.OPEN)
+                      .select_related("workshop").order_by("workshop__position"))
     return render(request, "contributions/vote.html", {
         "registration": registration, "event": registration.event, "token": token,
+        "priority_votes": priority_votes,
         "contributions": contributions, "choices": Vote.Value.choices,
     })
 
