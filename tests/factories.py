@@ -127,3 +127,73 @@ def applicant(**overrides):
     }
     data.update(overrides)
     return Applicant(**data)
+
+
+# --- Syntheses (issue #6) -------------------------------------------------------------------
+
+
+class ContributionFactory(factory.django.DjangoModelFactory):
+    """A published proposal of a day's workshop (pass `origin="online", event=None` for one
+    made online)."""
+
+    class Meta:
+        model = "contributions.Contribution"
+
+    campaign = factory.LazyAttribute(lambda o: o.event.campaign if o.event else CampaignFactory())
+    event = factory.SubFactory(EventFactory, past=True)
+    origin = "workshop"
+    department = factory.LazyAttribute(lambda o: o.event.department if o.event else None)
+    health_territory = factory.LazyAttribute(
+        lambda o: o.event.health_territory if o.event else None)
+    text = factory.Sequence(lambda n: f"Proposition numéro {n} pour l’accès aux soins")
+    state = "published"
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "registrations.Registration"
+
+    event = factory.SubFactory(EventFactory, past=True)
+    status = "confirmed"
+    first_name = "Dominique"
+    last_name = factory.Sequence(lambda n: f"Participant{n}")
+    college = "usager"
+
+
+class SynthesisFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "synthesis.Synthesis"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    level = "region"
+    title = factory.Sequence(lambda n: f"Synthèse régionale {n}")
+    slug = factory.Sequence(lambda n: f"synthese-{n}")
+
+
+class SynthesisGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "synthesis.SynthesisGroup"
+
+    synthesis = factory.SubFactory(SynthesisFactory)
+    position = factory.Sequence(lambda n: n)
+    title = factory.Sequence(lambda n: f"Proposition de synthèse {n}")
+    text = "Garantir à chacun un médecin traitant à moins de trente minutes."
+
+
+def cite(group, *contributions) -> None:
+    """Make `group` cite these contributions (as the synthesis workspace would)."""
+    from concertation.synthesis.models import SynthesisItem
+
+    for contribution in contributions:
+        SynthesisItem.objects.create(synthesis=group.synthesis, group=group,
+                                     contribution=contribution)
+
+
+def decide(group, outcome: str = "adopted", *, votes=(30, 2, 1), amended_text: str = ""):
+    """Record the CRSA's decision on `group` directly (tests that need validated data)."""
+    from concertation.synthesis.models import Decision
+
+    return Decision.objects.create(
+        group=group, outcome=outcome, votes_for=votes[0], votes_against=votes[1],
+        abstentions=votes[2], original_text=group.text, amended_text=amended_text,
+    )
