@@ -1,6 +1,6 @@
 from django.urls import path
 
-from concertation.contributions.views import organiser
+from concertation.contributions.views import campaign_merge, organiser
 
 app_name = "contributions_backoffice"
 urlpatterns = [
@@ -12,4 +12,8 @@ urlpatterns = [
     path("journees/<int:pk>/contributions/fusion/", organiser.merge, name="merge"),
     path("journees/<int:pk>/contributions/fusion/<int:merge_pk>/annuler/", organiser.unmerge,
          name="unmerge"),
+    path("concertations/<slug:slug>/fusion/", campaign_merge.campaign_merge,
+         name="campaign_merge"),
+    path("concertations/<slug:slug>/fusion/<int:merge_pk>/annuler/",
+         campaign_merge.campaign_unmerge, name="campaign_unmerge"),
 ]
