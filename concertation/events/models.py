@@ -42,7 +42,30 @@ class EventQuerySet(models.QuerySet["Event"]):
         ).prefetch_related("themes")
 
 
-class Event(models.Model):
+class SeatCounter(models.Model):
+    """`seats_taken` counts the confirmed registrations, written only by
+    `registrations.services` (conditional UPDATEs under the day's row lock), so a sign-up takes
+    a seat in one statement. A save() of an instance read earlier (a form, a duplicated day)
+    must never write its old count back: that could let a day fill beyond its capacity."""
+
+    seats_taken = models.PositiveIntegerField("places prises", default=0, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is None:
+            self.seats_taken = 0  # a new or duplicated day or workshop: nobody registered yet
+        elif (not self._state.adding and kwargs.get("update_fields") is None
+              and not kwargs.get("force_insert")):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "seats_taken"
+            ]
+        super().save(*args, **kwargs)
+
+
+class Event(SeatCounter):
     """A consultation day (journée de concertation) or a regional restitution meeting."""
 
     class Kind(models.TextChoices):
@@ -169,7 +192,7 @@ class Talk(models.Model):
         return self.title
 
 
-class Workshop(models.Model):
+class Workshop(SeatCounter):
     """A parallel workshop (atelier). Workshops with the same start time form one time slot."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="workshops")
