@@ -10,10 +10,13 @@ urlpatterns = [
     path("", include("concertation.events.urls")),
     path("", include("concertation.registrations.urls")),
     path("", include("concertation.contributions.urls")),
+    path("", include("concertation.projects.urls")),
     path("espace-organisateur/", include("concertation.events.urls_backoffice")),
     path("espace-organisateur/", include("concertation.registrations.urls_backoffice")),
     path("espace-organisateur/", include("concertation.contributions.urls_backoffice")),
     path("espace-organisateur/", include("concertation.analysis_runs.urls")),
+    path("espace-organisateur/", include("concertation.projects.urls_backoffice")),
+    path("espace-organisateur/", include("concertation.synthesis.urls")),
     path("compte/", include("concertation.accounts.urls")),
     path("admin/", admin.site.urls),
     # Uploaded documents are public PDFs attached to public days; a deployment may serve

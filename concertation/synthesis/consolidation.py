@@ -1,0 +1,137 @@
+"""Regional consolidation: the proposals of a region's days (and its online contributions) in
+one synthesis, with the same proposal made in several territories detected by the analysis
+engine and proposed as one group, and the consolidated list sorted by breadth of support."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from concertation.accounts.scope import Scope
+from concertation.contributions.models import Contribution
+from concertation.events.models import Event
+from concertation.synthesis import provenance, services
+from concertation.synthesis.models import Synthesis, SynthesisGroup
+
+# Near-duplicate thresholds for proposals written in different rooms: looser than the
+# analysis page's (0.8 / 0.9), since the same idea is worded by different facilitators, and
+# the organiser reviews every proposal anyway. On the demo's 144 proposals, 0.7 / 0.8 finds
+# the 20 ideas behind them with their local wordings (0.8 / 0.9 splits them into 41 groups).
+PAIR_THRESHOLD = 0.7
+CANDIDATE_COSINE = 0.8
+NEIGHBOURS = 20
+
+
+def duplicate_groups(rows: Sequence[tuple[int, str]]) -> list[list[int]]:
+    """Groups (of contribution ids) of contributions that say the same thing, largest first."""
+    if len(rows) < 2:
+        return []
+    from concertation.analysis import find_duplicates
+    from concertation.analysis.vectors import LsaBackend
+
+    texts = [text for _, text in rows]
+    vectors = LsaBackend().embed(texts, seed=0)
+    found = find_duplicates(texts, vectors, None, threshold=PAIR_THRESHOLD,
+                            candidate_cosine=CANDIDATE_COSINE, max_neighbours=NEIGHBOURS)
+    return [[rows[i][0] for i in group.members] for group in found if len(group.members) > 1]
+
+
+def _title(texts: list[str]) -> str:
+    """The shortest wording, as the group's working title (the organiser renames it)."""
+    shortest = min(texts, key=lambda t: (len(t), t)).strip().rstrip(".")
+    return shortest if len(shortest) <= 200 else shortest[:199] + "…"
+
+
+def suggestions(synthesis: Synthesis) -> list[tuple[str, list[int]]]:
+    """Groups to propose among the contributions not yet grouped, those raised in the most
+    territories first."""
+    grouped = synthesis.items.values("contribution_id")
+    rows = list(services.source_contributions(synthesis).exclude(pk__in=grouped)
+                .order_by("pk").values_list("pk", "text", "health_territory_id",
+                                            "event__health_territory_id"))
+    texts = {pk: text for pk, text, *_ in rows}
+    territory = {pk: own or day for pk, _, own, day in rows}
+    found = duplicate_groups([(pk, text) for pk, text, *_ in rows])
+    found.sort(key=lambda ids: (-len({territory[i] for i in ids}), -len(ids), min(ids)))
+    return [(_title([texts[i] for i in ids]), ids) for ids in found]
+
+
+def consolidate(*, scope: Scope, user, campaign, region, days: Sequence[Event],
+                includes_online: bool, title: str, validation_event: Event | None = None
+                ) -> Synthesis:
+    """A regional synthesis of the chosen days, with the near-duplicates proposed as groups."""
+    with transaction.atomic():
+        synthesis = services.create_synthesis(
+            scope=scope, user=user, campaign=campaign, level=Synthesis.Level.REGION,
+            title=title, region=region, days=days, includes_online=includes_online,
+            validation_event=validation_event,
+            introduction=f"Consolidation des propositions de {len(days)} journée"
+                         f"{'s' if len(days) > 1 else ''}"
+                         + (" et des contributions en ligne" if includes_online else "") + ".")
+        redetect(scope=scope, user=user, synthesis=synthesis)
+    return synthesis
+
+
+def redetect(*, scope: Scope, user, synthesis: Synthesis,
+             expected_revision: int | None = None) -> int:
+    """Look again for near-duplicates among the contributions not yet grouped."""
+    found = suggestions(synthesis)
+    if not found:
+        raise services.SynthesisError("Aucun doublon trouvé parmi les contributions non "
+                                      "classées.")
+    return services.add_suggestions(scope=scope, user=user, synthesis=synthesis,
+                                    suggestions=found, summary="Doublons détectés",
+                                    expected_revision=expected_revision)
+
+
+@dataclass
+class SuggestionRow:
+    group: SynthesisGroup
+    contributions: list[tuple[Contribution, str]]  # with the territory that raised each
+    territories: list[str]
+
+
+def suggestion_rows(synthesis: Synthesis) -> list[SuggestionRow]:
+    """The suggestions awaiting a decision, with the territories that raised each (two
+    queries)."""
+    groups = list(synthesis.groups.filter(accepted=False).order_by("position", "id"))
+    members: dict[int, list[Contribution]] = defaultdict(list)
+    for item in (synthesis.items.filter(group__accepted=False)
+                 .select_related("contribution__event__health_territory",
+                                 "contribution__health_territory")
+                 .order_by("contribution_id")):
+        members[item.group_id].append(item.contribution)
+    rows = []
+    for group in groups:
+        contributions = [(c, _territory_name(c)) for c in members[group.pk]]
+        names = {name for _, name in contributions if name}
+        rows.append(SuggestionRow(group, contributions, sorted(names)))
+    return rows
+
+
+def _territory_name(contribution: Contribution) -> str:
+    if contribution.health_territory_id:
+        return contribution.health_territory.name
+    if contribution.event_id and contribution.event.health_territory_id:
+        return contribution.event.health_territory.name
+    return ""
+
+
+@dataclass
+class ConsolidatedRow:
+    group: SynthesisGroup
+    provenance: provenance.Provenance
+
+
+def consolidated_list(synthesis: Synthesis) -> list[ConsolidatedRow]:
+    """The accepted proposals, the most widely supported first: territories, then colleges,
+    then participants (then votes)."""
+    groups = list(synthesis.groups.filter(accepted=True).select_related("theme", "decision"))
+    computed = provenance.compute(synthesis)
+    rows = [ConsolidatedRow(g, computed.for_group(g.pk)) for g in groups]
+    rows.sort(key=lambda r: (tuple(-n for n in r.provenance.breadth), r.group.position,
+                             r.group.pk))
+    return rows

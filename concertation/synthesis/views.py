@@ -1,0 +1,511 @@
+"""Organiser pages of the syntheses: list and creation, regional consolidation, the workspace
+(groups, suggestions, contributions not yet grouped), a group's page, the consolidated list,
+the CRSA validation page and the history. Views parse and render; `services` writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from concertation.contributions.models import Contribution
+from concertation.events.views.backoffice import organiser_required
+from concertation.synthesis import consolidation, diff, provenance, services
+from concertation.synthesis.forms import (
+    ConsolidationForm,
+    ConsolidationScopeForm,
+    DecisionForm,
+    DetailsForm,
+    DiffForm,
+    GroupForm,
+    SelectionForm,
+    SynthesisForm,
+)
+from concertation.synthesis.models import (
+    Decision,
+    Synthesis,
+    SynthesisGroup,
+    SynthesisRevision,
+    SynthesisState,
+)
+from concertation.synthesis.workflow import EDITABLE_STATES, allowed_targets
+
+POOL_SHOWN = 200  # contributions not yet grouped listed on the workspace
+
+
+def _get_synthesis_for_user(request: HttpRequest, pk: int) -> Synthesis:
+    """The synthesis if the organiser may act on it; 404 otherwise (others' work stays
+    hidden)."""
+    syntheses = Synthesis.objects.select_related(
+        "campaign", "region", "health_territory", "event", "theme", "validation_event",
+        "previous")
+    return get_object_or_404(services.visible_syntheses(request.scope, syntheses), pk=pk)
+
+
+def _error_text(error) -> str:
+    return " ".join(getattr(error, "messages", [str(error)]))
+
+
+def _decision(group: SynthesisGroup) -> Decision | None:
+    try:
+        return group.decision
+    except Decision.DoesNotExist:
+        return None
+
+
+def _base_context(synthesis: Synthesis) -> dict:
+    return {
+        "synthesis": synthesis,
+        "editable": synthesis.state in EDITABLE_STATES,
+        "steps": [(s.label, s.value == synthesis.state) for s in SynthesisState],
+        "step_number": list(SynthesisState.values).index(synthesis.state) + 1,
+        "step_count": len(SynthesisState.values),
+        "next_step": (list(SynthesisState)[list(SynthesisState.values).index(synthesis.state)
+                                           + 1].label
+                      if synthesis.state != SynthesisState.TRANSMITTED else ""),
+    }
+
+
+def _write(request: HttpRequest, synthesis: Synthesis, action: Callable[[], object],
+           success: str) -> bool:
+    """Run a service call; say what happened. False (with the French message) on refusal."""
+    try:
+        action()
+    except services.SynthesisError as error:
+        messages.error(request, _error_text(error))
+        return False
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+        return False
+    messages.success(request, success)
+    return True
+
+
+# --- List, creation, consolidation -------------------------------------------------------------
+
+@organiser_required
+def index(request: HttpRequest) -> HttpResponse:
+    syntheses = (services.visible_syntheses(request.scope)
+                 .select_related("campaign", "region", "health_territory", "event")
+                 .annotate(group_count=Count("groups", distinct=True))
+                 .order_by("-created_at", "-id"))
+    return render(request, "synthesis/backoffice/index.html", {"syntheses": syntheses})
+
+
+@organiser_required
+def create(request: HttpRequest) -> HttpResponse:
+    form = SynthesisForm(request.POST or None, scope=request.scope)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            synthesis = services.create_synthesis(
+                scope=request.scope, user=request.user, campaign=data["campaign"],
+                level=data["level"], title=data["title"], event=data["event"],
+                health_territory=data["health_territory"], region=data["region"],
+                theme=data["theme"], source_run=data["source_run"],
+                includes_online=data["includes_online"])
+        except (services.SynthesisError, PermissionDenied) as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, "La synthèse est créée.")
+            return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
+    return render(request, "synthesis/backoffice/create.html", {"form": form})
+
+
+@organiser_required
+def consolidate(request: HttpRequest) -> HttpResponse:
+    """Step 1 (GET): campaign and region; step 2: the days to consolidate, then create."""
+    scope_form = ConsolidationScopeForm(request.GET or None, scope=request.scope)
+    form = None
+    if scope_form.is_valid():
+        campaign, region = scope_form.cleaned_data["campaign"], scope_form.cleaned_data["region"]
+        initial = {"title": f"{campaign.title} — consolidation {region.name}"}
+        form = ConsolidationForm(request.POST or None, scope=request.scope, campaign=campaign,
+                                 region=region, initial=initial)
+        if request.method == "GET":
+            form.initial["days"] = list(form.fields["days"].queryset.values_list("pk",
+                                                                                 flat=True))
+            restitution = form.fields["validation_event"].queryset.first()
+            form.initial["validation_event"] = restitution.pk if restitution else None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                synthesis = consolidation.consolidate(
+                    scope=request.scope, user=request.user, campaign=campaign, region=region,
+                    days=list(data["days"]), includes_online=data["includes_online"],
+                    title=data["title"], validation_event=data["validation_event"])
+            except (services.SynthesisError, PermissionDenied) as error:
+                form.add_error(None, _error_text(error))
+            else:
+                pending = synthesis.groups.filter(accepted=False).count()
+                messages.success(request, f"Consolidation créée : {pending} regroupement"
+                                          f"{'s' if pending > 1 else ''} de propositions "
+                                          "proches à examiner.")
+                return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
+    return render(request, "synthesis/backoffice/consolidate.html",
+                  {"scope_form": scope_form, "form": form})
+
+
+# --- Workspace ---------------------------------------------------------------------------------
+
+def _workspace_context(request: HttpRequest, synthesis: Synthesis, **forms) -> dict:
+    groups = list(synthesis.groups.filter(accepted=True).select_related("theme")
+                  .annotate(size=Count("items")).order_by("position", "id"))
+    computed = provenance.compute(synthesis)
+    for group in groups:
+        group.origin = computed.for_group(group.pk)
+    grouped = synthesis.items.values("contribution_id")
+    pool = (services.source_contributions(synthesis).exclude(pk__in=grouped)
+            .select_related("event", "health_territory").order_by("event__date", "pk"))
+    pool_count = pool.count()
+    context = _base_context(synthesis)
+    context.update(
+        groups=groups, suggestions=consolidation.suggestion_rows(synthesis),
+        total=computed.total, pool=list(pool[:POOL_SHOWN]), pool_count=pool_count,
+        pool_shown=POOL_SHOWN, transitions=allowed_targets(synthesis.state),
+        details_form=forms.get("details_form") or DetailsForm(
+            scope=request.scope, initial={
+                "revision": synthesis.revision, "title": synthesis.title,
+                "introduction": synthesis.introduction,
+                "validation_event": synthesis.validation_event_id}),
+        new_group_title=forms.get("new_group_title", ""), selected=[],
+    )
+    return context
+
+
+@organiser_required
+def workspace(request: HttpRequest, pk: int) -> HttpResponse:
+    synthesis = _get_synthesis_for_user(request, pk)
+    return render(request, "synthesis/backoffice/workspace.html",
+                  _workspace_context(request, synthesis))
+
+
+@require_POST
+@organiser_required
+def details(request: HttpRequest, pk: int) -> HttpResponse:
+    synthesis = _get_synthesis_for_user(request, pk)
+    form = DetailsForm(request.POST, scope=request.scope)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_details(
+                scope=request.scope, user=request.user, synthesis=synthesis,
+                title=data["title"], introduction=data["introduction"],
+                validation_event=data["validation_event"],
+                expected_revision=data["revision"])
+        except (services.SynthesisError, PermissionDenied) as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, "Les informations de la synthèse sont enregistrées.")
+            return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
+    synthesis.refresh_from_db()
+    return render(request, "synthesis/backoffice/workspace.html",
+                  _workspace_context(request, synthesis, details_form=form), status=400)
+
+
+@require_POST
+@organiser_required
+def suggestions(request: HttpRequest, pk: int) -> HttpResponse:
+    """Accept or dismiss one suggestion, accept them all, or look for duplicates again."""
+    synthesis = _get_synthesis_for_user(request, pk)
+    form = SelectionForm(request.POST)
+    revision = form.data.get("revision")
+    expected = int(revision) if str(revision).isdigit() else None
+    action = request.POST.get("action", "")
+    group = request.POST.get("group", "")
+    group_id = int(group) if group.isdigit() else 0
+    common = {"scope": request.scope, "user": request.user, "synthesis": synthesis,
+              "expected_revision": expected}
+    if action == "accept":
+        _write(request, synthesis, lambda: services.accept_group(group=group_id, **common),
+               "La suggestion est retenue comme groupe.")
+    elif action == "dismiss":
+        _write(request, synthesis, lambda: services.dismiss_group(group=group_id, **common),
+               "La suggestion est écartée ; ses contributions restent à classer.")
+    elif action == "accept_all":
+        _write(request, synthesis, lambda: services.accept_all(**common),
+               "Toutes les suggestions sont retenues.")
+    elif action == "detect":
+        _write(request, synthesis, lambda: consolidation.redetect(**common),
+               "Les doublons trouvés sont proposés ci-dessous.")
+    else:
+        messages.error(request, "Action inconnue.")
+    return redirect(reverse("synthesis_backoffice:workspace", args=[synthesis.pk])
+                    + "#suggestions")
+
+
+@require_POST
+@organiser_required
+def new_group(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new group from contributions ticked among those not yet grouped, or added to an
+    existing group."""
+    synthesis = _get_synthesis_for_user(request, pk)
+    form = SelectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Formulaire incomplet : rechargez la page et recommencez.")
+        return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
+    data = form.cleaned_data
+    common = {"scope": request.scope, "user": request.user, "synthesis": synthesis,
+              "expected_revision": data["revision"]}
+    if "add" in request.POST:
+        if not data["target"]:
+            messages.error(request, "Choisissez le groupe auquel ajouter la sélection.")
+            return redirect(reverse("synthesis_backoffice:workspace", args=[synthesis.pk])
+                            + "#a-classer")
+        ok = _write(request, synthesis, lambda: services.move_items(
+            contribution_ids=data["selected"], target=data["target"], **common),
+            "Les contributions sont ajoutées au groupe.")
+    else:
+        ok = _write(request, synthesis, lambda: services.create_group(
+            title=data["title"], contribution_ids=data["selected"], **common),
+            "Le groupe est créé.")
+    if not ok:
+        synthesis.refresh_from_db()
+        context = _workspace_context(request, synthesis, new_group_title=data["title"])
+        context["selected"] = data["selected"]
+        return render(request, "synthesis/backoffice/workspace.html", context, status=400)
+    return redirect(reverse("synthesis_backoffice:workspace", args=[synthesis.pk]) + "#groupes")
+
+
+@require_POST
+@organiser_required
+def merge(request: HttpRequest, pk: int) -> HttpResponse:
+    synthesis = _get_synthesis_for_user(request, pk)
+    form = SelectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Formulaire incomplet : rechargez la page et recommencez.")
+    elif not form.cleaned_data["target"]:
+        messages.error(request, "Choisissez le groupe qui réunira les groupes cochés.")
+    else:
+        data = form.cleaned_data
+        _write(request, synthesis, lambda: services.merge_groups(
+            scope=request.scope, user=request.user, synthesis=synthesis, target=data["target"],
+            sources=data["selected"], expected_revision=data["revision"]),
+            "Les groupes sont fusionnés.")
+    return redirect(reverse("synthesis_backoffice:workspace", args=[synthesis.pk]) + "#groupes")
+
+
+# --- A group -----------------------------------------------------------------------------------
+
+def _group_context(synthesis: Synthesis, group: SynthesisGroup, form: GroupForm) -> dict:
+    context = _base_context(synthesis)
+    items = list(group.items.select_related("contribution__event", "contribution__workshop",
+                                            "contribution__health_territory")
+                 .order_by("contribution__event__date", "contribution_id"))
+    context.update(
+        group=group, form=form, contributions=[item.contribution for item in items],
+        origin=provenance.compute(synthesis, [group.pk]).for_group(group.pk),
+        others=list(synthesis.groups.exclude(pk=group.pk).order_by("position", "id")
+                    .only("pk", "title", "accepted")),
+        decision=_decision(group),
+    )
+    return context
+
+
+@organiser_required
+def group_detail(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
+    synthesis = _get_synthesis_for_user(request, pk)
+    group = get_object_or_404(synthesis.groups.select_related("theme"), pk=group_pk)
+    form = GroupForm(request.POST or None, campaign=synthesis.campaign, initial={
+        "revision": synthesis.revision, "title": group.title, "kind": group.kind,
+        "theme": group.theme_id, "text": group.text})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.update_group(
+                    scope=request.scope, user=request.user, synthesis=synthesis, group=group,
+                    title=data["title"], kind=data["kind"], text=data["text"],
+                    theme=data["theme"], expected_revision=data["revision"])
+            except (services.SynthesisError, PermissionDenied) as error:
+                form.add_error(None, _error_text(error))
+            else:
+                messages.success(request, "Le groupe est enregistré.")
+                return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
+        status = 400
+        synthesis.refresh_from_db()
+        group.refresh_from_db()
+    return render(request, "synthesis/backoffice/group.html",
+                  _group_context(synthesis, group, form), status=status)
+
+
+@require_POST
+@organiser_required
+def group_action(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
+    """Move ticked contributions to another group, out of every group, or into a new group
+    (split); delete the group once empty."""
+    synthesis = _get_synthesis_for_user(request, pk)
+    group = get_object_or_404(synthesis.groups, pk=group_pk)
+    form = SelectionForm(request.POST)
+    here = redirect("synthesis_backoffice:group", pk=synthesis.pk, group_pk=group.pk)
+    if not form.is_valid():
+        messages.error(request, "Formulaire incomplet : rechargez la page et recommencez.")
+        return here
+    data = form.cleaned_data
+    common = {"scope": request.scope, "user": request.user, "synthesis": synthesis,
+              "expected_revision": data["revision"]}
+    action = request.POST.get("action", "")
+    if action == "move":
+        if not data["target"]:
+            messages.error(request, "Choisissez le groupe de destination.")
+            return here
+        _write(request, synthesis, lambda: services.move_items(
+            contribution_ids=data["selected"], target=data["target"], **common),
+            "Les contributions sont déplacées.")
+    elif action == "remove":
+        _write(request, synthesis, lambda: services.move_items(
+            contribution_ids=data["selected"], target=None, **common),
+            "Les contributions sont retirées du groupe ; elles restent à classer.")
+    elif action == "split":
+        if _write(request, synthesis, lambda: services.split_group(
+                group=group, contribution_ids=data["selected"], title=data["title"], **common),
+                "Le groupe est scindé : le nouveau groupe est dans la liste."):
+            return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
+    elif action == "delete":
+        if _write(request, synthesis, lambda: services.delete_group(group=group, **common),
+                  "Le groupe est supprimé."):
+            return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
+    else:
+        messages.error(request, "Action inconnue.")
+    return here
+
+
+# --- Lifecycle ---------------------------------------------------------------------------------
+
+@require_POST
+@organiser_required
+def change_state(request: HttpRequest, pk: int) -> HttpResponse:
+    synthesis = _get_synthesis_for_user(request, pk)
+    form = SelectionForm(request.POST)
+    expected = form.cleaned_data["revision"] if form.is_valid() else None
+    target = request.POST.get("target", "")
+    labels = {SynthesisState.IN_VALIDATION: "La synthèse est soumise à la CRSA.",
+              SynthesisState.DRAFT: "La synthèse est revenue à la rédaction.",
+              SynthesisState.VALIDATED: "La validation est close.",
+              SynthesisState.TRANSMITTED: "La synthèse est marquée comme transmise au "
+                                          "ministère : cette version est figée."}
+    done = _write(request, synthesis, lambda: services.transition(
+        scope=request.scope, user=request.user, synthesis=synthesis, target=target,
+        reason=request.POST.get("reason", ""), expected_revision=expected),
+        labels.get(target, ""))
+    if done and target == SynthesisState.IN_VALIDATION:
+        return redirect("synthesis_backoffice:validation", pk=synthesis.pk)
+    return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
+
+
+@require_POST
+@organiser_required
+def publication(request: HttpRequest, pk: int) -> HttpResponse:
+    synthesis = _get_synthesis_for_user(request, pk)
+    public = request.POST.get("public") == "1"
+    _write(request, synthesis, lambda: services.set_public(
+        scope=request.scope, user=request.user, synthesis=synthesis, public=public),
+        "La synthèse est publiée sur le site." if public else "La synthèse est retirée du site.")
+    return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
+
+
+@require_POST
+@organiser_required
+def new_edition(request: HttpRequest, pk: int) -> HttpResponse:
+    synthesis = _get_synthesis_for_user(request, pk)
+    try:
+        copy = services.new_edition(scope=request.scope, user=request.user, synthesis=synthesis)
+    except (services.SynthesisError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+        return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
+    messages.success(request, f"La version {copy.edition} est ouverte en rédaction, avec les "
+                              "textes définitifs de la version transmise.")
+    return redirect("synthesis_backoffice:workspace", pk=copy.pk)
+
+
+# --- Consolidated list, CRSA validation, history -----------------------------------------------
+
+@organiser_required
+def consolidated(request: HttpRequest, pk: int) -> HttpResponse:
+    synthesis = _get_synthesis_for_user(request, pk)
+    rows = consolidation.consolidated_list(synthesis)
+    for row in rows:
+        row.recorded = _decision(row.group)
+    context = _base_context(synthesis)
+    context["rows"] = rows
+    return render(request, "synthesis/backoffice/consolidated.html", context)
+
+
+def _validation_context(synthesis: Synthesis, bound: dict[int, DecisionForm]) -> dict:
+    rows = consolidation.consolidated_list(synthesis)
+    for row in rows:
+        row.recorded = _decision(row.group)
+        row.form = bound.get(row.group.pk) or DecisionForm(prefix=f"g{row.group.pk}")
+        row.amendment = (diff.text_diff(row.recorded.original_text, row.recorded.amended_text)
+                         if row.recorded and row.recorded.amended_text else None)
+    decided = sum(1 for row in rows if row.recorded)
+    context = _base_context(synthesis)
+    context.update(rows=rows, decided=decided, remaining=len(rows) - decided,
+                   transitions=allowed_targets(synthesis.state))
+    return context
+
+
+@organiser_required
+def validation(request: HttpRequest, pk: int) -> HttpResponse:
+    synthesis = _get_synthesis_for_user(request, pk)
+    return render(request, "synthesis/backoffice/validation.html",
+                  _validation_context(synthesis, {}))
+
+
+@require_POST
+@organiser_required
+def decide(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
+    synthesis = _get_synthesis_for_user(request, pk)
+    group = get_object_or_404(synthesis.groups, pk=group_pk)
+    form = DecisionForm(request.POST, prefix=f"g{group.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_decision(
+                scope=request.scope, user=request.user, synthesis=synthesis, group=group,
+                outcome=data["outcome"], votes_for=data["votes_for"],
+                votes_against=data["votes_against"], abstentions=data["abstentions"],
+                amended_text=data["amended_text"], note=data["note"])
+        except (services.SynthesisError, PermissionDenied) as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, f"Décision enregistrée pour « {group.title} ».")
+            return redirect(reverse("synthesis_backoffice:validation", args=[synthesis.pk])
+                            + f"#proposition-{group.pk}")
+    return render(request, "synthesis/backoffice/validation.html",
+                  _validation_context(synthesis, {group.pk: form}), status=400)
+
+
+@organiser_required
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    synthesis = _get_synthesis_for_user(request, pk)
+    revisions = list(synthesis.revisions.select_related("user").defer("snapshot")
+                     .order_by("-number"))
+    form = DiffForm(request.GET or None)
+    comparison = None
+    contributions: dict[int, Contribution] = {}
+    if form.is_valid():
+        wanted = {form.cleaned_data["de"], form.cleaned_data["a"]}
+        found = {r.number: r for r in SynthesisRevision.objects.filter(synthesis=synthesis,
+                                                                       number__in=wanted)}
+        if len(found) != len(wanted):
+            form.add_error(None, "Cette révision n’existe pas pour cette synthèse.")
+        else:
+            old, new = found[form.cleaned_data["de"]], found[form.cleaned_data["a"]]
+            comparison = diff.snapshot_diff(old.snapshot, new.snapshot)
+            contributions = Contribution.objects.in_bulk(
+                [m.contribution_id for m in comparison.moved[:200]])
+    elif not request.GET and len(revisions) > 1:
+        form = DiffForm(initial={"de": revisions[1].number, "a": revisions[0].number})
+    context = _base_context(synthesis)
+    context.update(revisions=revisions, form=form, comparison=comparison,
+                   texts={pk: c.text for pk, c in contributions.items()})
+    return render(request, "synthesis/backoffice/history.html", context)
+
