@@ -1,0 +1,276 @@
+"""Milestone sheets (CSV or XLSX): reading, and checking every row before anything is written.
+
+The sheet is the one `exports.milestone_sheet` writes, so an organiser downloads it, edits it
+and imports it back. A milestone is identified by its project and its key: importing the same
+sheet twice gives the same rows. Any bad row (unknown project, malformed date, unknown
+status…) is reported with its line number and nothing is changed."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from concertation.projects.models import Milestone, MilestoneStatus, Project, ProjectState
+from concertation.projects.workflow import find
+
+# (column, header shown in the sheet). The first row of a sheet holds the headers.
+COLUMNS = [
+    ("projet", "projet"),
+    ("intitule_projet", "intitule_projet"),
+    ("etat_projet", "etat_projet"),
+    ("cle_jalon", "cle_jalon"),
+    ("jalon", "jalon"),
+    ("date_prevue", "date_prevue"),
+    ("date_reelle", "date_reelle"),
+    ("statut_jalon", "statut_jalon"),
+    ("poids", "poids"),
+    ("preuve_lien", "preuve_lien"),
+    ("preuve_note", "preuve_note"),
+]
+REQUIRED = ("projet", "cle_jalon")
+MAX_ROWS = 5000
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
+
+
+class SheetError(Exception):
+    """The file as a whole cannot be read: a French sentence for the organiser."""
+
+
+@dataclass
+class MilestoneChange:
+    line: int
+    project: Project
+    key: str
+    values: dict
+    existing: Milestone | None
+
+
+@dataclass
+class Plan:
+    changes: list[MilestoneChange] = field(default_factory=list)
+    # project pk -> target state
+    transitions: dict[int, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+def _fold(text: str) -> str:
+    """Lower case, no accents, no surrounding spaces: how headers and labels are compared."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return re.sub(r"[\s’']+", " ", text).strip().lower()
+
+
+STATUS_BY_NAME = {_fold(s.label): s.value for s in MilestoneStatus} | {
+    s.value: s.value for s in MilestoneStatus}
+STATE_BY_NAME = {_fold(s.label): s.value for s in ProjectState} | {
+    s.value: s.value for s in ProjectState}
+
+
+def read_sheet(name: str, content: bytes) -> list[tuple[int, dict[str, str | dt.date]]]:
+    """The data rows with their line numbers in the file (the header is line 1)."""
+    lowered = name.lower()
+    if lowered.endswith(".xlsx"):
+        raw = _xlsx_rows(content)
+    elif lowered.endswith(".csv"):
+        raw = _csv_rows(content)
+    else:
+        raise SheetError("Format non reconnu : déposez un fichier .csv ou .xlsx.")
+    if not raw:
+        raise SheetError("Le fichier est vide.")
+    header = [_fold(h or "").replace(" ", "_") for h in raw[0]]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise SheetError("Colonne(s) manquante(s) en première ligne : " + ", ".join(missing)
+                         + ". Partez de la feuille des jalons téléchargée depuis cette page.")
+    known = {c for c, _ in COLUMNS}
+    rows = []
+    for index, cells in enumerate(raw[1:], start=2):
+        values = {}
+        for column, cell in zip(header, cells, strict=False):
+            if column in known:
+                values[column] = cell.strip() if isinstance(cell, str) else cell
+        if all(v in ("", None) for v in values.values()):
+            continue
+        rows.append((index, values))
+    if len(rows) > MAX_ROWS:
+        raise SheetError(f"Le fichier compte plus de {MAX_ROWS} lignes : découpez-le.")
+    return rows
+
+
+def _csv_rows(content: bytes) -> list[list[str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Spreadsheet software on Windows saves CSV in its own code page.
+        text = content.decode("cp1252", errors="replace")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+def _xlsx_rows(content: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds on a damaged file
+        raise SheetError("Le fichier XLSX est illisible : enregistrez-le à nouveau depuis "
+                         "votre tableur.") from error
+    sheet = book.worksheets[0]
+    rows = []
+    for cells in sheet.iter_rows(values_only=True):
+        rows.append(["" if c is None else c if isinstance(c, dt.date) else str(c)
+                     for c in cells])
+    book.close()
+    return rows
+
+
+def parse_date(value) -> dt.date | None:
+    """A sheet's date: a spreadsheet date cell, JJ/MM/AAAA or AAAA-MM-JJ. Raises ValueError."""
+    if value in ("", None):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def plan_import(rows, projects: dict[str, Project]) -> Plan:
+    """Check every row against the (locked) projects the organiser manages, keyed by slug.
+    Returns the changes to make, or the errors, each with its line number."""
+    plan = Plan()
+    seen: dict[tuple[int, str], int] = {}
+    wanted_state: dict[int, tuple[str, int]] = {}
+    existing = {
+        (m.project_id, m.key): m
+        for m in Milestone.objects.filter(project__in=list(projects.values()))
+    }
+    url_ok = URLValidator(schemes=["http", "https"])
+    for line, values in rows:
+        errors: list[str] = []
+        slug = str(values.get("projet") or "").strip()
+        project = projects.get(slug)
+        if not slug:
+            plan.errors.append(f"Ligne {line} : identifiant du projet manquant (colonne projet).")
+            continue
+        if project is None:
+            plan.errors.append(
+                f"Ligne {line} : projet « {slug} » inconnu ou hors de votre territoire.")
+            continue
+        if project.state == ProjectState.ABANDONED:
+            plan.errors.append(f"Ligne {line} : le projet « {slug} » est abandonné, ses jalons "
+                               "ne se modifient plus.")
+            continue
+        key = str(values.get("cle_jalon") or "").strip().lower()
+        if not key:
+            errors.append("clé du jalon manquante (colonne cle_jalon)")
+        elif not KEY_RE.match(key):
+            errors.append(f"clé « {key} » invalide : lettres minuscules sans accents, chiffres "
+                          "et tirets, 60 caractères au plus")
+        elif (project.pk, key) in seen:
+            errors.append(f"le jalon « {key} » de ce projet figure déjà ligne "
+                          f"{seen[(project.pk, key)]}")
+        else:
+            seen[(project.pk, key)] = line
+        current = existing.get((project.pk, key))
+        out: dict = {}
+        title = str(values.get("jalon") or "").strip()
+        if title:
+            if len(title) > 200:
+                errors.append("intitulé du jalon trop long (200 caractères au plus)")
+            out["title"] = title
+        elif current is None:
+            errors.append("intitulé du jalon manquant (colonne jalon)")
+        for column, attribute, label in (("date_prevue", "planned_date", "date prévue"),
+                                         ("date_reelle", "actual_date", "date réelle")):
+            if column not in values:
+                continue
+            try:
+                out[attribute] = parse_date(values[column])
+            except ValueError:
+                errors.append(f"{label} « {values[column]} » illisible (attendu JJ/MM/AAAA)")
+        status_text = str(values.get("statut_jalon") or "").strip()
+        if status_text:
+            status = STATUS_BY_NAME.get(_fold(status_text))
+            if status is None:
+                errors.append(f"statut « {status_text} » inconnu (attendu : "
+                              + ", ".join(s.label for s in MilestoneStatus) + ")")
+            else:
+                out["status"] = status
+        weight_text = str(values.get("poids") or "").strip()
+        if weight_text:
+            try:
+                weight = int(float(weight_text.replace(",", ".")))
+                if weight < 1 or weight > 1000 or float(weight_text.replace(",", ".")) != weight:
+                    raise ValueError
+                out["weight"] = weight
+            except ValueError:
+                errors.append(f"poids « {weight_text} » invalide (nombre entier de 1 à 1000)")
+        if "preuve_lien" in values:
+            link = str(values.get("preuve_lien") or "").strip()
+            if link:
+                try:
+                    url_ok(link)
+                except ValidationError:
+                    errors.append(f"lien « {link} » invalide (adresse http ou https attendue)")
+            out["evidence_url"] = link
+        if "preuve_note" in values:
+            note = str(values.get("preuve_note") or "").strip()
+            if len(note) > 300:
+                errors.append("note de preuve trop longue (300 caractères au plus)")
+            out["evidence_note"] = note
+        if not errors:
+            # The rules a form enforces, on the milestone as it would be after the import.
+            candidate = Milestone(project=project, key=key, title=current.title if current else "")
+            if current is not None:
+                for attribute in ("planned_date", "actual_date", "status", "weight"):
+                    setattr(candidate, attribute, getattr(current, attribute))
+            for attribute, value in out.items():
+                setattr(candidate, attribute, value)
+            try:
+                from concertation.projects.services import validate_milestone
+
+                validate_milestone(project, candidate)
+            except ValidationError as error:
+                errors.extend(m[0].lower() + m[1:].rstrip(".") for m in error.messages)
+        state_text = str(values.get("etat_projet") or "").strip()
+        if state_text:
+            target = STATE_BY_NAME.get(_fold(state_text))
+            if target is None:
+                errors.append(f"état du projet « {state_text} » inconnu (attendu : "
+                              + ", ".join(s.label for s in ProjectState) + ")")
+            elif project.pk in wanted_state and wanted_state[project.pk][0] != target:
+                errors.append(f"état du projet « {state_text} » différent de celui de la ligne "
+                              f"{wanted_state[project.pk][1]}")
+            elif target != project.state and project.pk not in wanted_state:
+                step = find(project.state, target)
+                if step is None:
+                    errors.append(f"passage de « {ProjectState(project.state).label} » à "
+                                  f"« {ProjectState(target).label} » impossible")
+                elif step.needs_reason:
+                    errors.append("l’abandon d’un projet se déclare dans l’espace organisateur, "
+                                  "avec son motif")
+                else:
+                    plan.transitions[project.pk] = target
+            wanted_state.setdefault(project.pk, (target or "", line))
+        if errors:
+            plan.errors.append(f"Ligne {line} : " + " ; ".join(errors) + ".")
+            continue
+        plan.changes.append(MilestoneChange(line=line, project=project, key=key, values=out,
+                                            existing=current))
+    if plan.errors:
+        plan.changes, plan.transitions = [], {}
+    return plan

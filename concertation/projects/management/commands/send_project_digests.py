@@ -1,0 +1,26 @@
+"""Daily (or weekly) chore: e-mail each project's followers the updates posted since their
+last digest, and re-send follower e-mails that failed."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from concertation.projects.services import queue_digests
+from concertation.projects.tasks import retry_pending
+
+
+class Command(BaseCommand):
+    help = "Envoie aux abonnés des projets le récapitulatif des nouvelles actualités."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true",
+                            help="Compter les courriels sans rien envoyer ni enregistrer.")
+
+    def handle(self, *args, dry_run: bool = False, **options):
+        queued = queue_digests(dry_run=dry_run)
+        if dry_run:
+            self.stdout.write(f"Simulation : {queued} récapitulatif(s) seraient envoyés.")
+            return
+        retried = retry_pending()
+        self.stdout.write(f"{queued} récapitulatif(s) mis en file d’envoi, "
+                          f"{retried} courriel(s) en attente relancé(s).")

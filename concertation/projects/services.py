@@ -1,0 +1,363 @@
+"""The one write path for labelled projects: creation from origins, the label lifecycle,
+milestones, updates, followers and digests. Each function owns its transaction, locks the
+project's row, checks the organiser's scope, logs and bumps the public content version."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from concertation.accounts.scope import Scope
+from concertation.contributions.models import Contribution
+from concertation.core.public_cache import bump_public_content
+from concertation.projects import permissions
+from concertation.projects.models import (
+    Follower,
+    ImportLog,
+    Milestone,
+    MilestoneStatus,
+    Project,
+    ProjectEmail,
+    ProjectState,
+    ProjectTransition,
+    ProjectUpdate,
+)
+from concertation.projects.workflow import find
+
+# An unconfirmed subscriber gets at most one confirmation e-mail in this delay.
+CONFIRMATION_RESEND_DELAY = dt.timedelta(minutes=15)
+
+
+class TransitionNotAllowed(ValidationError):
+    pass
+
+
+def unique_slug(title: str) -> str:
+    base = slugify(title)[:200] or "projet"
+    slug, n = base, 2
+    while Project.objects.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def _check_manage(scope: Scope, project: Project) -> None:
+    if not permissions.can_manage(scope, project):
+        raise PermissionDenied("Ce projet n’est pas dans votre territoire.")
+
+
+def _lock(project: Project) -> Project:
+    return (Project.objects.select_for_update().select_related("health_territory")
+            .get(pk=project.pk))
+
+
+def _check_origins(scope: Scope, groups: Iterable, contributions: Iterable) -> tuple[list, list]:
+    groups, contributions = list(groups), list(contributions)
+    if not groups and not contributions:
+        raise ValidationError(
+            "Choisissez au moins une proposition adoptée ou une piste de travail à l’origine "
+            "du projet.")
+    allowed_groups = set(permissions.eligible_groups(scope).filter(
+        pk__in=[g.pk for g in groups]).values_list("pk", flat=True))
+    allowed_contributions = set(permissions.eligible_contributions(scope).filter(
+        pk__in=[c.pk for c in contributions]).values_list("pk", flat=True))
+    if len(allowed_groups) != len(groups) or len(allowed_contributions) != len(contributions):
+        raise ValidationError(
+            "Une origine choisie n’est plus une proposition adoptée ou une piste de travail "
+            "validée de votre territoire.")
+    return groups, contributions
+
+
+def _check_milestone_dates(project: Project) -> None:
+    early = project.milestones.filter(actual_date__lt=project.created_on).first()
+    if early is not None:
+        raise ValidationError(
+            f"Le jalon « {early.title} » est daté du {early.actual_date:%d/%m/%Y}, avant la "
+            f"création du projet : la date de création ne peut pas être postérieure.")
+
+
+@transaction.atomic
+def create_project(*, scope: Scope, user, project: Project, themes: Iterable = (),
+                   groups: Iterable = (), contributions: Iterable = ()) -> Project:
+    """Save a new project (built by a form, not yet saved) as proposed, with its origins."""
+    if not permissions.can_place(scope, project.region_id, project.health_territory):
+        raise PermissionDenied("Vous ne pouvez pas porter de projet dans ce territoire.")
+    groups, contributions = _check_origins(scope, groups, contributions)
+    project.state = ProjectState.PROPOSED
+    project.created_by = user
+    project.slug = unique_slug(project.title)
+    project.save()
+    project.themes.set(themes)
+    project.origin_groups.set(groups)
+    project.origin_contributions.set(contributions)
+    sync_contributor_followers(project)
+    return project
+
+
+@transaction.atomic
+def update_project(*, scope: Scope, user, project: Project, themes: Iterable = (),
+                   groups: Iterable = (), contributions: Iterable = ()) -> Project:
+    """Save a form's changes to a project's details and origins (not its state)."""
+    current = _lock(project)
+    _check_manage(scope, current)
+    if not permissions.can_place(scope, project.region_id, project.health_territory):
+        raise PermissionDenied("Vous ne pouvez pas porter de projet dans ce territoire.")
+    if current.state == ProjectState.ABANDONED:
+        raise ValidationError("Un projet abandonné ne se modifie plus.")
+    groups, contributions = _check_origins(scope, groups, contributions)
+    _check_milestone_dates(project)
+    # The lifecycle fields change only through transition().
+    project.state, project.slug = current.state, current.slug
+    project.labelled_at, project.labelled_by_id = current.labelled_at, current.labelled_by_id
+    project.save()
+    project.themes.set(themes)
+    project.origin_groups.set(groups)
+    project.origin_contributions.set(contributions)
+    sync_contributor_followers(project)
+    bump_public_content()
+    return project
+
+
+@transaction.atomic
+def transition(*, scope: Scope, user, project: Project, target: str,
+               reason: str = "") -> Project:
+    locked = _lock(project)
+    _check_manage(scope, locked)
+    allowed = find(locked.state, target)
+    if allowed is None:
+        source_label = ProjectState(locked.state).label
+        target_label = ProjectState(target).label if target in ProjectState.values else target
+        raise TransitionNotAllowed(
+            f"Passage impossible de « {source_label} » à « {target_label} ».")
+    reason = reason.strip()
+    if allowed.needs_reason and not reason:
+        raise ValidationError("Indiquez le motif de l’abandon : il sera affiché au public.")
+    now = timezone.now()
+    ProjectTransition.objects.create(project=locked, from_state=locked.state, to_state=target,
+                                     user=user, at=now, reason=reason)
+    locked.state = target
+    fields = ["state", "updated_at"]
+    if target == ProjectState.LABELLED:
+        locked.labelled_at, locked.labelled_by = now, user
+        fields += ["labelled_at", "labelled_by"]
+    locked.save(update_fields=fields)
+    bump_public_content()
+    return locked
+
+
+def validate_milestone(project: Project, milestone: Milestone) -> None:
+    """The rules every milestone keeps, from a form or an import. Raises in French."""
+    if milestone.actual_date and milestone.actual_date < project.created_on:
+        raise ValidationError(
+            f"La date réelle ({milestone.actual_date:%d/%m/%Y}) précède la création du projet "
+            f"({project.created_on:%d/%m/%Y}).")
+    if milestone.status == MilestoneStatus.DONE and not milestone.actual_date:
+        raise ValidationError("Un jalon atteint doit avoir sa date réelle.")
+
+
+def _check_milestones_editable(project: Project) -> None:
+    if project.state == ProjectState.ABANDONED:
+        raise ValidationError("Les jalons d’un projet abandonné ne se modifient plus.")
+
+
+@transaction.atomic
+def save_milestone(*, scope: Scope, user, project: Project, milestone: Milestone) -> Milestone:
+    """Save a milestone a form built (new or changed)."""
+    locked = _lock(project)
+    _check_manage(scope, locked)
+    _check_milestones_editable(locked)
+    validate_milestone(locked, milestone)
+    milestone.project = locked
+    if not milestone.key:
+        milestone.key = _unique_key(locked, milestone.title)
+    elif locked.milestones.filter(key=milestone.key).exclude(pk=milestone.pk).exists():
+        raise ValidationError(f"Un autre jalon de ce projet a déjà la clé « {milestone.key} ».")
+    milestone.save()
+    bump_public_content()
+    return milestone
+
+
+def _unique_key(project: Project, title: str) -> str:
+    base = slugify(title)[:50] or "jalon"
+    key, n = base, 2
+    while project.milestones.filter(key=key).exists():
+        key = f"{base}-{n}"
+        n += 1
+    return key
+
+
+@transaction.atomic
+def delete_milestone(*, scope: Scope, user, milestone: Milestone) -> None:
+    locked = _lock(milestone.project)
+    _check_manage(scope, locked)
+    _check_milestones_editable(locked)
+    if milestone.evidence_file:
+        storage, name = milestone.evidence_file.storage, milestone.evidence_file.name
+        transaction.on_commit(lambda: storage.delete(name))
+    milestone.delete()
+    bump_public_content()
+
+
+@transaction.atomic
+def post_update(*, scope: Scope, user, project: Project, title: str, text: str,
+                published_on: dt.date) -> ProjectUpdate:
+    locked = _lock(project)
+    _check_manage(scope, locked)
+    if locked.state == ProjectState.PROPOSED:
+        raise ValidationError("Les actualités se publient une fois le projet labellisé.")
+    if published_on < locked.created_on:
+        raise ValidationError("La date de l’actualité précède la création du projet.")
+    update = ProjectUpdate.objects.create(project=locked, title=title.strip(), text=text.strip(),
+                                          published_on=published_on, author=user)
+    bump_public_content()
+    return update
+
+
+# Followers -------------------------------------------------------------------------------
+
+def origin_contributor_emails(project: Project) -> set[str]:
+    """The addresses of the participants behind the project's origins: authors and
+    registrations of the origin contributions, of those merged into them, and of the
+    contributions the origin proposals cite."""
+    ids = set(project.origin_contributions.values_list("pk", flat=True))
+    ids |= set(Contribution.objects.filter(
+        synthesis_groups__in=project.origin_groups.all()).values_list("pk", flat=True))
+    rows = Contribution.objects.filter(Q(pk__in=ids) | Q(merged_into_id__in=ids)).values_list(
+        "author__email", "registration__email")
+    return {email.strip().lower() for pair in rows for email in pair if email and email.strip()}
+
+
+def sync_contributor_followers(project: Project) -> int:
+    """Add the origins' participants as followers; one who unsubscribed stays unsubscribed."""
+    emails = origin_contributor_emails(project)
+    known = set(project.followers.values_list("email", flat=True))
+    now = timezone.now()
+    new = [Follower(project=project, email=email, source=Follower.Source.CONTRIBUTOR,
+                    confirmed_at=now, last_digest_at=now) for email in sorted(emails - known)]
+    Follower.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def _enqueue(outgoing: ProjectEmail) -> None:
+    from concertation.projects.tasks import deliver_project_email
+
+    transaction.on_commit(lambda: deliver_project_email.enqueue(outgoing.pk))
+
+
+@transaction.atomic
+def subscribe(*, project: Project, email: str) -> Follower:
+    """Record a subscription and send the confirmation link (double opt-in). Subscribing
+    again re-sends the link, at most once per CONFIRMATION_RESEND_DELAY; an active follower
+    gets nothing new, so the form tells nobody whether an address already follows."""
+    if project.state not in (ProjectState.LABELLED, ProjectState.IN_PROGRESS):
+        raise ValidationError("Ce projet n’accepte plus de nouveaux abonnements.")
+    email = email.strip().lower()
+    follower, _ = Follower.objects.select_for_update().get_or_create(
+        project=project, email=email, defaults={"source": Follower.Source.SUBSCRIBER})
+    if follower.active:
+        return follower
+    recent = follower.emails.filter(
+        kind=ProjectEmail.Kind.CONFIRMATION,
+        created_at__gte=timezone.now() - CONFIRMATION_RESEND_DELAY).exists()
+    if not recent:
+        _enqueue(ProjectEmail.objects.create(follower=follower,
+                                             kind=ProjectEmail.Kind.CONFIRMATION))
+    return follower
+
+
+@transaction.atomic
+def confirm(follower: Follower) -> Follower:
+    locked = Follower.objects.select_for_update().get(pk=follower.pk)
+    now = timezone.now()
+    if locked.confirmed_at is None or locked.unsubscribed_at is not None:
+        locked.confirmed_at, locked.unsubscribed_at = now, None
+        # Updates already published are on the page; the digest brings the next ones.
+        locked.last_digest_at = now
+        locked.save(update_fields=["confirmed_at", "unsubscribed_at", "last_digest_at"])
+    return locked
+
+
+@transaction.atomic
+def unsubscribe(follower: Follower) -> Follower:
+    locked = Follower.objects.select_for_update().get(pk=follower.pk)
+    if locked.unsubscribed_at is None:
+        locked.unsubscribed_at = timezone.now()
+        locked.save(update_fields=["unsubscribed_at"])
+    return locked
+
+
+def queue_digests(*, dry_run: bool = False) -> int:
+    """One digest e-mail per active follower of each project with updates created since that
+    follower's last digest. Returns the number of e-mails queued (or that would be)."""
+    count = 0
+    projects = Project.objects.filter(updates__isnull=False).distinct()
+    for project in projects:
+        with transaction.atomic():
+            # Rows a concurrent run already holds are left to it.
+            followers = list(project.followers.select_for_update(skip_locked=True).filter(
+                confirmed_at__isnull=False, unsubscribed_at__isnull=True))
+            updates = list(project.updates.order_by("created_at").values_list("pk",
+                                                                                "created_at"))
+            for follower in followers:
+                since = follower.last_digest_at or follower.confirmed_at
+                fresh = [pk for pk, created in updates if created > since]
+                if not fresh:
+                    continue
+                count += 1
+                if dry_run:
+                    continue
+                _enqueue(ProjectEmail.objects.create(
+                    follower=follower, kind=ProjectEmail.Kind.DIGEST, update_ids=fresh))
+                follower.last_digest_at = max(created for pk, created in updates
+                                              if pk in fresh)
+                follower.save(update_fields=["last_digest_at"])
+    return count
+
+
+# Import -----------------------------------------------------------------------------------
+
+def import_sheet(*, scope: Scope, user, filename: str, rows) -> tuple[ImportLog | None,
+                                                                       list[str]]:
+    """Apply a milestone sheet (rows from `imports.read_sheet`): all of it, or, when any row
+    is bad, nothing at all and the list of errors. Projects are locked while checked, so
+    what is checked is what is written."""
+    from concertation.projects.imports import plan_import
+
+    slugs = {str(values.get("projet") or "").strip() for _, values in rows}
+    with transaction.atomic():
+        managed = permissions.filter_projects(scope, Project.objects.filter(slug__in=slugs))
+        projects = {p.slug: p for p in managed.select_for_update().order_by("pk")}
+        plan = plan_import(rows, projects)
+        if plan.errors:
+            return None, plan.errors
+        log = ImportLog(user=user, filename=filename[:200])
+        for change in plan.changes:
+            milestone = change.existing
+            if milestone is None:
+                Milestone.objects.create(project=change.project, key=change.key,
+                                         **change.values)
+                log.created += 1
+                continue
+            changed = [a for a, v in change.values.items() if getattr(milestone, a) != v]
+            if not changed:
+                log.unchanged += 1
+                continue
+            for attribute in changed:
+                setattr(milestone, attribute, change.values[attribute])
+            milestone.save(update_fields=[*changed, "updated_at"])
+            log.updated += 1
+        by_pk = {p.pk: p for p in projects.values()}
+        for pk, target in plan.transitions.items():
+            transition(scope=scope, user=user, project=by_pk[pk], target=target,
+                       reason=f"Import de la feuille « {filename[:150]} »")
+            log.transitions += 1
+        log.save()
+        if log.created or log.updated:
+            bump_public_content()
+    return log, []
