@@ -515,5 +515,8 @@ def load_demo(today: dt.date | None = None) -> dict[str, int]:
     _users(territories)
     _facilitator()
     _ara_contributions()
+    from concertation.projects.demo import load_projects_demo
+
+    load_projects_demo()
     bump_public_content()
     return {"events_created": created, "events_total": Event.objects.count()}

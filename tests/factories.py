@@ -197,3 +197,40 @@ def decide(group, outcome: str = "adopted", *, votes=(30, 2, 1), amended_text: s
         group=group, outcome=outcome, votes_for=votes[0], votes_against=votes[1],
         abstentions=votes[2], original_text=group.text, amended_text=amended_text,
     )
+
+
+# --- Labelled projects (issue #7) -------------------------------------------------------------
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    """A project of a health territory, proposed (traits: labelled, in_progress, delivered).
+    Origins are added by the test (`project.origin_contributions.add(...)`)."""
+
+    class Meta:
+        model = "projects.Project"
+
+    class Params:
+        labelled = factory.Trait(state="labelled",
+                                 labelled_at=factory.LazyFunction(timezone.now))
+        in_progress = factory.Trait(state="in_progress",
+                                    labelled_at=factory.LazyFunction(timezone.now))
+        delivered = factory.Trait(state="delivered",
+                                  labelled_at=factory.LazyFunction(timezone.now))
+
+    title = factory.Sequence(lambda n: f"Projet {n}")
+    slug = factory.Sequence(lambda n: f"projet-{n}")
+    summary = "Un projet né des propositions d’une journée de concertation."
+    health_territory = factory.LazyFunction(make_territory)
+    region = factory.LazyAttribute(lambda o: o.health_territory.region)
+    lead_organisation = "Conseil territorial de santé"
+    created_on = dt.date(2024, 2, 1)
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.Milestone"
+
+    project = factory.SubFactory(ProjectFactory)
+    key = factory.Sequence(lambda n: f"jalon-{n}")
+    title = factory.Sequence(lambda n: f"Jalon {n}")
+    planned_date = dt.date(2024, 6, 1)
