@@ -40,6 +40,8 @@ class DayRef:
     slug: str
     date: object
     city: str
+    department: str = ""  # code, for the participation of a day
+    territory: str = ""
 
 
 @dataclass(frozen=True)
@@ -355,7 +357,8 @@ def participation_for_days(days_qs, campaign) -> Participation:
         registered = sum(c[1] for c in colleges)
         present = sum(c[2] for c in colleges)
         ref = DayRef(id=day.pk, title=day.title, slug=day.slug, date=day.date,
-                     city=day.venue_city)
+                     city=day.venue_city, department=day.department.code,
+                     territory=day.health_territory.name if day.health_territory else "")
         day_rows.append((ref, ParticipationRow(day.title, registered, present)))
         territory = day.health_territory.name if day.health_territory else day.department.name
         for key, table in ((territory, by_territory),

@@ -1,0 +1,194 @@
+"""The transmission package for the ministry: the one write path for `Package` rows.
+
+`request_package` checks the organiser's scope, finds the validated (or transmitted) edition
+and records a queued package at that edition's revision; the background task
+(`tasks.build_package`) then writes the PDF, DOCX, ODT and XLSX report, the open-data set and
+a zip of everything into storage, under a random folder name (storage is served as is)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from concertation.accounts.scope import Scope
+from concertation.synthesis import opendata, report, workbook
+from concertation.synthesis.models import Decision, Package, Synthesis, SynthesisState
+from concertation.synthesis.services import can_manage
+
+log = logging.getLogger(__name__)
+
+PACKAGED_STATES = (SynthesisState.VALIDATED, SynthesisState.TRANSMITTED)
+
+
+class PackageError(ValidationError):
+    pass
+
+
+@dataclass(frozen=True)
+class FileKind:
+    key: str
+    label: str
+    filename: str  # suffix of the downloaded file's name
+    content_type: str
+
+
+FILES = (
+    FileKind("pdf", "Rapport (PDF)", "rapport.pdf", "application/pdf"),
+    FileKind("docx", "Rapport modifiable (Word, DOCX)", "rapport.docx",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    FileKind("odt", "Rapport modifiable (OpenDocument, ODT)", "rapport.odt",
+             "application/vnd.oasis.opendocument.text"),
+    FileKind("xlsx", "Propositions, décisions et provenance (tableur XLSX)", "propositions.xlsx",
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    FileKind("opendata", "Données ouvertes (CSV, JSON, schéma et notice, zip)",
+             "donnees-ouvertes.zip", "application/zip"),
+    FileKind("zip", "Dossier complet (zip)", "dossier-complet.zip", "application/zip"),
+)
+FILE_KINDS = {f.key: f for f in FILES}
+
+
+def validated_edition(synthesis: Synthesis) -> Synthesis:
+    """The latest validated or transmitted edition: this one, or one it was started from."""
+    current: Synthesis | None = synthesis
+    while current is not None:
+        if current.state in PACKAGED_STATES:
+            return current
+        current = current.previous
+    raise PackageError(
+        "Rien n’est encore validé pour cette synthèse : le dossier de transmission se prépare "
+        "à partir d’une version validée avec la CRSA."
+    )
+
+
+def request_package(*, scope: Scope, user, synthesis: Synthesis) -> Package:
+    """Queue the package of the validated edition of `synthesis`. A package already queued or
+    running for that edition and revision is returned instead of starting a second one."""
+    if not can_manage(scope, synthesis):
+        raise PermissionDenied("Cette synthèse n’est pas dans votre périmètre.")
+    edition = validated_edition(synthesis)
+    with transaction.atomic():
+        locked = Synthesis.objects.select_for_update().get(pk=edition.pk)
+        if locked.state not in PACKAGED_STATES:
+            raise PackageError("Cette version n’est plus validée : actualisez la page.")
+        if not Decision.objects.filter(group__synthesis=locked, group__accepted=True,
+                                       outcome__in=report.VALIDATED_OUTCOMES).exists():
+            raise PackageError(
+                "Aucune proposition n’a été adoptée par la CRSA dans cette version : il n’y a "
+                "rien à transmettre."
+            )
+        pending = locked.packages.filter(
+            revision=locked.revision, status__in=[Package.Status.QUEUED, Package.Status.RUNNING]
+        ).first()
+        if pending is not None:
+            return pending
+        package = Package.objects.create(synthesis=locked, revision=locked.revision,
+                                         created_by=user)
+        from concertation.synthesis.tasks import build_package
+
+        transaction.on_commit(lambda: build_package.enqueue(package.pk))
+    log.info("package %s of synthesis %s r%s requested", package.pk, locked.pk, locked.revision)
+    return package
+
+
+def latest_package(synthesis: Synthesis) -> Package | None:
+    """The newest finished package of the validated edition (what the public downloads)."""
+    return (Package.objects.filter(synthesis=synthesis, status=Package.Status.DONE,
+                                   revision=synthesis.revision)
+            .order_by("-finished_at", "-id").first())
+
+
+@dataclass
+class Timings:
+    collect: float = 0.0
+    pdf: float = 0.0
+    docx: float = 0.0
+    odt: float = 0.0
+    opendata: float = 0.0
+    xlsx: float = 0.0
+    zip: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return sum(vars(self).values())
+
+
+def build(package_id: int) -> Timings:
+    """Generate the files of a queued package; the task's body. A failure is recorded on the
+    package with its message, never raised into the worker."""
+    updated = Package.objects.filter(pk=package_id, status=Package.Status.QUEUED).update(
+        status=Package.Status.RUNNING)
+    if not updated:
+        return Timings()  # already taken by another worker, or finished
+    package = Package.objects.select_related("synthesis").get(pk=package_id)
+    try:
+        files, timings = generate(package.synthesis)
+    except Exception as exc:  # recorded for the organiser; the worker goes on
+        log.exception("package %s failed", package_id)
+        Package.objects.filter(pk=package_id).update(
+            status=Package.Status.FAILED, error=f"{type(exc).__name__} : {exc}"[:2000],
+            finished_at=timezone.now())
+        return Timings()
+    Package.objects.filter(pk=package_id).update(status=Package.Status.DONE, files=files,
+                                                 finished_at=timezone.now())
+    return timings
+
+
+def generate(synthesis: Synthesis) -> tuple[dict, Timings]:
+    """Write every file of the package into storage; returns {kind: storage path}."""
+    timings = Timings()
+    base = f"syntheses/{secrets.token_urlsafe(12)}"
+    stem = slugify(synthesis.title)[:60] or "synthese"
+    files: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="dossier-") as tmp:
+        work = Path(tmp)
+        start = time.perf_counter()
+        data = report.collect(synthesis)
+        timings.collect = time.perf_counter() - start
+        outputs: dict[str, Path] = {}
+        for key, writer in (("pdf", report.pdf), ("docx", report.docx), ("odt", report.odt)):
+            start = time.perf_counter()
+            path = work / f"{stem}-{FILE_KINDS[key].filename}"
+            path.write_bytes(writer(data))
+            outputs[key] = path
+            setattr(timings, key, time.perf_counter() - start)
+        start = time.perf_counter()
+        open_dir = work / "donnees-ouvertes"
+        opendata.write(data.synthesis, open_dir, participation=data.participation)
+        opendata_zip = work / f"{stem}-{FILE_KINDS['opendata'].filename}"
+        _zip(opendata_zip, [(p, f"donnees-ouvertes/{p.name}")
+                            for p in sorted(open_dir.iterdir())])
+        outputs["opendata"] = opendata_zip
+        timings.opendata = time.perf_counter() - start
+        start = time.perf_counter()
+        xlsx = work / f"{stem}-{FILE_KINDS['xlsx'].filename}"
+        workbook.write(open_dir, xlsx, synthesis.title)
+        outputs["xlsx"] = xlsx
+        timings.xlsx = time.perf_counter() - start
+        start = time.perf_counter()
+        everything = work / f"{stem}-{FILE_KINDS['zip'].filename}"
+        _zip(everything, [(outputs[k], outputs[k].name) for k in ("pdf", "docx", "odt", "xlsx")]
+             + [(p, f"donnees-ouvertes/{p.name}") for p in sorted(open_dir.iterdir())])
+        outputs["zip"] = everything
+        for key, path in outputs.items():
+            with path.open("rb") as handle:
+                files[key] = default_storage.save(f"{base}/{path.name}", File(handle))
+        timings.zip = time.perf_counter() - start
+    return files, timings
+
+
+def _zip(target: Path, members: list[tuple[Path, str]]) -> None:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path, name in members:
+            archive.write(path, name)

@@ -1,0 +1,70 @@
+"""The XLSX workbook of a synthesis: every proposal with its decision and provenance, every
+contribution behind it, and the participation by day. Written in openpyxl's write-only mode
+from the open-data files already on disk, so that memory stays flat whatever the size."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from concertation.synthesis import opendata
+
+# Header labels for the spreadsheet (the open-data files keep machine names).
+SHEETS = (
+    ("Propositions", "propositions", {
+        "id": "N°", "synthese": "Synthèse", "version": "Version", "position": "Rang",
+        "intitule": "Intitulé", "nature": "Nature", "theme": "Thème national",
+        "texte_soumis": "Texte soumis à la CRSA", "texte_final": "Texte final",
+        "decision": "Code décision", "decision_libelle": "Décision", "voix_pour": "Voix pour",
+        "voix_contre": "Voix contre", "abstentions": "Abstentions",
+        "contributions_citees": "Contributions citées",
+        "contributions_fusionnees": "Contributions fusionnées",
+        "contributions_en_ligne": "Dont en ligne", "journees": "Journées",
+        "territoires": "Territoires", "departements": "Départements", "colleges": "Collèges",
+        "participants": "Participants", "votes_pour": "Votes d’accord",
+        "votes_contre": "Votes pas d’accord", "votes_neutres": "Votes passer",
+    }),
+    ("Contributions", "contributions", {}),
+    ("Participation", "participation", {}),
+)
+INTEGER_TYPES = {"integer"}
+# A cell starting with one of these would be read as a formula by a spreadsheet.
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def _cell_value(text: str, type_: str):
+    if text == "":
+        return None
+    if type_ in INTEGER_TYPES:
+        return int(text)
+    if text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+def write(directory: Path, target: Path, title: str) -> None:
+    """Build `target` from the CSV files of the open-data set in `directory`."""
+    book = Workbook(write_only=True)
+    book.properties.title = title
+    bold = Font(bold=True)
+    for sheet_title, resource, labels in SHEETS:
+        fields = opendata.RESOURCES[resource][1]
+        types = [f["type"] for f in fields]
+        sheet = book.create_sheet(sheet_title)
+        sheet.freeze_panes = "A2"
+        with open(directory / f"{resource}.csv", encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            cells = []
+            for name in header:
+                cell = WriteOnlyCell(sheet, value=labels.get(name, name))
+                cell.font = bold
+                cells.append(cell)
+            sheet.append(cells)
+            for row in reader:
+                sheet.append([_cell_value(v, t) for v, t in zip(row, types, strict=True)])
+    book.save(target)
