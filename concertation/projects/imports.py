@@ -158,7 +158,6 @@ def plan_import(rows, projects: dict[str, Project]) -> Plan:
         (m.project_id, m.key): m
         for m in Milestone.objects.filter(project__in=list(projects.values()))
     }
-    url_ok = URLValidator(schemes=["http", "https"])
     for line, values in rows:
         errors: list[str] = []
         slug = str(values.get("projet") or "").strip()
@@ -175,7 +174,12 @@ def plan_import(rows, projects: dict[str, Project]) -> Plan:
                                "ne se modifient plus.")
             continue
         key = str(values.get("cle_jalon") or "").strip().lower()
-        if not key:
+        milestone_cells = [c for c, _ in COLUMNS[3:]]
+        project_only = all(values.get(c) in ("", None) for c in milestone_cells)
+        if project_only:
+            # A project without milestones (the exported sheet lists it): its state only.
+            pass
+        elif not key:
             errors.append("clé du jalon manquante (colonne cle_jalon)")
         elif not KEY_RE.match(key):
             errors.append(f"clé « {key} » invalide : lettres minuscules sans accents, chiffres "
@@ -187,65 +191,8 @@ def plan_import(rows, projects: dict[str, Project]) -> Plan:
             seen[(project.pk, key)] = line
         current = existing.get((project.pk, key))
         out: dict = {}
-        title = str(values.get("jalon") or "").strip()
-        if title:
-            if len(title) > 200:
-                errors.append("intitulé du jalon trop long (200 caractères au plus)")
-            out["title"] = title
-        elif current is None:
-            errors.append("intitulé du jalon manquant (colonne jalon)")
-        for column, attribute, label in (("date_prevue", "planned_date", "date prévue"),
-                                         ("date_reelle", "actual_date", "date réelle")):
-            if column not in values:
-                continue
-            try:
-                out[attribute] = parse_date(values[column])
-            except ValueError:
-                errors.append(f"{label} « {values[column]} » illisible (attendu JJ/MM/AAAA)")
-        status_text = str(values.get("statut_jalon") or "").strip()
-        if status_text:
-            status = STATUS_BY_NAME.get(_fold(status_text))
-            if status is None:
-                errors.append(f"statut « {status_text} » inconnu (attendu : "
-                              + ", ".join(s.label for s in MilestoneStatus) + ")")
-            else:
-                out["status"] = status
-        weight_text = str(values.get("poids") or "").strip()
-        if weight_text:
-            try:
-                weight = int(float(weight_text.replace(",", ".")))
-                if weight < 1 or weight > 1000 or float(weight_text.replace(",", ".")) != weight:
-                    raise ValueError
-                out["weight"] = weight
-            except ValueError:
-                errors.append(f"poids « {weight_text} » invalide (nombre entier de 1 à 1000)")
-        if "preuve_lien" in values:
-            link = str(values.get("preuve_lien") or "").strip()
-            if link:
-                try:
-                    url_ok(link)
-                except ValidationError:
-                    errors.append(f"lien « {link} » invalide (adresse http ou https attendue)")
-            out["evidence_url"] = link
-        if "preuve_note" in values:
-            note = str(values.get("preuve_note") or "").strip()
-            if len(note) > 300:
-                errors.append("note de preuve trop longue (300 caractères au plus)")
-            out["evidence_note"] = note
-        if not errors:
-            # The rules a form enforces, on the milestone as it would be after the import.
-            candidate = Milestone(project=project, key=key, title=current.title if current else "")
-            if current is not None:
-                for attribute in ("planned_date", "actual_date", "status", "weight"):
-                    setattr(candidate, attribute, getattr(current, attribute))
-            for attribute, value in out.items():
-                setattr(candidate, attribute, value)
-            try:
-                from concertation.projects.services import validate_milestone
-
-                validate_milestone(project, candidate)
-            except ValidationError as error:
-                errors.extend(m[0].lower() + m[1:].rstrip(".") for m in error.messages)
+        if not project_only:
+            out = _milestone_values(values, project, key, current, errors)
         state_text = str(values.get("etat_projet") or "").strip()
         if state_text:
             target = STATE_BY_NAME.get(_fold(state_text))
@@ -269,8 +216,76 @@ def plan_import(rows, projects: dict[str, Project]) -> Plan:
         if errors:
             plan.errors.append(f"Ligne {line} : " + " ; ".join(errors) + ".")
             continue
+        if project_only:
+            continue
         plan.changes.append(MilestoneChange(line=line, project=project, key=key, values=out,
                                             existing=current))
     if plan.errors:
         plan.changes, plan.transitions = [], {}
     return plan
+
+
+def _milestone_values(values: dict, project: Project, key: str, current: Milestone | None,
+                      errors: list[str]) -> dict:
+    """The milestone fields a row sets, checked; problems go to `errors`."""
+    out: dict = {}
+    title = str(values.get("jalon") or "").strip()
+    if title:
+        if len(title) > 200:
+            errors.append("intitulé du jalon trop long (200 caractères au plus)")
+        out["title"] = title
+    elif current is None:
+        errors.append("intitulé du jalon manquant (colonne jalon)")
+    for column, attribute, label in (("date_prevue", "planned_date", "date prévue"),
+                                     ("date_reelle", "actual_date", "date réelle")):
+        if column not in values:
+            continue
+        try:
+            out[attribute] = parse_date(values[column])
+        except ValueError:
+            errors.append(f"{label} « {values[column]} » illisible (attendu JJ/MM/AAAA)")
+    status_text = str(values.get("statut_jalon") or "").strip()
+    if status_text:
+        status = STATUS_BY_NAME.get(_fold(status_text))
+        if status is None:
+            errors.append(f"statut « {status_text} » inconnu (attendu : "
+                          + ", ".join(s.label for s in MilestoneStatus) + ")")
+        else:
+            out["status"] = status
+    weight_text = str(values.get("poids") or "").strip()
+    if weight_text:
+        try:
+            weight = int(float(weight_text.replace(",", ".")))
+            if weight < 1 or weight > 1000 or float(weight_text.replace(",", ".")) != weight:
+                raise ValueError
+            out["weight"] = weight
+        except ValueError:
+            errors.append(f"poids « {weight_text} » invalide (nombre entier de 1 à 1000)")
+    if "preuve_lien" in values:
+        link = str(values.get("preuve_lien") or "").strip()
+        if link:
+            try:
+                URLValidator(schemes=["http", "https"])(link)
+            except ValidationError:
+                errors.append(f"lien « {link} » invalide (adresse http ou https attendue)")
+        out["evidence_url"] = link
+    if "preuve_note" in values:
+        note = str(values.get("preuve_note") or "").strip()
+        if len(note) > 300:
+            errors.append("note de preuve trop longue (300 caractères au plus)")
+        out["evidence_note"] = note
+    if not errors:
+        # The rules a form enforces, on the milestone as it would be after the import.
+        candidate = Milestone(project=project, key=key, title=current.title if current else "")
+        if current is not None:
+            for attribute in ("planned_date", "actual_date", "status", "weight"):
+                setattr(candidate, attribute, getattr(current, attribute))
+        for attribute, value in out.items():
+            setattr(candidate, attribute, value)
+        try:
+            from concertation.projects.services import validate_milestone
+
+            validate_milestone(project, candidate)
+        except ValidationError as error:
+            errors.extend(m[0].lower() + m[1:].rstrip(".") for m in error.messages)
+    return out

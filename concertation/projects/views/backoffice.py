@@ -241,8 +241,10 @@ def import_sheet(request: HttpRequest) -> HttpResponse:
 def export_sheet(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         return render(request, "404.html", status=404)
-    projects = permissions.filter_projects(request.scope, Project.objects.all()).prefetch_related(
-        "milestones").order_by("created_on", "pk")
+    # Abandoned projects are left out: their milestones no longer change.
+    projects = (permissions.filter_projects(request.scope, Project.objects.all())
+                .exclude(state=ProjectState.ABANDONED).prefetch_related("milestones")
+                .order_by("created_on", "pk"))
     content = exports.milestone_sheet(projects, fmt)
     ctype = exports.XLSX_TYPE if fmt == "xlsx" else "text/csv; charset=utf-8"
     response = HttpResponse(content, content_type=ctype)
