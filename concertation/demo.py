@@ -21,6 +21,7 @@ from concertation.campaigns.models import Campaign, Phase, Theme
 from concertation.core.public_cache import bump_public_content
 from concertation.events.models import Document, Event, EventState, EventTransition, Talk, Workshop
 from concertation.registrations.models import Registration, RegistrationStatus
+from concertation.registrations.services import recount_seats
 from concertation.territories.models import (
     Agency,
     Department,
@@ -357,6 +358,7 @@ def _participants(event: Event, registered: int, present: int) -> None:
         )
         if workshops:
             registration.workshops.add(workshops[i % len(workshops)])
+    recount_seats(event)  # rows written directly: the seat counters follow them
 
 
 def _users(territories: dict[str, HealthTerritory]) -> None:

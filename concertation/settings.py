@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
-from concertation.env import env_bool, env_choice, env_int, env_list, env_str
+from concertation.env import env_bool, env_choice, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Local state of a `make run` install: SQLite database, uploaded files, generated secret key.
@@ -227,6 +227,10 @@ PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", True)
 # Sign-ups allowed per hour from one network address, and for one e-mail address.
 REGISTRATION_RATE_PER_IP = env_int("REGISTRATION_RATE_PER_IP", 30)
 REGISTRATION_RATE_PER_EMAIL = env_int("REGISTRATION_RATE_PER_EMAIL", 5)
+# Reverse proxies in front of the server (addresses or networks). Only a request coming from one
+# of them is believed about its client's address (the last X-Forwarded-For entry not added by a
+# trusted proxy); otherwise the connection's own address counts. Empty: X-Forwarded-For ignored.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 # How long the personal link sent to a participant stays valid, in days.
 REGISTRATION_LINK_DAYS = env_int("REGISTRATION_LINK_DAYS", 400)
 # Attempts before an e-mail is left for an organiser to look at.

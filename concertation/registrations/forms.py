@@ -25,13 +25,13 @@ def workshop_slots(event: Event) -> list[list[Workshop]]:
 class WorkshopChoiceMixin:
     """One radio group per time slot, named slot_0, slot_1…"""
 
-    def add_workshop_fields(self, event: Event, taken: dict[int, int], initial=()) -> None:
+    def add_workshop_fields(self, event: Event, initial=()) -> None:
         self.slots = workshop_slots(event)
         chosen = {w.pk for w in initial}
         for i, slot in enumerate(self.slots):
             choices = []
             for w in slot:
-                left = max(w.capacity - taken.get(w.pk, 0), 0)
+                left = max(w.capacity - w.seats_taken, 0)
                 note = f"{left} place{'s' if left > 1 else ''} restante{'s' if left > 1 else ''}"
                 if left == 0:
                     note = "complet : liste d’attente"
@@ -83,16 +83,17 @@ class RegistrationForm(WorkshopChoiceMixin, DsfrFormMixin, forms.Form):
     website = forms.CharField(label="Ne pas remplir ce champ", required=False)
     submission_token = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, event: Event, taken: dict[int, int], email_required=True,
-                 **kwargs):
+    def __init__(self, *args, event: Event, email_required=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
         self.fields["college"].choices = event.campaign.college_choices
         self.fields["college"].error_messages["required"] = "Choisissez votre collège."
         self.fields["email"].required = email_required
         self.fields["submission_token"].initial = secrets.token_urlsafe(24)
-        self.add_workshop_fields(event, taken)
-        self.questions = list(event.questions.all())
+        self.add_workshop_fields(event)
+        # `has_questions`, when the caller annotated it, spares a query for most days.
+        self.questions = (list(event.questions.all()) if getattr(event, "has_questions", True)
+                          else [])
         for question in self.questions:
             self.fields[f"question_{question.pk}"] = forms.CharField(
                 label=question.label, required=question.required, max_length=2000,
@@ -140,9 +141,9 @@ class SecretariatRegistrationForm(RegistrationForm):
 
 
 class ChangeWorkshopsForm(WorkshopChoiceMixin, DsfrFormMixin, forms.Form):
-    def __init__(self, *args, event: Event, taken: dict[int, int], current, **kwargs):
+    def __init__(self, *args, event: Event, current, **kwargs):
         super().__init__(*args, **kwargs)
-        self.add_workshop_fields(event, taken, initial=current)
+        self.add_workshop_fields(event, initial=current)
 
 
 class ResendForm(DsfrFormMixin, forms.Form):

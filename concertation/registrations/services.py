@@ -1,5 +1,11 @@
-"""The one write path for registrations. Every function locks the day's row first, so seats
-are counted and taken one sign-up at a time: capacity holds under concurrent sign-ups."""
+"""The one write path for registrations.
+
+Seats: `Event.seats_taken` and `Workshop.seats_taken` count the confirmed registrations. Every
+write to them holds the day's row: a sign-up takes its seat with a conditional UPDATE of that
+row (the lock lasts until its commit, a few statements), and the other changes (cancellation,
+promotion, change of workshop) lock it with SELECT … FOR UPDATE, count the registrations
+themselves and write the counters back. So capacity holds under concurrent sign-ups, and a day
+without room takes no lock at all."""
 
 from __future__ import annotations
 
@@ -10,9 +16,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django_tasks_db import DatabaseBackend
 
 from concertation.events.models import Event, EventState, Workshop
 from concertation.registrations.models import (
@@ -70,18 +78,26 @@ def _hash(value: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{value}".encode()).hexdigest()
 
 
+def _attempt(*, ip: str, email: str, now: dt.datetime | None = None) -> RegistrationAttempt:
+    """Refuse a burst of sign-ups from one address or for one e-mail; return this attempt's
+    record, not yet saved (refused attempts are not recorded, so a flood counts no further)."""
+    now = now or timezone.now()
+    ip_hash, email_hash = _hash(ip), _hash(email.lower())
+    # One query for both limits; each count stays near its limit, as refusals are not recorded.
+    counts = RegistrationAttempt.objects.filter(
+        Q(ip_hash=ip_hash) | Q(email_hash=email_hash), at__gte=now - RATE_WINDOW
+    ).aggregate(ip=Count("pk", filter=Q(ip_hash=ip_hash)),
+                email=Count("pk", filter=Q(email_hash=email_hash)))
+    if counts["ip"] >= settings.REGISTRATION_RATE_PER_IP:
+        raise RateLimited("Trop d’inscriptions depuis cette connexion : réessayez dans une heure.")
+    if email and counts["email"] >= settings.REGISTRATION_RATE_PER_EMAIL:
+        raise RateLimited("Trop de tentatives pour cette adresse : réessayez dans une heure.")
+    return RegistrationAttempt(ip_hash=ip_hash, email_hash=email_hash, at=now)
+
+
 def check_rate_limit(*, ip: str, email: str, now: dt.datetime | None = None) -> None:
     """Refuse a burst of sign-ups from one address or for one e-mail, then record this one."""
-    now = now or timezone.now()
-    since = now - RATE_WINDOW
-    recent = RegistrationAttempt.objects.filter(at__gte=since)
-    ip_hash, email_hash = _hash(ip), _hash(email.lower())
-    if recent.filter(ip_hash=ip_hash).count() >= settings.REGISTRATION_RATE_PER_IP:
-        raise RateLimited("Trop d’inscriptions depuis cette connexion : réessayez dans une heure.")
-    per_email = settings.REGISTRATION_RATE_PER_EMAIL
-    if email and recent.filter(email_hash=email_hash).count() >= per_email:
-        raise RateLimited("Trop de tentatives pour cette adresse : réessayez dans une heure.")
-    RegistrationAttempt.objects.create(ip_hash=ip_hash, email_hash=email_hash, at=now)
+    _attempt(ip=ip, email=email, now=now).save()
 
 
 def _lock(event: Event) -> Event:
@@ -114,10 +130,19 @@ def _fits(event: Event, workshops: Iterable[Workshop], taken: tuple[int, dict[in
 def send_email(registration: Registration, kind: str) -> None:
     if not registration.email:
         return
-    outgoing = OutgoingEmail.objects.create(registration=registration, kind=kind)
+    _queue(OutgoingEmail.objects.create(registration=registration, kind=kind))
+
+
+def _queue(outgoing: OutgoingEmail) -> None:
     from concertation.registrations.tasks import deliver_email
 
-    transaction.on_commit(lambda: deliver_email.enqueue(outgoing.pk))
+    if isinstance(deliver_email.get_backend(), DatabaseBackend):
+        # The task row goes into the same transaction as the e-mail row: both are kept or
+        # neither, and the sign-up pays one commit instead of two.
+        deliver_email.enqueue(outgoing.pk)
+    else:
+        # Any other backend may run the task at once, before the rows it reads are committed.
+        transaction.on_commit(lambda: deliver_email.enqueue(outgoing.pk))
 
 
 def validate_workshops(event: Event, workshops: Sequence[Workshop]) -> None:
@@ -128,6 +153,49 @@ def validate_workshops(event: Event, workshops: Sequence[Workshop]) -> None:
         raise RegistrationError("Choisissez un seul atelier par créneau horaire.")
 
 
+def _check_open(event: Event) -> None:
+    if event.state != EventState.REGISTRATION_OPEN or event.date < timezone.localdate():
+        if event.state == EventState.CANCELLED:
+            raise RegistrationError("Cette journée est annulée : les inscriptions sont fermées.")
+        raise RegistrationError("Les inscriptions à cette journée ne sont pas ouvertes.")
+
+
+def _open_seat_filter() -> Q:
+    return (Q(state=EventState.REGISTRATION_OPEN, date__gte=timezone.localdate())
+            & (Q(capacity__isnull=True) | Q(seats_taken__lt=F("capacity"))))
+
+
+def _take_seat(event: Event, workshops: Sequence[Workshop]) -> bool:
+    """Take a seat of the day and of each workshop, all or none, in conditional UPDATEs.
+
+    The day's UPDATE is the lock: it waits for a sign-up holding the row, then re-reads the
+    count, and while this transaction lasts no other can take a seat of this day nor change
+    its workshops' counters (every write to them holds the day's row). A day without room
+    is not locked at all: its sign-ups go to the waiting list side by side."""
+    if not Event.objects.filter(_open_seat_filter(), pk=event.pk).update(
+        seats_taken=F("seats_taken") + 1
+    ):
+        return False
+    if not workshops:
+        return True
+    ids = [w.pk for w in workshops]
+    # All or none in one statement: no other writer runs, so the NOT EXISTS reads current rows.
+    full = Workshop.objects.filter(pk__in=ids, seats_taken__gte=F("capacity"))
+    if Workshop.objects.filter(pk__in=ids).exclude(Exists(full)).update(
+        seats_taken=F("seats_taken") + 1
+    ) == len(ids):
+        return True
+    Event.objects.filter(pk=event.pk).update(seats_taken=F("seats_taken") - 1)
+    return False
+
+
+def _looks_full(event: Event, workshops: Sequence[Workshop]) -> bool:
+    """From the rows read at the start of the request: no need to try for a seat."""
+    if event.capacity is not None and event.seats_taken >= event.capacity:
+        return True
+    return any(w.seats_taken >= w.capacity for w in workshops)
+
+
 def register(
     *,
     event: Event,
@@ -135,38 +203,48 @@ def register(
     workshops: Sequence[Workshop],
     submission_token: str | None = None,
     registered_by=None,
+    ip: str | None = None,
 ) -> Outcome:
-    # Checks that need no lock run first: sign-ups to one day wait for each other only for
-    # the few queries that count seats and take one.
-    if not applicant.consent_processing:
-        raise RegistrationError("Votre accord pour le traitement de vos données est nécessaire.")
-    validate_workshops(event, workshops)
-    return _register_locked(event=event, applicant=applicant, workshops=workshops,
-                            submission_token=submission_token, registered_by=registered_by)
+    """Sign someone up: confirmed if the day and each chosen workshop have a seat, otherwise
+    on the waiting list. `event` and `workshops` are rows read by the caller (their seat
+    counters tell whether trying for a seat is worth it); `ip` applies the rate limits."""
+    attempt = _attempt(ip=ip, email=applicant.email) if ip is not None else None
+    try:
+        if not applicant.consent_processing:
+            raise RegistrationError(
+                "Votre accord pour le traitement de vos données est nécessaire.")
+        _check_open(event)
+        if applicant.college not in dict(event.campaign.college_choices):
+            raise RegistrationError("Choisissez un collège de la liste.")
+        validate_workshops(event, workshops)
+        try:
+            outcome = _register(event, applicant, workshops, submission_token, registered_by,
+                                attempt)
+        except IntegrityError:
+            # The unique constraints caught a replayed form or an e-mail already signed up
+            # (perhaps by a request running at the same instant): say which.
+            outcome = _existing(event, applicant.email.strip().lower(), submission_token)
+    except RegistrationError:
+        if attempt is not None:
+            attempt.save()  # a refused sign-up still counts against the limits
+        raise
+    if outcome.created and outcome.registration.status == RegistrationStatus.WAITLISTED:
+        # A seat freed while this sign-up was joining the waiting list would not have been
+        # offered to it (the cancellation did not see it yet): look again once it is visible.
+        ids = [w.pk for w in workshops]
+        transaction.on_commit(lambda: promote_if_room(event.pk, ids))
+    return outcome
 
 
 @transaction.atomic
-def _register_locked(*, event, applicant, workshops, submission_token, registered_by) -> Outcome:
-    event = _lock(event)
-    # Under the day's lock, these reads are authoritative: no other sign-up to this day runs.
-    if submission_token:
-        replay = Registration.objects.filter(submission_token=submission_token).first()
-        if replay is not None:
-            return Outcome(replay, created=False)
-    if event.state != EventState.REGISTRATION_OPEN or event.date < timezone.localdate():
-        if event.state == EventState.CANCELLED:
-            raise RegistrationError("Cette journée est annulée : les inscriptions sont fermées.")
-        raise RegistrationError("Les inscriptions à cette journée ne sont pas ouvertes.")
-    if applicant.college not in dict(event.campaign.college_choices):
-        raise RegistrationError("Choisissez un collège de la liste.")
+def _register(event, applicant, workshops, submission_token, registered_by, attempt) -> Outcome:
+    if attempt is not None:
+        attempt.save()
+    # Written first, seat taken last: the day's row stays locked for two statements and the
+    # commit. If no seat is left after all, the two rows are turned into a waiting-list entry.
+    status = (RegistrationStatus.WAITLISTED if _looks_full(event, workshops)
+              else RegistrationStatus.CONFIRMED)
     email = applicant.email.strip().lower()
-    if email:
-        existing = Registration.objects.active().filter(event=event, email=email).first()
-        if existing is not None:
-            raise AlreadyRegistered(existing)
-    status = (RegistrationStatus.CONFIRMED
-              if _fits(event, workshops, seats_taken(event, workshops))
-              else RegistrationStatus.WAITLISTED)
     registration = Registration.objects.create(
         event=event, status=status, first_name=applicant.first_name.strip(),
         last_name=applicant.last_name.strip(), email=email, phone=applicant.phone,
@@ -183,10 +261,35 @@ def _register_locked(*, event, applicant, workshops, submission_token, registere
     )
     if any(text.strip() for text in applicant.answers.values()):
         _save_answers(registration, applicant.answers)
-    kind = (OutgoingEmail.Kind.CONFIRMATION if status == RegistrationStatus.CONFIRMED
-            else OutgoingEmail.Kind.WAITLIST)
-    send_email(registration, kind)
+    outgoing = None
+    if email:
+        outgoing = OutgoingEmail.objects.create(
+            registration=registration,
+            kind=(OutgoingEmail.Kind.CONFIRMATION if status == RegistrationStatus.CONFIRMED
+                  else OutgoingEmail.Kind.WAITLIST))
+        _queue(outgoing)
+    if status == RegistrationStatus.CONFIRMED and not _take_seat(event, workshops):
+        # Someone took the last seat since the request read the counters, or the day closed.
+        current = Event.objects.filter(pk=event.pk).values("state", "date").get()
+        _check_open(Event(state=current["state"], date=current["date"]))
+        registration.status = RegistrationStatus.WAITLISTED
+        Registration.objects.filter(pk=registration.pk).update(status=registration.status)
+        if outgoing is not None:
+            outgoing.kind = OutgoingEmail.Kind.WAITLIST
+            OutgoingEmail.objects.filter(pk=outgoing.pk).update(kind=outgoing.kind)
     return Outcome(registration, created=True)
+
+
+def _existing(event: Event, email: str, submission_token: str | None) -> Outcome:
+    if submission_token:
+        replay = Registration.objects.filter(submission_token=submission_token).first()
+        if replay is not None:
+            return Outcome(replay, created=False)
+    existing = (Registration.objects.active().filter(event=event, email=email).first()
+                if email else None)
+    if existing is not None:
+        raise AlreadyRegistered(existing)
+    raise RegistrationError("Votre inscription n’a pas pu être enregistrée : réessayez.")
 
 
 def _save_answers(registration: Registration, answers: dict[int, str]) -> None:
@@ -201,7 +304,7 @@ def _save_answers(registration: Registration, answers: dict[int, str]) -> None:
 
 def _promote(event: Event) -> list[Registration]:
     """Give freed seats to waiting people, in order of sign-up, skipping those whose
-    workshops are still full."""
+    workshops are still full. Under the day's lock; the caller recounts afterwards."""
     promoted = []
     taken = seats_taken(event)
     for waiting in Registration.objects.waitlisted().filter(event=event).prefetch_related(
@@ -221,6 +324,55 @@ def _promote(event: Event) -> list[Registration]:
     return promoted
 
 
+def _recount(event: Event) -> None:
+    """Write the day's and its workshops' counters from the confirmed registrations. Only
+    under the day's lock: then no sign-up is taking a seat of this day."""
+    confirmed = Registration.objects.filter(status=RegistrationStatus.CONFIRMED)
+    Event.objects.filter(pk=event.pk).update(seats_taken=Coalesce(Subquery(
+        confirmed.filter(event=OuterRef("pk")).order_by().values("event")
+        .annotate(n=Count("pk")).values("n")
+    ), 0))
+    links = Registration.workshops.through.objects.filter(
+        registration__status=RegistrationStatus.CONFIRMED)
+    Workshop.objects.filter(event=event).update(seats_taken=Coalesce(Subquery(
+        links.filter(workshop=OuterRef("pk")).order_by().values("workshop")
+        .annotate(n=Count("pk")).values("n")
+    ), 0))
+
+
+@transaction.atomic
+def recount_seats(event: Event) -> None:
+    """Counters from the registrations, for rows written without this module (demo data)."""
+    _recount(_lock(event))
+
+
+def promote_if_room(event_id: int, workshop_ids: Sequence[int] | None = None
+                    ) -> list[Registration]:
+    """Promote waiting people if a seat is free: one unlocked read when there is none.
+    Run after a waiting-list entry or a freed seat commits: whichever of the two commits last
+    sees the other, so a seat never stays free while someone fitting it waits."""
+    day = Event.objects.filter(pk=event_id).values("capacity", "seats_taken").first()
+    if day is None or (day["capacity"] is not None and day["seats_taken"] >= day["capacity"]):
+        return []
+    if workshop_ids is not None and Workshop.objects.filter(
+        pk__in=workshop_ids, seats_taken__lt=F("capacity")
+    ).count() < len(workshop_ids):
+        return []
+    if not Registration.objects.waitlisted().filter(event_id=event_id).exists():
+        return []
+    with transaction.atomic():
+        event = Event.objects.select_for_update().select_related("campaign").get(pk=event_id)
+        promoted = _promote(event)
+        if promoted:
+            _recount(event)
+    return promoted
+
+
+def _after_freeing(event: Event) -> None:
+    # A waiting-list entry committing while this transaction ran was not seen by _promote.
+    transaction.on_commit(lambda: promote_if_room(event.pk))
+
+
 @transaction.atomic
 def cancel(registration: Registration) -> list[Registration]:
     """Cancel a registration (idempotent) and promote whoever its seat fits."""
@@ -234,7 +386,10 @@ def cancel(registration: Registration) -> list[Registration]:
     registration.cancelled_at = timezone.now()
     registration.save(update_fields=["status", "cancelled_at", "updated_at"])
     send_email(registration, OutgoingEmail.Kind.CANCELLED)
-    return _promote(event)
+    promoted = _promote(event)
+    _recount(event)
+    _after_freeing(event)
+    return promoted
 
 
 @transaction.atomic
@@ -257,6 +412,8 @@ def change_workshops(registration: Registration, workshops: Sequence[Workshop]) 
     registration.workshops.set(workshops)
     send_email(registration, OutgoingEmail.Kind.CHANGED)
     _promote(event)
+    _recount(event)
+    _after_freeing(event)
     registration.refresh_from_db()
     return registration
 

@@ -179,8 +179,7 @@ def participation(request: HttpRequest, pk: int) -> HttpResponse:
 def add_on_behalf(request: HttpRequest, pk: int) -> HttpResponse:
     """Sign-up taken by the secretariat, by phone or on paper."""
     event = _get_event_for_user(request, pk)
-    _, taken = services.seats_taken(event)
-    form = SecretariatRegistrationForm(request.POST or None, event=event, taken=taken)
+    form = SecretariatRegistrationForm(request.POST or None, event=event)
     if request.method == "POST" and form.is_valid():
         try:
             outcome = services.register(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,31 +15,29 @@ from concertation.events.models import Event
 from concertation.registrations import services
 from concertation.registrations.emails import qr_svg
 from concertation.registrations.forms import ChangeWorkshopsForm, RegistrationForm, ResendForm
-from concertation.registrations.models import Registration, RegistrationStatus
+from concertation.registrations.models import CustomQuestion, Registration, RegistrationStatus
+from concertation.registrations.network import client_ip
 from concertation.registrations.tokens import BadLink, manage_url, read_token
-
-
-def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _event(slug: str) -> Event:
     return get_object_or_404(
-        Event.objects.public().select_related("campaign", "department__region"), slug=slug
+        Event.objects.public().select_related("campaign", "department__region").annotate(
+            has_questions=Exists(CustomQuestion.objects.filter(event=OuterRef("pk")))
+        ),
+        slug=slug,
     )
 
 
 def register(request: HttpRequest, slug: str) -> HttpResponse:
     event = _event(slug)
-    _, taken = services.seats_taken(event)
-    form = RegistrationForm(request.POST or None, event=event, taken=taken)
+    form = RegistrationForm(request.POST or None, event=event)
     already = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.check_rate_limit(ip=client_ip(request), email=form.cleaned_data["email"])
             outcome = services.register(
                 event=event, applicant=form.applicant(), workshops=form.chosen_workshops(),
-                submission_token=form.cleaned_data["submission_token"],
+                submission_token=form.cleaned_data["submission_token"], ip=client_ip(request),
             )
         except services.AlreadyRegistered as exc:
             already = exc.registration
@@ -98,9 +97,8 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     except BadLink as exc:
         return render(request, "registrations/bad_link.html", {"reason": str(exc)}, status=404)
     event = registration.event
-    _, taken = services.seats_taken(event)
     current = list(registration.workshops.all())
-    form = ChangeWorkshopsForm(request.POST or None, event=event, taken=taken, current=current)
+    form = ChangeWorkshopsForm(request.POST or None, event=event, current=current)
     if request.method == "POST" and form.is_valid():
         try:
             services.change_workshops(registration, form.chosen_workshops())
