@@ -72,6 +72,7 @@ def consolidate(*, scope: Scope, user, campaign, region, days: Sequence[Event],
                          f"{'s' if len(days) > 1 else ''}"
                          + (" et des contributions en ligne" if includes_online else "") + ".")
         redetect(scope=scope, user=user, synthesis=synthesis)
+    synthesis.refresh_from_db()
     return synthesis
 
 

@@ -244,8 +244,10 @@ def _check_creation(scope: Scope, synthesis: Synthesis) -> None:
     if level in (Level.REGION, Level.NATIONAL) and synthesis.region is None \
             and not scope.everything:
         raise SynthesisError("Choisissez la région de la synthèse.")
-    if synthesis.region_id is not None and not (scope.everything
-                                                or synthesis.region_id in scope.region_ids):
+    # A day's or a territory's synthesis takes its region from them (checked above); a
+    # regional, national or regional theme synthesis is the ARS's.
+    if synthesis.health_territory is None and synthesis.region_id is not None and not (
+            scope.everything or synthesis.region_id in scope.region_ids):
         raise PermissionDenied("Seule l’ARS de la région peut faire cette synthèse.")
     if level == Level.THEME and synthesis.region is None and synthesis.health_territory is None \
             and not scope.everything:
