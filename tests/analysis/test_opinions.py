@@ -123,3 +123,81 @@ def test_matches_polis_groups(data_dir: Path, conversation: str) -> None:
         [polis[p] for p in ids], [-1 if ours[p] is None else ours[p] for p in ids]
     )
     assert score >= 0.90
+
+
+def test_large_conversation_path_recovers_planted_groups() -> None:
+    """Above 5,000 participants the numpy k-means and the sparse projection are used."""
+    rng = np.random.default_rng(3)
+    participants, comments = 6_000, 40
+    camp = rng.integers(2, size=participants)
+    rows, cols = np.nonzero(rng.random((participants, comments)) < 0.5)
+    agree = np.where(cols < 10, True, (cols % 2) == camp[rows])
+    noise = rng.random(len(rows)) < 0.1
+    votes = np.where(noise, 0, np.where(agree, 1, -1)).astype(np.int8)
+    matrix = build_vote_matrix(rows.astype(np.int64), cols.astype(np.int64), votes)
+    result = opinion_groups(matrix, seed=0)
+    assert result.parameters["k"] == 2
+    labels = [p.group for p in result.participants]
+    assert None not in labels
+    assert adjusted_rand_score(camp, labels) > 0.99
+
+
+def test_sparse_projection_matches_dense_projection() -> None:
+    from concertation.analysis.opinions import _Cells, _project, _project_dense
+
+    rng = np.random.default_rng(4)
+    values = rng.choice(np.array([1, -1, 0], dtype=np.float32), size=(300, 250))
+    values[rng.random(values.shape) < 0.6] = np.nan
+    moderated = np.zeros(250, dtype=bool)
+    moderated[[3, 7]] = True
+    dense = _project_dense(values, moderated)
+    sparse = _project(_Cells.of(values), moderated)
+    assert np.allclose(dense, sparse, atol=1e-4)
+
+
+def test_top_eigenvectors_match_full_decomposition() -> None:
+    from concertation.analysis.opinions import _top_eigenvectors
+
+    rng = np.random.default_rng(5)
+    basis = rng.standard_normal((400, 400))
+    matrix = basis @ np.diag(np.linspace(0.1, 5.0, 400) ** 3) @ basis.T
+    values, vectors = np.linalg.eigh(matrix)
+    expected = vectors[:, np.argsort(values)[::-1][:2]]
+    found = _top_eigenvectors(matrix, 2)
+    assert np.allclose(np.abs(np.sum(found * expected, axis=0)), 1.0, atol=1e-6)
+
+
+def test_numpy_kmeans_and_silhouette_match_scikit_learn() -> None:
+    from sklearn.metrics import pairwise_distances, silhouette_score
+
+    from concertation.analysis.opinions import _kmeans, _silhouette
+
+    rng = np.random.default_rng(6)
+    centres = np.array([[0.0, 0.0], [5.0, 5.0], [0.0, 6.0]])
+    truth = rng.integers(3, size=900)
+    points = centres[truth] + rng.standard_normal((900, 2)) * 0.5
+    _, labels = _kmeans(points, 3, np.random.default_rng(0), restarts=3)
+    assert adjusted_rand_score(truth, labels) == 1.0
+    distances = pairwise_distances(points)
+    assert abs(_silhouette(distances, labels) - silhouette_score(points, labels)) < 1e-9
+
+
+def test_read_votes_integer_and_decimal_exports(tmp_path: Path) -> None:
+    whole = tmp_path / "votes.csv"
+    whole.write_text(
+        "timestamp,datetime,comment-id,voter-id,vote\n"
+        "1600000000002,Mon,1,7,1\n1600000000001,Mon,1,7,-1\n1600000000003,Mon,2,8,0\n",
+        encoding="utf-8",
+    )
+    voters, cids, votes, stamps = read_votes(whole)
+    assert voters.tolist() == [7, 7, 8] and cids.tolist() == [1, 1, 2]
+    assert votes.tolist() == [1, -1, 0] and stamps is not None
+    matrix = build_vote_matrix(voters, cids, votes, stamps)
+    assert matrix.values[0, 0] == 1  # the later timestamp wins, whatever the file order
+    decimal = tmp_path / "decimal.csv"
+    decimal.write_text(
+        "voter-id,comment-id,vote,timestamp\n7,1,1.0,10.5\n7,1,-1.0,10.25\n", encoding="utf-8"
+    )
+    voters, cids, votes, stamps = read_votes(decimal)
+    assert votes.tolist() == [1, -1] and stamps is not None and stamps.tolist() == [10.5, 10.25]
+    assert build_vote_matrix(voters, cids, votes, stamps).values[0, 0] == 1
