@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("concertation.events.urls")),
     path("", include("concertation.registrations.urls")),
     path("", include("concertation.contributions.urls")),
+    path("", include("concertation.synthesis.urls_public")),
     path("", include("concertation.projects.urls")),
     path("espace-organisateur/", include("concertation.events.urls_backoffice")),
     path("espace-organisateur/", include("concertation.registrations.urls_backoffice")),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("espace-organisateur/", include("concertation.analysis_runs.urls")),
     path("espace-organisateur/", include("concertation.projects.urls_backoffice")),
     path("espace-organisateur/", include("concertation.synthesis.urls")),
+    path("espace-organisateur/", include("concertation.synthesis.urls_package")),
     path("compte/", include("concertation.accounts.urls")),
     path("admin/", admin.site.urls),
     # Uploaded documents are public PDFs attached to public days; a deployment may serve

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from concertation.accounts.scope import Scope
+from concertation.core.public_cache import bump_public_content
 from concertation.synthesis import opendata, report, workbook
 from concertation.synthesis.models import Decision, Package, Synthesis, SynthesisState
 from concertation.synthesis.services import can_manage
@@ -140,8 +141,11 @@ def build(package_id: int) -> Timings:
             status=Package.Status.FAILED, error=f"{type(exc).__name__} : {exc}"[:2000],
             finished_at=timezone.now())
         return Timings()
-    Package.objects.filter(pk=package_id).update(status=Package.Status.DONE, files=files,
-                                                 finished_at=timezone.now())
+    with transaction.atomic():
+        Package.objects.filter(pk=package_id).update(status=Package.Status.DONE, files=files,
+                                                     finished_at=timezone.now())
+        if package.synthesis.is_public:
+            bump_public_content()  # the public page lists the new documents
     return timings
 
 

@@ -1,0 +1,48 @@
+"""Public pages of the published syntheses: the list, a synthesis with its validated proposals,
+their provenance, the participation charts, and the documents of its transmission package."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from concertation.core.public_cache import public_page
+from concertation.synthesis import package as packages
+from concertation.synthesis import report
+from concertation.synthesis.models import Synthesis
+from concertation.synthesis.views_package import _file_response
+
+
+def published():
+    return Synthesis.objects.filter(is_public=True, state__in=packages.PACKAGED_STATES)
+
+
+@require_safe
+@public_page
+def index(request: HttpRequest) -> HttpResponse:
+    syntheses = (published().select_related("campaign", "region", "health_territory", "event")
+                 .order_by("-transmitted_at", "-updated_at", "-id"))
+    return render(request, "synthesis/public/index.html", {"syntheses": syntheses})
+
+
+@require_safe
+@public_page
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    synthesis = get_object_or_404(published(), slug=slug)
+    data = report.collect(synthesis)
+    package = packages.latest_package(synthesis)
+    downloads = [kind for kind in packages.FILES if package and kind.key in package.files]
+    return render(request, "synthesis/public/detail.html", {
+        "report": data, "synthesis": data.synthesis, "method": report.method_text(data),
+        "downloads": downloads,
+    })
+
+
+@require_safe
+def download(request: HttpRequest, slug: str, kind: str) -> FileResponse:
+    synthesis = get_object_or_404(published(), slug=slug)
+    package = packages.latest_package(synthesis)
+    if package is None:
+        raise Http404("Aucun document publié pour cette synthèse.")
+    return _file_response(package, kind)
