@@ -79,6 +79,7 @@ def consolidate(*, scope: Scope, user, campaign, region, days: Sequence[Event],
 def redetect(*, scope: Scope, user, synthesis: Synthesis,
              expected_revision: int | None = None) -> int:
     """Look again for near-duplicates among the contributions not yet grouped."""
+    services.check_editable(scope, synthesis, expected_revision)
     found = suggestions(synthesis)
     if not found:
         raise services.SynthesisError("Aucun doublon trouvé parmi les contributions non "

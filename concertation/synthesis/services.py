@@ -174,6 +174,14 @@ def _begin(scope: Scope, synthesis: Synthesis, expected_revision: int | None, *,
     return locked
 
 
+def check_editable(scope: Scope, synthesis: Synthesis,
+                   expected_revision: int | None = None) -> None:
+    """The refusals of `_begin`, with the lock released at once: before slow work whose result
+    a write will record (that write checks again under its own lock)."""
+    with transaction.atomic():
+        _begin(scope, synthesis, expected_revision)
+
+
 def _commit(locked: Synthesis, user, summary: str) -> Synthesis:
     locked.revision += 1
     locked.save(update_fields=["revision", "state", "updated_at", "title", "introduction",
