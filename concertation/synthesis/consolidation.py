@@ -39,13 +39,15 @@ def duplicate_groups(rows: Sequence[tuple[int, str]]) -> list[list[int]]:
     return [[rows[i][0] for i in group.members] for group in found if len(group.members) > 1]
 
 
-def _title(texts: list[str]) -> str:
-    """The shortest wording, as the group's working title (the organiser renames it)."""
-    shortest = min(texts, key=lambda t: (len(t), t)).strip().rstrip(".")
-    return shortest if len(shortest) <= 200 else shortest[:199] + "…"
+def _wording(texts: list[str]) -> tuple[str, str]:
+    """The shortest wording, as the group's working title and first draft of its proposal
+    (the organiser rewrites both)."""
+    shortest = min(texts, key=lambda t: (len(t), t)).strip()
+    title = shortest.rstrip(".")
+    return (title if len(title) <= 200 else title[:199] + "…"), shortest
 
 
-def suggestions(synthesis: Synthesis) -> list[tuple[str, list[int]]]:
+def suggestions(synthesis: Synthesis) -> list[services.Suggestion]:
     """Groups to propose among the contributions not yet grouped, those raised in the most
     territories first."""
     grouped = synthesis.items.values("contribution_id")
@@ -56,7 +58,11 @@ def suggestions(synthesis: Synthesis) -> list[tuple[str, list[int]]]:
     territory = {pk: own or day for pk, _, own, day in rows}
     found = duplicate_groups([(pk, text) for pk, text, *_ in rows])
     found.sort(key=lambda ids: (-len({territory[i] for i in ids}), -len(ids), min(ids)))
-    return [(_title([texts[i] for i in ids]), ids) for ids in found]
+    found_groups: list[services.Suggestion] = []
+    for ids in found:
+        title, text = _wording([texts[i] for i in ids])
+        found_groups.append((title, ids, text))
+    return found_groups
 
 
 def consolidate(*, scope: Scope, user, campaign, region, days: Sequence[Event],

@@ -319,8 +319,12 @@ def create_synthesis(*, scope: Scope, user, campaign, level: str, title: str, ev
     return _commit(synthesis, user, summary)
 
 
-def _add_suggestions(synthesis: Synthesis, suggestions: Sequence[tuple[str, Sequence[int]]]
-                     ) -> int:
+# A suggestion: its working title, its contributions, and optionally a first wording of its
+# proposal (for near-duplicates, the common wording itself) for the organiser to rewrite.
+Suggestion = tuple[str, Sequence[int]] | tuple[str, Sequence[int], str]
+
+
+def _add_suggestions(synthesis: Synthesis, suggestions: Sequence[Suggestion]) -> int:
     """Groups not yet accepted, each with the contributions still available: in the
     synthesis's selection and in no other group."""
     available = set(source_contributions(synthesis).values_list("pk", flat=True))
@@ -328,12 +332,13 @@ def _add_suggestions(synthesis: Synthesis, suggestions: Sequence[tuple[str, Sequ
     position = _next_position(synthesis)
     created = 0
     items = []
-    for title, members in suggestions:
+    for title, members, *text in suggestions:
         members = [pk for pk in members if pk in available]
         if not members:
             continue
         available.difference_update(members)
         group = SynthesisGroup.objects.create(synthesis=synthesis, title=title,
+                                              text=text[0] if text else "",
                                               position=position, accepted=False)
         position += 1
         created += 1
@@ -345,7 +350,7 @@ def _add_suggestions(synthesis: Synthesis, suggestions: Sequence[tuple[str, Sequ
 
 @transaction.atomic
 def add_suggestions(*, scope: Scope, user, synthesis: Synthesis,
-                    suggestions: Sequence[tuple[str, Sequence[int]]], summary: str,
+                    suggestions: Sequence[Suggestion], summary: str,
                     expected_revision: int | None = None) -> int:
     """Record groups proposed by the engine (consolidation, analysis) as suggestions."""
     locked = _begin(scope, synthesis, expected_revision)

@@ -187,7 +187,11 @@ def test_submission_needs_every_suggestion_decided_and_every_text_written(world)
         services.transition(scope=scope, user=world.ars, synthesis=synthesis,
                             target="in_validation")
     services.accept_all(scope=scope, user=world.ars, synthesis=synthesis)
-    with pytest.raises(services.SynthesisError, match="Rédigez le texte"):
+    # Suggested groups start with their common wording as a draft text.
+    first = synthesis.groups.order_by("position").first()
+    assert first.text == min((c.contribution.text for c in first.items.all()), key=len)
+    services.create_group(scope=scope, user=world.ars, synthesis=synthesis, title="Vide")
+    with pytest.raises(services.SynthesisError, match="il manque : « Vide »"):
         services.transition(scope=scope, user=world.ars, synthesis=synthesis,
                             target="in_validation")
     synthesis.refresh_from_db()
