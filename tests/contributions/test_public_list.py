@@ -97,3 +97,17 @@ def test_list_query_count_is_constant(client, django_assert_num_queries, n):
     # count, page; the filter's campaigns, themes, territories, days
     with django_assert_num_queries(6):
         assert client.get(reverse("contributions:list")).status_code == 200
+
+
+def test_the_cached_list_shows_a_new_proposal_and_keeps_the_day_filter(client, settings, data):
+    settings.PUBLIC_PAGE_CACHE = True
+    url = reverse("contributions:list")
+    assert "Former les soignants" in client.get(url).content.decode()
+    _capture(data["lyon"], "Une proposition captée après la mise en cache")
+    page = client.get(url).content.decode()
+    assert "Une proposition captée après la mise en cache" in page
+    # The day filter lists the days with a visible contribution, selected when chosen.
+    event = data["lyon"].event
+    page = client.get(url, {"event": event.pk}).content.decode()
+    assert f'<option value="{event.pk}" selected>{event}</option>' in page
+    assert "Recruter des médecins" not in page
