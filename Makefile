@@ -11,13 +11,13 @@ PY := $(VENV)/bin/python
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/concertation
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run test test-sqlite test-postgres lint bench bench-signup bench-analysis quality-analysis clean
+.PHONY: help run test test-sqlite test-postgres lint bench bench-signup bench-analysis bench-package quality-analysis clean
 
 help:
 	@echo "make run    installs, migrates, loads the demo and serves http://127.0.0.1:8000"
 	@echo "make test   installs test tools and runs the whole suite (SQLite, then PostgreSQL)"
 	@echo "make bench  benchmarks the public pages on PostgreSQL with gunicorn"
-	@echo "make bench-signup, bench-analysis, quality-analysis: the other measures (docs/)"
+	@echo "make bench-signup, bench-analysis, bench-package, quality-analysis: the other measures (docs/)"
 
 $(PY):
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is required (none found on the PATH or in pyenv)." >&2; exit 1; fi
@@ -67,6 +67,9 @@ bench-signup: $(VENV)/.test-deps
 
 bench-analysis: $(VENV)/.test-deps
 	$(PY) -m bench.analysis.perf
+
+bench-package: $(VENV)/.test-deps
+	$(PY) -m bench.package
 
 quality-analysis: $(VENV)/.test-deps
 	$(PY) -m bench.analysis.quality
