@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -132,21 +132,34 @@ def vote(*, contribution: Contribution, value: int, user=None, registration=None
         raise PermissionDenied("Un vote vient d’un compte ou d’une inscription.")
     if value not in Vote.Value.values:
         raise ContributionError("Vote inconnu : d’accord, pas d’accord ou passer.")
-    contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+    # The contribution's row is the lock: the counts on it move with each vote, in order.
+    contribution = (Contribution.objects.select_for_update(of=("self",))
+                    .select_related("event").get(pk=contribution.pk))
     if contribution.state not in VOTABLE_STATES:
         raise ContributionError("Cette contribution n’est pas ouverte au vote.")
     if contribution.event_id and contribution.event.state == EventState.RESTITUTION_PUBLISHED:
         bump_public_content()  # the published restitution shows vote results
     voter = {"user": user} if user is not None else {"registration": registration}
     existing = Vote.objects.filter(contribution=contribution, **voter).first()
-    if existing is not None:
-        existing.value = value
-        existing.save(update_fields=["value", "updated_at"])
-    else:
+    counts = {}
+    if existing is None:
         existing = Vote.objects.create(contribution=contribution, value=value, college=college,
                                        **voter)
-    _recount(contribution)
+        counts[COUNT_FIELDS[value]] = F(COUNT_FIELDS[value]) + 1
+    elif existing.value != value:
+        counts[COUNT_FIELDS[existing.value]] = F(COUNT_FIELDS[existing.value]) - 1
+        counts[COUNT_FIELDS[value]] = F(COUNT_FIELDS[value]) + 1
+        existing.value = value
+        existing.save(update_fields=["value", "updated_at"])
+    if counts:
+        # Counted by increments under the lock, not recounted: a popular proposal has
+        # thousands of votes, and recounting them on each vote cost more than the vote.
+        Contribution.objects.filter(pk=contribution.pk).update(**counts)
     return existing
+
+
+COUNT_FIELDS = {Vote.Value.AGREE: "agree_count", Vote.Value.DISAGREE: "disagree_count",
+                Vote.Value.PASS: "pass_count"}
 
 
 def vote_counts(contribution: Contribution) -> dict[str, int]:

@@ -144,3 +144,23 @@ def test_merge_refuses_a_single_item_or_a_rejected_one(workshop):
     with pytest.raises(services.ContributionError, match="ne peut pas être fusionnée"):
         services.merge(target=a, sources=[b], user=None)
     assert not a.merges.exists()
+
+
+def test_counts_kept_by_increments_match_the_votes():
+    from concertation.contributions.models import Vote
+    from tests.factories import EventFactory, UserFactory, WorkshopFactory
+
+    workshop = WorkshopFactory(event=EventFactory(open=True))
+    proposal = services.capture(workshop=workshop, user=None, text="Une idée",
+                                client_id="inc-1").contribution
+    users = [UserFactory() for _ in range(4)]
+    for user, value in zip(users, [1, 1, -1, 0], strict=True):
+        services.vote(contribution=proposal, value=value, user=user)
+    services.vote(contribution=proposal, value=-1, user=users[0])  # changed
+    services.vote(contribution=proposal, value=-1, user=users[0])  # same again: no change
+    services.vote(contribution=proposal, value=1, user=users[3])  # pass → agree
+    proposal.refresh_from_db()
+    values = list(Vote.objects.filter(contribution=proposal).values_list("value", flat=True))
+    expected = (values.count(1), values.count(-1), values.count(0))
+    assert (proposal.agree_count, proposal.disagree_count, proposal.pass_count) == expected
+    assert expected == (2, 2, 0)
