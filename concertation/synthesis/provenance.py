@@ -332,8 +332,13 @@ def participation(synthesis: Synthesis) -> Participation:
 
 
 def participation_for_days(days_qs, campaign) -> Participation:
-    days = list(days_qs.select_related("department", "health_territory")
-                .order_by("date", "id"))
+    """`days_qs`: a queryset of days, or a list of days already read with their department
+    and health territory (a day's page has them: no query for them)."""
+    if isinstance(days_qs, list):
+        days = sorted(days_qs, key=lambda d: (d.date, d.pk))
+    else:
+        days = list(days_qs.select_related("department", "health_territory")
+                    .order_by("date", "id"))
     ids = [d.pk for d in days]
     summaries = {s.event_id: s.counts for s in AttendanceSummary.objects.filter(event_id__in=ids)}
     live: dict[int, list[tuple[str, int, int]]] = defaultdict(list)

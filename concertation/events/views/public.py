@@ -73,13 +73,21 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     if event.state == EventState.CANCELLED:
         cancellation = event.transitions.filter(to_state=EventState.CANCELLED).last()
     restitution = []
+    participation = None
     if event.state == EventState.RESTITUTION_PUBLISHED:
         from concertation.contributions.restitution import work_leads
+        from concertation.synthesis.charts import participation_charts
+        from concertation.synthesis.provenance import participation_for_days
 
         restitution = work_leads(event)
+        # Who took part, by college: two aggregate queries, on restitution pages only.
+        figures = participation_for_days([event], event.campaign)
+        participation = {"figures": figures,
+                         "charts": participation_charts(figures, prefix="journee")}
     context = {
         "event": event,
         "restitution": restitution,
+        "participation": participation,
         "talks": event.talks.all(),
         "workshops": event.workshops.select_related("theme"),
         "documents": event.documents.all(),
