@@ -367,7 +367,7 @@ def test_workspace_queries_are_pinned(client, world, django_assert_num_queries, 
     ContributionFactory(event=world.day_ain)  # one not yet grouped
     client.force_login(world.ars)
     url = reverse("synthesis_backoffice:workspace", args=[synthesis.pk])
-    # Session, user, memberships (scope), organiser flag, synthesis, groups, six for the
+    # Session, user, memberships (scope), organiser flag, synthesis, groups, five for the
     # provenance, suggestions (two), days, pool (count and rows).
     with django_assert_num_queries(17):
         assert client.get(url).status_code == 200
@@ -403,3 +403,89 @@ def test_group_page_lists_sources_with_links(client, world):
     for item in group.items.all():
         assert reverse("contributions:detail", args=[item.contribution_id]) in html
     assert "2 territoires" in html
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_index_queries_are_pinned(client, world, django_assert_num_queries, count):
+    for _ in range(count):
+        SynthesisFactory(campaign=world.campaign, region=world.ain.region)
+    SynthesisFactory(campaign=world.campaign, region=world.ars_elsewhere.memberships.get()
+                     .agency.region)  # another region's: not listed
+    client.force_login(world.ars)
+    # Session, user, memberships (scope), organiser flag, syntheses.
+    with django_assert_num_queries(5):
+        page = client.get(reverse("synthesis_backoffice:index"))
+    assert len(page.context["syntheses"]) == count
+
+
+@pytest.mark.parametrize("contributions", [1, 12])
+def test_group_page_queries_are_pinned(client, world, django_assert_num_queries,
+                                       contributions):
+    synthesis = _big_synthesis(world, 3)
+    group = synthesis.groups.filter(accepted=True).first()
+    cite(group, *(ContributionFactory(event=world.day_ain) for _ in range(contributions - 1)))
+    client.force_login(world.ars)
+    url = reverse("synthesis_backoffice:group", args=[synthesis.pk, group.pk])
+    # Session, user, scope, synthesis, group, contributions, five for the provenance, other
+    # groups, decision, organiser flag, themes.
+    with django_assert_num_queries(15):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("edits", [1, 10])
+def test_history_queries_are_pinned(client, world, django_assert_num_queries, edits):
+    synthesis = drafted(world)
+    group = synthesis.groups.first()
+    for i in range(edits):
+        services.update_group(scope=scope_for(world.ars), user=world.ars, synthesis=synthesis,
+                              group=group, title=f"Titre {i}", kind="proposal", text=f"T{i}")
+    synthesis.refresh_from_db()
+    client.force_login(world.ars)
+    url = reverse("synthesis_backoffice:history", args=[synthesis.pk])
+    # Session, user, scope, synthesis, revisions, the two compared, organiser flag (nothing
+    # moved: no contribution read).
+    with django_assert_num_queries(7):
+        client.get(url, {"de": 1, "a": synthesis.revision})
+
+
+def test_a_group_of_another_synthesis_is_not_found(client, world):
+    mine = drafted(world)
+    other = SynthesisGroupFactory(synthesis=SynthesisFactory(campaign=world.campaign,
+                                                             region=world.ain.region))
+    client.force_login(world.ars)
+    assert client.get(reverse("synthesis_backoffice:group",
+                              args=[mine.pk, other.pk])).status_code == 404
+    response = client.post(reverse("synthesis_backoffice:suggestions", args=[mine.pk]),
+                           {"action": "accept", "group": other.pk, "revision": mine.revision})
+    assert "n’existe plus" in " ".join(_messages(response))
+    response = client.post(reverse("synthesis_backoffice:suggestions", args=[mine.pk]),
+                           {"action": "accept", "group": "abc", "revision": "x"})
+    assert response.status_code == 302
+    other.refresh_from_db()
+    assert other.accepted  # the factory's default, untouched
+
+
+def test_a_cts_writes_the_synthesis_of_its_day(client, world):
+    client.force_login(world.cts_ain)
+    url = reverse("synthesis_backoffice:create")
+    response = client.post(url, {"title": "", "campaign": world.campaign.pk, "level": "event",
+                                 "event": world.day_ain.pk})
+    assert response.status_code == 200 and "Ce champ est obligatoire" in response.content.decode()
+    response = client.post(url, {"title": "Journée de l’Ain", "campaign": world.campaign.pk,
+                                 "level": "event"})
+    assert "Choisissez la journée" in response.content.decode()
+    response = client.post(url, {"title": "Journée de l’Ain", "campaign": world.campaign.pk,
+                                 "level": "event", "event": world.day_ain.pk})
+    synthesis = Synthesis.objects.get()
+    assert response["Location"] == reverse("synthesis_backoffice:workspace", args=[synthesis.pk])
+    assert (synthesis.health_territory, synthesis.region) == (world.ain, world.ain.region)
+    page = client.get(response["Location"]).content.decode()
+    assert "Contributions à classer (3)" in page
+    client.post(reverse("synthesis_backoffice:new_group", args=[synthesis.pk]), {
+        "title": "Accès aux soins", "revision": synthesis.revision,
+        "selected": [c.pk for c in world.contributions[:2]]})
+    assert list(synthesis.groups.values_list("title", flat=True)) == ["Accès aux soins"]
+    # The Isère's day is not the Ain's CTS's.
+    response = client.post(url, {"title": "Isère", "campaign": world.campaign.pk,
+                                 "level": "event", "event": world.day_isere.pk})
+    assert response.status_code == 200 and Synthesis.objects.count() == 1
