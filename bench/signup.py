@@ -4,8 +4,10 @@
         [--workers N] [--worker-class sync|gthread] [--threads 1] [--keep-db]
 
 1. Creates the database ``concertation_bench`` (dropping it first), migrates it and collects the
-   static files, with the functions of ``bench.web``; the rate limits are raised
-   (REGISTRATION_RATE_PER_IP / _PER_EMAIL = 1,000,000): every attempt comes from 127.0.0.1.
+   static files, with the functions of ``bench.web`` (database ``concertation_bench_signup``,
+   or $BENCH_SIGNUP_DB). The rate limits keep their defaults: the server runs with
+   TRUSTED_PROXIES=127.0.0.1, and each attempt comes "through the proxy" with its own client
+   address in X-Forwarded-For, as 1,000 people behind a production reverse proxy would.
 2. Seeds, in a child process: the demo data (``bench.web._seed`` with no extra days), then one
    warm-up day and ``--rounds`` days in state registration_open, each with ``--capacity`` seats
    and two workshops of half the seats each in the same time slot.
@@ -52,7 +54,9 @@ INSERT_PATH = "/__bench__/minimal-insert/"
 TARGET_P99_MS = 1000.0
 TARGET_RATIO = 0.5
 SLUG = "rafale-inscriptions-{n}"
-RATE_LIMIT = "1000000"
+PROXY = "127.0.0.1"  # the client plays the reverse proxy: TRUSTED_PROXIES on the server
+# Its own database, so that `make bench` and `make bench-signup` never drop each other's.
+web.DB_NAME = os.environ.get("BENCH_SIGNUP_DB", "concertation_bench_signup")
 
 
 # --- Seeding (child process, DATABASE_URL set before Django starts) -------------------------
@@ -86,7 +90,7 @@ def _seed(rounds: int, capacity: int) -> dict:
                      starts_at=dt.time(10), ends_at=dt.time(11, 30))
             for i in range(2)
         ])
-        days.append({"id": event.pk, "slug": event.slug,
+        days.append({"id": event.pk, "slug": event.slug, "n": n,
                      "path": f"/journees/{event.slug}/inscription/",
                      "workshops": [w.pk for w in workshops],
                      "workshop_capacity": half})
@@ -158,8 +162,9 @@ def _open_session(port: int, path: str) -> Session:
 
 def _fire(port: int, path: str, attempts: int, concurrency: int,
           body: Callable[[int, Session], bytes], session: Callable[[], Session],
-          accepted: int) -> Burst:
-    """`attempts` POSTs to `path` from `concurrency` threads, each with its own connection."""
+          accepted: int, network: int) -> Burst:
+    """`attempts` POSTs to `path` from `concurrency` threads, each with its own connection.
+    Attempt i says it comes from client 10.<network>.<i // 256>.<i % 256> (X-Forwarded-For)."""
     sessions = [session() for _ in range(concurrency)]  # not timed
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
     statuses: list[Counter] = [Counter() for _ in range(concurrency)]
@@ -182,6 +187,7 @@ def _fire(port: int, path: str, attempts: int, concurrency: int,
             if i is None:
                 break
             payload = body(i, me)
+            headers["X-Forwarded-For"] = f"10.{network}.{i // 256}.{i % 256}"
             began = clock()
             try:
                 conn.request("POST", path, payload, headers)
@@ -231,14 +237,14 @@ def signup_burst(port: int, day: dict, colleges: list[str], args: argparse.Names
                  attempts: int) -> Burst:
     return _fire(port, day["path"], attempts, args.concurrency,
                  _form_body(day, colleges, day["slug"]),
-                 lambda: _open_session(port, day["path"]), accepted=302)
+                 lambda: _open_session(port, day["path"]), accepted=302, network=day["n"])
 
 
 def insert_burst(port: int, day: dict, colleges: list[str], args: argparse.Namespace,
                  attempts: int, tag: str) -> Burst:
     # The same body as a sign-up (no CSRF: the view is exempt), so parsing costs the same.
     return _fire(port, INSERT_PATH, attempts, args.concurrency,
-                 _form_body(day, colleges, tag), Session, accepted=200)
+                 _form_body(day, colleges, tag), Session, accepted=200, network=100 + day["n"])
 
 
 # --- Database counts ----------------------------------------------------------------------------
@@ -372,8 +378,9 @@ def benchmark(args: argparse.Namespace) -> None:
               "CPU, every absolute figure below is lowered by it")
     var_dir = Path(tempfile.mkdtemp(prefix="concertation-bench-"))
     env = web._environment(var_dir)
-    env.update({"REGISTRATION_RATE_PER_IP": RATE_LIMIT,
-                "REGISTRATION_RATE_PER_EMAIL": RATE_LIMIT})
+    env.update({"TRUSTED_PROXIES": PROXY})
+    for name in ("REGISTRATION_RATE_PER_IP", "REGISTRATION_RATE_PER_EMAIL"):
+        env.pop(name, None)  # the production defaults
     try:
         step = time.monotonic()
         web._recreate_database()

@@ -101,7 +101,9 @@ def check_rate_limit(*, ip: str, email: str, now: dt.datetime | None = None) -> 
 
 
 def _lock(event: Event) -> Event:
-    return Event.objects.select_for_update().select_related("campaign").get(pk=event.pk)
+    # The day's row only, not its campaign's: other days of the campaign go on.
+    return Event.objects.select_for_update(of=("self",)).select_related("campaign").get(
+        pk=event.pk)
 
 
 def seats_taken(event: Event, workshops: Sequence[Workshop] | None = None
@@ -361,7 +363,7 @@ def promote_if_room(event_id: int, workshop_ids: Sequence[int] | None = None
     if not Registration.objects.waitlisted().filter(event_id=event_id).exists():
         return []
     with transaction.atomic():
-        event = Event.objects.select_for_update().select_related("campaign").get(pk=event_id)
+        event = _lock(Event(pk=event_id))
         promoted = _promote(event)
         if promoted:
             _recount(event)

@@ -25,8 +25,10 @@ def _retry_delay(attempts: int) -> dt.timedelta:
 @task
 def deliver_email(outgoing_id: int) -> str:
     with transaction.atomic():
+        # Only the e-mail's row: locking the joined day too would stall its sign-ups (and
+        # deadlock with them) for as long as the mail server takes to answer.
         outgoing = (
-            OutgoingEmail.objects.select_for_update()
+            OutgoingEmail.objects.select_for_update(of=("self",))
             .select_related("registration__event__campaign", "registration__event__department")
             .filter(pk=outgoing_id)
             .first()

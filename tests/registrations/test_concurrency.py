@@ -72,3 +72,72 @@ def test_concurrent_duplicates_of_one_email_take_one_seat():
         thread.join()
     assert sorted(outcomes) == ["created"] + ["refused"] * 9
     assert Registration.objects.filter(event=event).count() == 1
+
+
+def _run(*jobs) -> list[BaseException]:
+    """Run the callables in threads released together; returns what they raised."""
+    barrier = threading.Barrier(len(jobs))
+    errors: list[BaseException] = []
+
+    def run(job) -> None:
+        try:
+            barrier.wait()
+            job()
+        except BaseException as error:  # reported by the caller, never swallowed
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def _counters_match(event) -> None:
+    event.refresh_from_db()
+    confirmed = Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED)
+    assert event.seats_taken == confirmed.count()
+    for workshop in event.workshops.all():
+        assert workshop.seats_taken == confirmed.filter(workshops=workshop).count()
+
+
+def test_concurrent_sign_ups_never_exceed_a_workshop_smaller_than_the_day():
+    event = EventFactory(open=True, capacity=ATTEMPTS)
+    small = [WorkshopFactory(event=event, capacity=4, title=f"Atelier {i}") for i in range(2)]
+    errors = _run(*[
+        (lambda i=i: services.register(
+            event=event, applicant=applicant(email=f"w{i}@example.org"),
+            workshops=[small[i % 2]]))
+        for i in range(ATTEMPTS)
+    ])
+    assert errors == []
+    for workshop in small:
+        assert Registration.objects.filter(
+            workshops=workshop, status=RegistrationStatus.CONFIRMED).count() == 4
+    assert Registration.objects.filter(status=RegistrationStatus.CONFIRMED).count() == 8
+    _counters_match(event)
+
+
+def test_seats_freed_during_a_burst_go_to_waiting_people_exactly():
+    """Cancellations racing sign-ups to a full day: each freed seat goes to someone waiting
+    (the cancellation promotes, or the sign-up's check after commit does), never beyond."""
+    event = EventFactory(open=True, capacity=SEATS)
+    holders = [services.register(event=event, applicant=applicant(email=f"h{i}@example.org"),
+                                 workshops=[]).registration for i in range(SEATS)]
+    event.refresh_from_db()  # full: the sign-ups below go straight to the waiting list
+    cancelled = holders[:4]
+    errors = _run(
+        *[(lambda r=r: services.cancel(r)) for r in cancelled],
+        *[(lambda i=i: services.register(
+            event=event, applicant=applicant(email=f"late{i}@example.org"), workshops=[]))
+          for i in range(ATTEMPTS - 4)],
+    )
+    assert errors == []
+    statuses = list(Registration.objects.filter(event=event).values_list("status", flat=True))
+    assert statuses.count(RegistrationStatus.CONFIRMED) == SEATS
+    assert statuses.count(RegistrationStatus.CANCELLED) == 4
+    assert statuses.count(RegistrationStatus.WAITLISTED) == ATTEMPTS - 4 - 4
+    _counters_match(event)

@@ -22,7 +22,7 @@ from concertation.registrations.tokens import BadLink, manage_url, read_token
 
 def _event(slug: str) -> Event:
     return get_object_or_404(
-        Event.objects.public().select_related("campaign", "department__region").annotate(
+        Event.objects.public().select_related("campaign").annotate(
             has_questions=Exists(CustomQuestion.objects.filter(event=OuterRef("pk")))
         ),
         slug=slug,
