@@ -340,3 +340,44 @@ def test_organisers_elsewhere_cannot_write(world):
     group.refresh_from_db()
     assert not group.accepted
     assert SynthesisRevision.objects.filter(synthesis=synthesis).count() == synthesis.revision
+
+
+def test_online_contributions_of_the_region_join_when_included(world):
+    from concertation.territories.models import Department
+
+    online = ContributionFactory(event=None, campaign=world.campaign, origin="online",
+                                 department=Department.objects.get(code="69"),
+                                 text="Former des ambassadeurs de prévention")
+    elsewhere = ContributionFactory(event=None, campaign=world.campaign, origin="online",
+                                    department=Department.objects.get(code="28"))
+    included = regional(world)
+    assert online in services.source_contributions(included)
+    assert elsewhere not in services.source_contributions(included)
+    excluded = services.create_synthesis(
+        scope=scope_for(world.ars), user=world.ars, campaign=world.campaign, level="region",
+        title="Sans le en ligne", region=world.ain.region, days=[world.day_ain])
+    assert set(services.source_contributions(excluded)) == set(world.contributions[:3])
+
+
+def test_national_and_theme_syntheses_need_their_scope(world):
+    scope = scope_for(world.ars)
+    with pytest.raises(services.SynthesisError, match="Choisissez la région"):
+        services.create_synthesis(scope=scope, user=world.ars, campaign=world.campaign,
+                                  level="national", title="Nationale")
+    national = services.create_synthesis(scope=scope, user=world.ars, campaign=world.campaign,
+                                         level="national", title="Contribution régionale",
+                                         region=world.ain.region)
+    assert set(services.source_contributions(national)) == set(world.contributions)
+    with pytest.raises(services.SynthesisError, match="Choisissez le thème"):
+        services.create_synthesis(scope=scope, user=world.ars, campaign=world.campaign,
+                                  level="theme", title="Thème", region=world.ain.region)
+    world.contributions[0].theme = world.theme
+    world.contributions[0].save()
+    theme = services.create_synthesis(scope=scope, user=world.ars, campaign=world.campaign,
+                                      level="theme", title="Accès", region=world.ain.region,
+                                      theme=world.theme)
+    assert list(services.source_contributions(theme)) == [world.contributions[0]]
+    with pytest.raises(PermissionDenied):
+        services.create_synthesis(scope=scope_for(world.ars_elsewhere), user=world.ars_elsewhere,
+                                  campaign=world.campaign, level="theme", title="Accès",
+                                  region=world.ain.region, theme=world.theme)
