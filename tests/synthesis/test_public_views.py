@@ -74,7 +74,6 @@ def test_documents_of_the_latest_package(client, data, django_capture_on_commit_
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert b"".join(response.streaming_content).startswith(b"PK")
-    response.close()
     assert client.get(reverse("synthesis:download",
                               args=["synthese-ara", "inconnu"])).status_code == 404
 
