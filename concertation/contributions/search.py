@@ -4,14 +4,14 @@ plain word match on SQLite so a laptop install still finds things."""
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
-
-# The expression the GIN index of migration 0002 is built on: queries must use the same.
-def _vector():
-    from django.contrib.postgres.search import SearchVector
-
-    return SearchVector("text", config="french")
+# On PostgreSQL, each contribution stores its French text vector in the column
+# `search_vector` (generated from the text, GIN-indexed: migration 0006); the model does not
+# declare it, since SQLite has none. Only the contributions table has a column of that name,
+# so it needs no table prefix in joined queries.
+_MATCH = ("search_vector @@ websearch_to_tsquery('french'::regconfig, %s)")
 
 
 def search(contributions: QuerySet, query: str, *, any_word: bool = False) -> QuerySet:
@@ -21,12 +21,8 @@ def search(contributions: QuerySet, query: str, *, any_word: bool = False) -> Qu
     if not words:
         return contributions
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery
-
         text = " or ".join(words) if any_word else query
-        return contributions.annotate(search=_vector()).filter(
-            search=SearchQuery(text, config="french", search_type="websearch")
-        )
+        return contributions.filter(RawSQL(_MATCH, [text], output_field=BooleanField()))
     condition = Q()
     for word in words[:10]:
         match = Q(text__icontains=word) | Q(title__icontains=word)

@@ -94,9 +94,13 @@ def test_list_query_count_is_constant(client, django_assert_num_queries, n):
     workshop = WorkshopFactory(event=EventFactory(state=EventState.HELD))
     for i in range(n):
         _capture(workshop, f"Proposition numéro {i}")
-    # count, page; the filter's campaigns, themes, territories, days
-    with django_assert_num_queries(6):
+    # content version, count, the page's ids, its rows; the filter's campaigns, themes,
+    # territories, days
+    with django_assert_num_queries(8):
         assert client.get(reverse("contributions:list")).status_code == 200
+    # Then, the content unchanged (version read at most once a second): the page only.
+    with django_assert_num_queries(2):
+        assert client.get(reverse("contributions:list") + "?sort=soutenues").status_code == 200
 
 
 def test_the_cached_list_shows_a_new_proposal_and_keeps_the_day_filter(client, settings, data):

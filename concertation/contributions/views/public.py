@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+from collections.abc import Callable
+from functools import cached_property
 
 from django import forms
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Exists, ExpressionWrapper, F, FloatField, OuterRef
+from django.db.models import Exists, OuterRef
 from django.forms.utils import flatatt
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,7 +25,7 @@ from concertation.campaigns.models import DEFAULT_COLLEGES, Campaign, Theme
 from concertation.contributions.models import VISIBLE_STATES, Contribution, ContributionState
 from concertation.contributions.search import search
 from concertation.core.forms import DsfrFormMixin
-from concertation.core.public_cache import public_page
+from concertation.core.public_cache import current_version, public_page
 from concertation.events.models import Event
 from concertation.registrations.exports import _safe_cell
 from concertation.territories.models import HealthTerritory
@@ -51,6 +55,31 @@ class FastSelect(forms.Select):
                            mark_safe("".join(options)))
 
 
+def cached_by_content(key: str, compute: Callable[[], object]) -> object:
+    """Derived data that changes only with public content (a capture, a moderation, a merge:
+    each bumps the content version; votes do not change it), kept per process under that
+    version. What an admin edit of territories changes shows within the cache's timeout."""
+    full_key = f"contributions:{current_version()}:{key}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value)
+    return value
+
+
+class CachedCountPaginator(Paginator):
+    """Counting 100,000 visible contributions costs more than reading the page: the count of
+    a set of filters is kept until the content changes, whatever the sort and the page."""
+
+    def __init__(self, *args, count_key: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_key = count_key
+
+    @cached_property
+    def count(self) -> int:
+        return cached_by_content(self.count_key, lambda: Paginator.count.func(self))
+
+
 def _days_with_contributions():
     visible = Contribution.objects.filter(event=OuterRef("pk"), state__in=VISIBLE_STATES)
     return Event.objects.public().filter(Exists(visible))
@@ -78,6 +107,13 @@ class ContributionFilterForm(DsfrFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["theme"].label_from_instance = lambda t: f"{t.title} ({t.campaign.title})"
+        # The options of the select filters (hundreds of days) are read once per content
+        # version; a chosen value is still checked against the database.
+        for name in ("campaign", "theme", "territory", "event"):
+            field = self.fields[name]
+            field.widget.choices = cached_by_content(
+                f"choices:{name}", lambda field=field: [(str(value), label)
+                                                        for value, label in field.choices])
 
     def results(self):
         data = self.cleaned_data if self.is_valid() else {}
@@ -93,9 +129,6 @@ class ContributionFilterForm(DsfrFormMixin, forms.Form):
         if data.get("state"):
             qs = qs.filter(state=data["state"])
         qs = search(qs, data.get("q") or "")
-        qs = qs.annotate(consensus_score=ExpressionWrapper(
-            (F("agree_count") + 1.0) / (F("agree_count") + F("disagree_count") + 2.0),
-            output_field=FloatField()))
         return qs.order_by(*SORTS[data.get("sort") or "recentes"][1])
 
 
@@ -103,7 +136,16 @@ class ContributionFilterForm(DsfrFormMixin, forms.Form):
 @public_page
 def contribution_list(request: HttpRequest) -> HttpResponse:
     form = ContributionFilterForm(request.GET or None)
-    page = Paginator(form.results(), PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = sorted((k, v) for k, v in request.GET.items() if k not in ("page", "sort"))
+    count_key = "count:" + hashlib.sha256(repr(filters).encode()).hexdigest()
+    # The page's ids first (an index scan, even for the last page), then those rows with
+    # their day, workshop, theme and territory: the joins are made for 20 rows, not for every
+    # row skipped on the way to the page.
+    page = CachedCountPaginator(form.results().values_list("id", flat=True), PAGE_SIZE,
+                                count_key=count_key).get_page(request.GET.get("page"))
+    rows = Contribution.objects.select_related("event", "workshop", "theme",
+                                               "health_territory").in_bulk(page.object_list)
+    page.object_list = [rows[pk] for pk in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "contributions/list.html",
