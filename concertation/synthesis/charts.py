@@ -35,7 +35,7 @@ def bar_chart(title: str, bars: Sequence[Bar], *, chart_id: str, width: int = 64
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
         f'aria-labelledby="{chart_id}-titre {chart_id}-desc">',
         f'<title id="{chart_id}-titre">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(_description(bars))}</desc>',
+        f'<desc id="{chart_id}-desc">{escape(describe(bars))}</desc>',
     ]
     for index, bar in enumerate(bars):
         y = top + index * row_height
@@ -63,7 +63,7 @@ def bar_chart(title: str, bars: Sequence[Bar], *, chart_id: str, width: int = 64
     return mark_safe("".join(parts))
 
 
-def _description(bars: Sequence[Bar]) -> str:
+def describe(bars: Sequence[Bar]) -> str:
     if not bars:
         return "Aucune inscription enregistrée."
     return "; ".join(f"{b.label} : {b.registered} inscrits, {b.present} présents" for b in bars)
@@ -81,3 +81,53 @@ def participation_charts(participation, prefix: str = "participation") -> dict[s
             [Bar(r.label, r.registered, r.present) for r in participation.by_college],
             chart_id=f"{prefix}-colleges"),
     }
+
+
+def bar_chart_png(bars: Sequence[Bar], *, width: int = 1280) -> bytes:
+    """The same chart as a PNG image (twice the SVG's scale), for the DOCX and ODT copies of
+    the report, whose editors do not all read SVG."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    scale = width / 640
+    label_width, row_height, bar_height, top, legend = (round(v * scale) for v in
+                                                         (230, 34, 12, 8, 26))
+    plot = width - label_width - round(60 * scale)
+    peak = max((b.registered for b in bars), default=0) or 1
+    height = top + row_height * max(len(bars), 1) + legend
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    font, small = _font(round(12 * scale)), _font(round(11 * scale))
+    for index, bar in enumerate(bars):
+        y = top + index * row_height
+        label = bar.label if len(bar.label) <= 34 else bar.label[:33] + "…"
+        draw.text((label_width - 8 * scale, y + bar_height), label, fill=TEXT_COLOUR, font=font,
+                  anchor="rm")
+        for offset, value, colour in ((0, bar.registered, REGISTERED_COLOUR),
+                                      (bar_height + 2 * scale, bar.present, PRESENT_COLOUR)):
+            length = plot * value / peak
+            draw.rectangle((label_width, y + offset, label_width + max(length, 1),
+                            y + offset + bar_height), fill=colour)
+            draw.text((label_width + length + 4 * scale, y + offset + bar_height / 2),
+                      str(value), fill=TEXT_COLOUR, font=small, anchor="lm")
+    y = height - legend + 10 * scale
+    for x, colour, text in ((label_width, REGISTERED_COLOUR, "Inscrits"),
+                            (label_width + 90 * scale, PRESENT_COLOUR, "Présents")):
+        draw.rectangle((x, y, x + 12 * scale, y + 12 * scale), fill=colour)
+        draw.text((x + 16 * scale, y + 6 * scale), text, fill=TEXT_COLOUR, font=font,
+                  anchor="lm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _font(size: int):
+    from PIL import ImageFont
+
+    # DejaVu Sans (the PDF's font, installed with WeasyPrint's fonts) has the French accents;
+    # Pillow's bundled font, the fallback, has not.
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:
+        return ImageFont.load_default(size=size)

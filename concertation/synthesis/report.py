@@ -165,8 +165,8 @@ def pdf(data: ReportData) -> bytes:
 
 def outline(data: ReportData):
     """The report as a flat list of (kind, payload): heading levels 0–3, paragraphs, small
-    print, bullet items and tables. DOCX and ODT both write from this list, so that both
-    say exactly what the PDF says."""
+    print, bullet items, charts (title, bars) and tables. DOCX and ODT both write from this
+    list, so that both say exactly what the PDF says."""
     s = data.synthesis
     yield ("title", s.title)
     yield ("p", f"{s.campaign.title} — {data.scope_label}")
@@ -186,9 +186,13 @@ def outline(data: ReportData):
                 f"{_plural(part.present, 'présente')} sur "
                 f"{_plural(len(part.days), 'journée')}.")
     yield ("h2", "Par territoire de santé")
+    yield ("chart", ("Participation par territoire de santé",
+                     [charts.Bar(r.label, r.registered, r.present) for r in part.by_territory]))
     yield ("table", (["Territoire", "Inscrits", "Présents"],
                      [[r.label, r.registered, r.present] for r in part.by_territory]))
     yield ("h2", "Par collège")
+    yield ("chart", ("Participation par collège",
+                     [charts.Bar(r.label, r.registered, r.present) for r in part.by_college]))
     yield ("table", (["Collège", "Inscrits", "Présents"],
                      [[r.label, r.registered, r.present] for r in part.by_college]))
     yield ("h1", "Propositions validées par thème national")
@@ -240,7 +244,7 @@ def method_text(data: ReportData) -> str:
 
 def docx(data: ReportData) -> bytes:
     from docx import Document
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     document = Document()
     document.core_properties.title = data.synthesis.title
@@ -257,6 +261,12 @@ def docx(data: ReportData) -> bytes:
             run.font.size = Pt(9)
         elif kind == "li":
             document.add_paragraph(payload, style="List Bullet")
+        elif kind == "chart":
+            title, bars = payload
+            shape = document.add_paragraph().add_run().add_picture(
+                io.BytesIO(charts.bar_chart_png(bars)), width=Cm(16))
+            # The alternative text screen readers give for the picture.
+            shape._inline.docPr.set("descr", f"{title} : {charts.describe(bars)}")
         elif kind == "table":
             header, rows = payload
             table = document.add_table(rows=1, cols=len(header))
@@ -276,6 +286,7 @@ def docx(data: ReportData) -> bytes:
 
 
 def odt(data: ReportData) -> bytes:
+    from odf.draw import Frame, Image
     from odf.opendocument import OpenDocumentText
     from odf.style import (
         ParagraphProperties,
@@ -283,6 +294,7 @@ def odt(data: ReportData) -> bytes:
         TableColumnProperties,
         TextProperties,
     )
+    from odf.svg import Desc
     from odf.table import Table, TableCell, TableColumn, TableRow
     from odf.text import H, List, ListItem, P
 
@@ -302,7 +314,7 @@ def odt(data: ReportData) -> bytes:
     column.addElement(TableColumnProperties(columnwidth="4cm"))
     document.automaticstyles.addElement(column)
     body = document.text
-    tables = 0
+    tables = charts_added = 0
     for kind, payload in outline(data):
         if kind == "title":
             body.addElement(P(stylename=styles["Title"], text=payload))
@@ -320,6 +332,19 @@ def odt(data: ReportData) -> bytes:
             item.addElement(P(text=payload))
             items.addElement(item)
             body.addElement(items)
+        elif kind == "chart":
+            title, bars = payload
+            charts_added += 1
+            png = charts.bar_chart_png(bars)
+            href = document.addPicture(f"Pictures/graphique{charts_added}.png", "image/png", png)
+            width, height = _png_size(png)
+            frame = Frame(width="16cm", height=f"{16 * height / width:.2f}cm",
+                          anchortype="as-char", name=title)
+            frame.addElement(Image(href=href))
+            frame.addElement(Desc(text=f"{title} : {charts.describe(bars)}"))
+            paragraph = P()
+            paragraph.addElement(frame)
+            body.addElement(paragraph)
         elif kind == "table":
             header, rows = payload
             tables += 1
@@ -336,3 +361,8 @@ def odt(data: ReportData) -> bytes:
     buffer = io.BytesIO()
     document.write(buffer)
     return buffer.getvalue()
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    # Width and height sit at bytes 16–24 of a PNG's header chunk.
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")

@@ -63,6 +63,9 @@ def test_docx_text(data):
     territories = [[c.text for c in row.cells] for row in document.tables[0].rows]
     assert territories == [["Territoire", "Inscrits", "Présents"], ["Ain", "2", "1"],
                            ["Isère", "1", "1"]]
+    assert len(document.inline_shapes) == 2  # the two participation charts, as PNG
+    descriptions = [s._inline.docPr.get("descr") for s in document.inline_shapes]
+    assert descriptions[0].startswith("Participation par territoire de santé : Ain : 2 inscrits")
     annex = [[c.text for c in row.cells] for row in document.tables[-1].rows]
     assert annex[1] == ["25 novembre 2022", "Journée de l’Ain", "Bourg-en-Bresse", "2", "1"]
 
@@ -81,10 +84,14 @@ def test_odt_text(data):
     assert "Annexe : journées de concertation" in headings
     cells = [teletype.extractText(p) for p in document.getElementsByType(P)]
     assert "Bourg-en-Bresse" in cells
+    from odf.draw import Image
+
+    images = [i.getAttribute("href") for i in document.getElementsByType(Image)]
+    assert images == ["Pictures/graphique1.png", "Pictures/graphique2.png"]
 
 
 def test_outline_is_what_all_formats_share(data):
     kinds = [kind for kind, _ in report.outline(data)]
     assert kinds[0] == "title"
-    texts = [payload for kind, payload in report.outline(data) if kind != "table"]
+    texts = [payload for kind, payload in report.outline(data) if kind not in ("table", "chart")]
     assert_lines_in_order("\n".join(texts), EXPECTED_LINES)
