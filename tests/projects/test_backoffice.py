@@ -59,7 +59,7 @@ def test_who_may_change_the_state(client, roles, project, role):
 def test_who_may_add_a_milestone(client, roles, project, role):
     _login(client, roles, role)
     client.post(reverse("projects_backoffice:add_milestone", args=[project.pk]),
-                {"title": "Inauguration", "status": "planned", "weight": 1})
+                {"jalon-title": "Inauguration", "jalon-status": "planned", "jalon-weight": 1})
     assert Milestone.objects.filter(project=project).exists() == (role in ("cts", "ars"))
 
 
@@ -68,7 +68,8 @@ def test_who_may_edit_and_delete_a_milestone(client, roles, project, role):
     milestone = MilestoneFactory(project=project, title="Avant")
     _login(client, roles, role)
     client.post(reverse("projects_backoffice:edit_milestone", args=[project.pk, milestone.pk]),
-                {"title": "Après", "key": milestone.key, "status": "planned", "weight": 1})
+                {"jalon-title": "Après", "jalon-key": milestone.key, "jalon-status": "planned",
+                 "jalon-weight": 1})
     allowed = role in ("cts", "ars")
     assert (Milestone.objects.get(pk=milestone.pk).title == "Après") == allowed
     client.post(reverse("projects_backoffice:delete_milestone",
@@ -80,7 +81,8 @@ def test_who_may_edit_and_delete_a_milestone(client, roles, project, role):
 def test_who_may_post_an_update(client, roles, project, role):
     _login(client, roles, role)
     client.post(reverse("projects_backoffice:add_update", args=[project.pk]),
-                {"published_on": "2025-01-15", "title": "Inauguration", "text": "Ouverte."})
+                {"actualite-published_on": "2025-01-15", "actualite-title": "Inauguration",
+                 "actualite-text": "Ouverte."})
     assert ProjectUpdate.objects.exists() == (role in ("cts", "ars"))
 
 
@@ -170,7 +172,8 @@ def test_abandon_without_reason_is_refused(client, roles, project):
 def test_milestone_before_creation_re_renders_the_form(client, roles, project):
     client.force_login(roles["cts"])
     response = client.post(reverse("projects_backoffice:add_milestone", args=[project.pk]), {
-        "title": "Jalon tapé", "status": "done", "actual_date": "2023-12-01", "weight": 1})
+        "jalon-title": "Jalon tapé", "jalon-status": "done", "jalon-actual_date": "2023-12-01",
+        "jalon-weight": 1})
     page = response.content.decode()
     assert response.status_code == 400
     assert "précède la création du projet (01/02/2024)" in page
@@ -182,12 +185,13 @@ def test_milestone_evidence_pdf_is_checked(client, roles, project):
     client.force_login(roles["cts"])
     url = reverse("projects_backoffice:add_milestone", args=[project.pk])
     fake = SimpleUploadedFile("preuve.pdf", b"pas un pdf", content_type="application/pdf")
-    response = client.post(url, {"title": "J", "status": "planned", "weight": 1,
-                                 "evidence_file": fake})
+    response = client.post(url, {"jalon-title": "J", "jalon-status": "planned",
+                                 "jalon-weight": 1, "jalon-evidence_file": fake})
     assert response.status_code == 400 and "pas un PDF valide" in response.content.decode()
     good = SimpleUploadedFile("preuve.pdf", PDF, content_type="application/pdf")
-    client.post(url, {"title": "J", "status": "done", "actual_date": "2025-01-15",
-                      "weight": 1, "evidence_file": good})
+    client.post(url, {"jalon-title": "J", "jalon-status": "done",
+                      "jalon-actual_date": "2025-01-15", "jalon-weight": 1,
+                      "jalon-evidence_file": good})
     milestone = Milestone.objects.get()
     assert milestone.evidence_file.name.endswith(".pdf")
     page = client.get(project.get_absolute_url()).content.decode()

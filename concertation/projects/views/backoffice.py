@@ -86,9 +86,9 @@ def _manage_context(request: HttpRequest, project: Project, **forms) -> dict:
         "origins": project_origins(project),
         "followers": project.followers.filter(confirmed_at__isnull=False,
                                               unsubscribed_at__isnull=True).count(),
-        "milestone_form": forms.get("milestone_form") or MilestoneForm(),
+        "milestone_form": forms.get("milestone_form") or MilestoneForm(prefix="jalon"),
         "update_form": forms.get("update_form") or UpdateForm(
-            initial={"published_on": timezone.localdate()}),
+            initial={"published_on": timezone.localdate()}, prefix="actualite"),
         "editable": project.state != ProjectState.ABANDONED,
     }
 
@@ -146,7 +146,7 @@ def change_state(request: HttpRequest, pk: int) -> HttpResponse:
 @organiser_required
 def add_milestone(request: HttpRequest, pk: int) -> HttpResponse:
     project = _get_project_for_user(request, pk)
-    form = MilestoneForm(request.POST, request.FILES)
+    form = MilestoneForm(request.POST, request.FILES, prefix="jalon")
     if form.is_valid():
         try:
             services.save_milestone(scope=request.scope, user=request.user, project=project,
@@ -164,7 +164,8 @@ def add_milestone(request: HttpRequest, pk: int) -> HttpResponse:
 def edit_milestone(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
     project = _get_project_for_user(request, pk)
     milestone = get_object_or_404(Milestone, project=project, pk=milestone_pk)
-    form = MilestoneForm(request.POST or None, request.FILES or None, instance=milestone)
+    form = MilestoneForm(request.POST or None, request.FILES or None, instance=milestone,
+                         prefix="jalon")
     if request.method == "POST" and form.is_valid():
         try:
             services.save_milestone(scope=request.scope, user=request.user, project=project,
@@ -197,7 +198,7 @@ def delete_milestone(request: HttpRequest, pk: int, milestone_pk: int) -> HttpRe
 @organiser_required
 def add_update(request: HttpRequest, pk: int) -> HttpResponse:
     project = _get_project_for_user(request, pk)
-    form = UpdateForm(request.POST)
+    form = UpdateForm(request.POST, prefix="actualite")
     if form.is_valid():
         try:
             services.post_update(scope=request.scope, user=request.user, project=project,
