@@ -26,6 +26,7 @@ from concertation.accounts.scope import Scope
 from concertation.core.public_cache import bump_public_content
 from concertation.synthesis import opendata, report, workbook
 from concertation.synthesis.models import Decision, Package, Synthesis, SynthesisState
+from concertation.synthesis.pdf_process import PdfProcess
 from concertation.synthesis.services import can_manage
 
 log = logging.getLogger(__name__)
@@ -161,25 +162,18 @@ def generate(synthesis: Synthesis) -> tuple[dict, Timings]:
         data = report.collect(synthesis)
         timings.collect = time.perf_counter() - start
         outputs: dict[str, Path] = {}
-        for key, writer in (("pdf", report.pdf), ("docx", report.docx), ("odt", report.odt)):
-            start = time.perf_counter()
-            path = work / f"{stem}-{FILE_KINDS[key].filename}"
-            path.write_bytes(writer(data))
-            outputs[key] = path
-            setattr(timings, key, time.perf_counter() - start)
-        start = time.perf_counter()
         open_dir = work / "donnees-ouvertes"
-        opendata.write(data.synthesis, open_dir, participation=data.participation)
-        opendata_zip = work / f"{stem}-{FILE_KINDS['opendata'].filename}"
-        _zip(opendata_zip, [(p, f"donnees-ouvertes/{p.name}")
-                            for p in sorted(open_dir.iterdir())])
-        outputs["opendata"] = opendata_zip
-        timings.opendata = time.perf_counter() - start
         start = time.perf_counter()
-        xlsx = work / f"{stem}-{FILE_KINDS['xlsx'].filename}"
-        workbook.write(open_dir, xlsx, synthesis.title)
-        outputs["xlsx"] = xlsx
-        timings.xlsx = time.perf_counter() - start
+        # The PDF is laid out in a process of its own while the other files are written.
+        pdf = PdfProcess(report.render_html(data), work / f"{stem}-{FILE_KINDS['pdf'].filename}")
+        timings.pdf = time.perf_counter() - start
+        try:
+            outputs.update(_documents(data, work, stem, open_dir, timings))
+            start = time.perf_counter()
+            outputs["pdf"] = pdf.wait()
+            timings.pdf += time.perf_counter() - start  # only what the others did not hide
+        finally:
+            pdf.kill()
         start = time.perf_counter()
         everything = work / f"{stem}-{FILE_KINDS['zip'].filename}"
         _zip(everything, [(outputs[k], outputs[k].name) for k in ("pdf", "docx", "odt", "xlsx")]
@@ -190,6 +184,30 @@ def generate(synthesis: Synthesis) -> tuple[dict, Timings]:
                 files[key] = default_storage.save(f"{base}/{path.name}", File(handle))
         timings.zip = time.perf_counter() - start
     return files, timings
+
+
+def _documents(data: report.ReportData, work: Path, stem: str, open_dir: Path,
+               timings: Timings) -> dict[str, Path]:
+    """The editable reports, the open-data set and the workbook."""
+    outputs = {}
+    for key, writer in (("docx", report.docx), ("odt", report.odt)):
+        start = time.perf_counter()
+        path = work / f"{stem}-{FILE_KINDS[key].filename}"
+        path.write_bytes(writer(data))
+        outputs[key] = path
+        setattr(timings, key, time.perf_counter() - start)
+    start = time.perf_counter()
+    opendata.write(data.synthesis, open_dir, participation=data.participation)
+    opendata_zip = work / f"{stem}-{FILE_KINDS['opendata'].filename}"
+    _zip(opendata_zip, [(p, f"donnees-ouvertes/{p.name}") for p in sorted(open_dir.iterdir())])
+    outputs["opendata"] = opendata_zip
+    timings.opendata = time.perf_counter() - start
+    start = time.perf_counter()
+    xlsx = work / f"{stem}-{FILE_KINDS['xlsx'].filename}"
+    workbook.write(open_dir, xlsx, data.synthesis.title)
+    outputs["xlsx"] = xlsx
+    timings.xlsx = time.perf_counter() - start
+    return outputs
 
 
 def _zip(target: Path, members: list[tuple[Path, str]]) -> None:

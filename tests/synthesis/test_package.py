@@ -100,7 +100,7 @@ def test_failure_is_recorded_with_its_message(data, monkeypatch,
     def broken(_data):
         raise RuntimeError("police introuvable")
 
-    monkeypatch.setattr(report, "pdf", broken)
+    monkeypatch.setattr(report, "docx", broken)
     with django_capture_on_commit_callbacks(execute=True):
         package = _request(data)
     package.refresh_from_db()
@@ -108,3 +108,15 @@ def test_failure_is_recorded_with_its_message(data, monkeypatch,
     assert "police introuvable" in package.error
     assert package.files == {}
     assert packages.latest_package(data["synthesis"]) is None
+
+
+def test_pdf_process_reports_weasyprint_failure(tmp_path):
+    from concertation.synthesis.pdf_process import PdfProcess
+
+    blocked = tmp_path / "bloque.pdf"
+    blocked.mkdir()  # WeasyPrint cannot write a file where a folder is
+    with pytest.raises(RuntimeError, match="la mise en page du PDF a échoué : IsADirectoryError"):
+        PdfProcess("<p>Bonjour</p>", blocked).wait()
+    ok = PdfProcess("<h1>Dossier</h1>", tmp_path / "rapport.pdf").wait()
+    assert ok.read_bytes().startswith(b"%PDF")
+    assert not (tmp_path / "rapport.html").exists()
