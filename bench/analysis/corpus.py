@@ -39,18 +39,26 @@ def load_fragments(path: Path = ELF) -> dict[str, list[str]]:
     return dict(by_theme)
 
 
-def _edit(text: str, rng: np.random.Generator) -> str:
+def _edit(text: str, rng: np.random.Generator) -> tuple[str, str]:
+    """A lightly edited copy and the kind of edit ("case" is found by normalisation)."""
     words = text.split()
     choice = rng.integers(3)
     if choice == 0:
-        return text.upper() if rng.random() < 0.3 else text.lower().rstrip(".!") + " !"
+        edited = text.upper() if rng.random() < 0.3 else text.lower().rstrip(".!") + " !"
+        return edited, "case"
     if choice == 1 and len(words) > 4:
         del words[int(rng.integers(len(words)))]
-        return " ".join(words)
-    return "Je pense que " + text[:1].lower() + text[1:]
+        return " ".join(words), "word deleted"
+    return "Je pense que " + text[:1].lower() + text[1:], "prefix"
 
 
-def generate_texts(size: int, seed: int = 0, duplicate_share: float = 0.04) -> list[str]:
+def generate_texts(
+    size: int,
+    seed: int = 0,
+    duplicate_share: float = 0.04,
+    planted: list[tuple[int, int, str]] | None = None,
+) -> list[str]:
+    """``planted``, when given, receives (copy index, source index, kind) of each copy."""
     rng = np.random.default_rng(seed)
     fragments = load_fragments()
     themes = sorted(fragments)
@@ -63,8 +71,16 @@ def generate_texts(size: int, seed: int = 0, duplicate_share: float = 0.04) -> l
     texts: list[str] = []
     for i in range(size):
         if i > 10 and rng.random() < duplicate_share:
-            source = texts[int(rng.integers(len(texts)))]
-            texts.append(source if rng.random() < 0.5 else _edit(source, rng))
+            origin = int(rng.integers(len(texts)))
+            source = texts[origin]
+            if rng.random() < 0.5:
+                texts.append(source)
+                kind = "exact"
+            else:
+                edited, kind = _edit(source, rng)
+                texts.append(edited)
+            if planted is not None:
+                planted.append((i, origin, kind))
             continue
         pool = pools[theme_of[i]]
         picks = rng.integers(len(pool), size=lengths[i])

@@ -18,7 +18,7 @@ from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from .similarity import fit_idf, represent, score_pairs
+from .similarity import IdfStats, fit_idf, represent, score_pairs
 from .text import normalise
 
 __all__ = ["DuplicateGroup", "find_duplicates"]
@@ -85,31 +85,57 @@ def _blocks(vectors: np.ndarray, labels: np.ndarray, max_block: int, seed: int) 
 
 
 def _score_candidates(
-    texts: Sequence[str], pairs: np.ndarray, chunk: int = 20_000
+    texts: Sequence[str],
+    pairs: np.ndarray,
+    block_of_pair: np.ndarray,
+    normalised: Sequence[str],
+    *,
+    chunk: int = 20_000,
+    idf_sample: int = 50_000,
+    seed: int = 0,
 ) -> list[tuple[int, int, float]]:
-    """:func:`score_pairs` on candidate pairs, in chunks with corpus-wide IDF statistics
-    so that memory stays bounded and every chunk is scored on the same scale."""
+    """:func:`score_pairs` on candidate pairs, with one IDF scale for the whole corpus.
+
+    Up to 80,000 texts are represented at once, with IDF fitted on them. Beyond, IDF is
+    fitted on a seeded sample of 50,000 of them, and the pairs are scored block by block
+    (a chunk takes whole blocks until it holds 20,000 pairs): both texts of a candidate
+    are in the same block, so every text is represented once, and memory stays bounded.
+    ``normalised`` holds ``normalise(texts[k])`` at every index k used in ``pairs``.
+    """
     involved = np.unique(pairs)
-    if len(involved) <= 4 * chunk:  # small enough to represent every text at once
-        reps = represent([texts[k] for k in involved])
-        position = np.searchsorted(involved, pairs)
-        scores = score_pairs(reps, position[:, 0], position[:, 1])
-        return [
-            (int(a), int(b), float(s))
-            for (a, b), s in zip(pairs.tolist(), scores.tolist(), strict=True)
-        ]
-    stats = fit_idf([texts[k] for k in involved])
-    out: list[tuple[int, int, float]] = []
-    for start in range(0, len(pairs), chunk):
-        part = pairs[start : start + chunk]
-        local, inverse = np.unique(part, return_inverse=True)
-        inverse = inverse.reshape(part.shape)
-        reps = represent([texts[k] for k in local], stats=stats)
-        scores = score_pairs(reps, inverse[:, 0], inverse[:, 1])
-        out.extend(
-            (int(a), int(b), float(s))
-            for (a, b), s in zip(part.tolist(), scores.tolist(), strict=True)
+
+    def scored(
+        part: np.ndarray, local: np.ndarray, stats: IdfStats | None
+    ) -> list[tuple[int, int, float]]:
+        reps = represent(
+            [texts[k] for k in local], stats=stats, normalised=[normalised[k] for k in local]
         )
+        position = np.searchsorted(local, part)
+        values = score_pairs(reps, position[:, 0], position[:, 1])
+        return [
+            (int(a), int(b), float(v))
+            for (a, b), v in zip(part.tolist(), values.tolist(), strict=True)
+        ]
+
+    if len(involved) <= 4 * chunk:  # small enough to represent every text at once
+        return scored(pairs, involved, None)
+    sample = involved
+    if len(involved) > idf_sample:
+        rng = np.random.default_rng(seed)
+        sample = np.sort(rng.choice(involved, size=idf_sample, replace=False))
+    stats = fit_idf([texts[k] for k in sample], normalised=[normalised[k] for k in sample])
+    order = np.argsort(block_of_pair, kind="stable")
+    pairs, block_of_pair = pairs[order], block_of_pair[order]
+    # Ends of blocks in the sorted pairs: a chunk closes at the first block end past
+    # ``chunk`` pairs, so no block is split across chunks.
+    block_ends = np.r_[np.flatnonzero(np.diff(block_of_pair) != 0) + 1, len(pairs)]
+    out: list[tuple[int, int, float]] = []
+    first = 0
+    for end in block_ends.tolist():
+        if end - first >= chunk or end == len(pairs):
+            part = pairs[first:end]
+            out.extend(scored(part, np.unique(part), stats))
+            first = end
     return out
 
 
@@ -140,6 +166,8 @@ def find_duplicates(
     exact_first: dict[str, int] = {}
     norm_first: dict[str, int] = {}
     representatives: list[int] = []
+    # normalise(text) of each representative, reused when candidates are scored.
+    normalised: list[str] = [""] * n
     for i, text in enumerate(texts):
         stripped = text.strip()
         if not stripped:
@@ -157,6 +185,8 @@ def find_duplicates(
             link_kind[i] = max(link_kind[i], _KIND_RANK["normalised"])
             continue
         representatives.append(i)
+        normalised[i] = key
+    del exact_first, norm_first
 
     if vectors is not None and len(representatives) > 1:
         reps = np.asarray(representatives)
@@ -166,33 +196,44 @@ def find_duplicates(
         )
         cand_a: list[np.ndarray] = []
         cand_b: list[np.ndarray] = []
-        for block in _blocks(rep_vectors, rep_labels, max_block, seed):
+        cand_block: list[np.ndarray] = []
+        for block_id, block in enumerate(_blocks(rep_vectors, rep_labels, max_block, seed)):
             if len(block) < 2:
                 continue
             bv = rep_vectors[block]
+            k = min(max_neighbours, len(block) - 1)
             for start in range(0, len(block), 2048):
                 sims = bv[start : start + 2048] @ bv.T
                 rows = np.arange(sims.shape[0])
                 sims[rows, start + rows] = -1.0  # no self-pairs
-                k = min(max_neighbours, len(block) - 1)
-                top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-                top_sims = np.take_along_axis(sims, top, axis=1)
-                r, c = np.nonzero(top_sims >= candidate_cosine)
+                # Threshold first: few cells pass it, so ranking them is far cheaper than
+                # a partial sort of every row; then keep each row's k most similar.
+                r, c = np.nonzero(sims >= candidate_cosine)
+                if len(r) == 0:
+                    continue
+                order = np.lexsort((-sims[r, c], r))
+                r, c = r[order], c[order]
+                rank = np.arange(len(r)) - np.searchsorted(r, r)
+                r, c = r[rank < k], c[rank < k]
                 a = block[start + r]
-                b = block[top[r, c]]
+                b = block[c]
                 keep = a < b
                 cand_a.append(reps[a[keep]])
                 cand_b.append(reps[b[keep]])
+                cand_block.append(np.full(int(keep.sum()), block_id, dtype=np.int64))
         if cand_a:
             pa = np.concatenate(cand_a)
             pb = np.concatenate(cand_b)
-            pairs = np.unique(np.stack([np.minimum(pa, pb), np.maximum(pa, pb)], axis=1), axis=0)
-            for i, j, s in _score_candidates(texts, pairs):
+            stacked = np.stack([np.minimum(pa, pb), np.maximum(pa, pb)], axis=1)
+            pairs, first = np.unique(stacked, axis=0, return_index=True)
+            block_of_pair = np.concatenate(cand_block)[first]
+            for i, j, s in _score_candidates(texts, pairs, block_of_pair, normalised, seed=seed):
                 if s >= threshold:
                     uf.union(i, j)
                     for node in (i, j):
                         link_kind[node] = _KIND_RANK["paraphrase"]
                         link_sim[node] = min(link_sim[node], s)
+        del normalised
 
     # Exact copies carry no link information of their own: they inherit via the root.
     roots = np.fromiter((uf.find(i) for i in range(n)), dtype=np.int64, count=n)

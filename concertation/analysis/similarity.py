@@ -155,15 +155,24 @@ def _char_ngram_batch(
                 doc_of[:m][ok],
                 (mixed >> np.uint64(64 - _HASH_BITS)).astype(np.int32),
             )
+    # One canonical count matrix per n, then each family is a sum of them: the n is mixed
+    # into the hash, so families overlap without colliding, and sparse sums of sorted
+    # matrices are linear merges, where sorting each family's n-grams again was not.
+    needed = sorted({n for lo, hi in families.values() for n in range(max(lo, 2), hi + 1)})
+    by_n: dict[int, sp.csr_matrix] = {}
+    for n in needed:
+        row, col = per_n[n]
+        matrix = sp.csr_matrix(
+            (np.ones(len(row), dtype=np.float32), (row, col)), shape=(n_docs, width)
+        )
+        matrix.sum_duplicates()
+        by_n[n] = matrix
     out: dict[str, sp.csr_matrix] = {}
     for name, (lo, hi) in families.items():
-        ns = list(range(max(lo, 2), hi + 1))
-        row = np.concatenate([per_n[n][0] for n in ns])
-        col = np.concatenate([per_n[n][1] for n in ns])
-        data = np.ones(len(row), dtype=np.float32)
-        matrix = sp.csr_matrix((data, (row, col)), shape=(n_docs, width))
-        matrix.sum_duplicates()
-        out[name] = matrix
+        total = by_n[max(lo, 2)].copy()
+        for n in range(max(lo, 2) + 1, hi + 1):
+            total = total + by_n[n]
+        out[name] = total.tocsr()
     return out
 
 
@@ -202,9 +211,11 @@ class _Texts:
     words: dict[str, list[list[str]]]  # per word configuration, the terms of each text
 
 
-def _prepare(texts: Sequence[str]) -> _Texts:
+def _prepare(texts: Sequence[str], normalised: Sequence[str] | None = None) -> _Texts:
+    """``normalised`` (``normalise`` of each text), when the caller already has it, saves
+    the most expensive string pass."""
     content, every = _lemmatizers()
-    normalised = [normalise(t) for t in texts]
+    normalised = [normalise(t) for t in texts] if normalised is None else list(normalised)
     all_keys = [every.keys(t) for t in normalised]
     return _Texts(
         normalised=normalised,
@@ -245,11 +256,18 @@ class IdfStats:
             self.word_df[name] = df
 
 
-def fit_idf(texts: Sequence[str], chunk: int = 20_000) -> IdfStats:
+def fit_idf(
+    texts: Sequence[str], chunk: int = 20_000, *, normalised: Sequence[str] | None = None
+) -> IdfStats:
     """Document frequencies over ``texts``, streamed in chunks (bounded memory)."""
     stats = IdfStats()
     for start in range(0, len(texts), chunk):
-        stats.add(_prepare(texts[start : start + chunk]))
+        stats.add(
+            _prepare(
+                texts[start : start + chunk],
+                None if normalised is None else normalised[start : start + chunk],
+            )
+        )
     return stats
 
 
@@ -257,17 +275,14 @@ def _word_matrix(
     term_lists: list[list[str]], vocab: dict[str, int], df: np.ndarray, n_docs: int
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """Counts over a fixed vocabulary (unseen terms get extra columns) and their IDF."""
-    extra: dict[str, int] = {}
-    indices: list[int] = []
-    indptr = [0]
-    for terms in term_lists:
-        for w in terms:
-            j = vocab.get(w)
-            if j is None:
-                j = extra.setdefault(w, len(vocab) + len(extra))
-            indices.append(j)
-        indptr.append(len(indices))
-    width = max(len(vocab) + len(extra), 1)
+    # Vocabulary ids are 0..len-1, so a copy of it extended in place numbers unseen terms
+    # from len(vocab) on, in order of first appearance; one comprehension, no loop body.
+    table = dict(vocab)
+    setdefault = table.setdefault
+    indices = [setdefault(w, len(table)) for terms in term_lists for w in terms]
+    indptr = np.zeros(len(term_lists) + 1, dtype=np.int64)
+    np.cumsum([len(terms) for terms in term_lists], out=indptr[1:])
+    width = max(len(table), 1)
     matrix = sp.csr_matrix(
         (
             np.ones(len(indices), dtype=np.float32),
@@ -295,29 +310,42 @@ class TextRepresentations:
     numbers: list[frozenset[str]]
 
 
-def represent(texts: Sequence[str], *, stats: IdfStats | None = None) -> TextRepresentations:
+def represent(
+    texts: Sequence[str],
+    *,
+    stats: IdfStats | None = None,
+    normalised: Sequence[str] | None = None,
+) -> TextRepresentations:
     """Everything :func:`score_pairs` needs about each text.
 
     IDF comes from ``stats`` (see :func:`fit_idf`), by default fitted on ``texts`` itself.
+    ``normalised`` may pass ``normalise(text)`` of each text when already computed.
     """
-    prepared = _prepare(texts)
+    prepared = _prepare(texts, normalised)
     families = char_ngram_families(prepared.normalised, _CHAR_CONFIGS)
-    if stats is None:
-        stats = IdfStats()
-        stats.add(prepared, families)
     normalised = prepared.normalised
     n_docs = len(texts)
     sparse: dict[str, sp.csr_matrix] = {}
     for name, counts in families.items():
-        sparse[name] = _weighted(counts, _idf(stats.char_df[name], stats.n_docs))
+        if stats is None:  # document frequency over these texts: each row counts once
+            idf = _idf(np.bincount(counts.indices, minlength=counts.shape[1]), n_docs)
+        else:
+            idf = _idf(stats.char_df[name], stats.n_docs)
+        sparse[name] = _weighted(counts, idf)
         if name == "char":
             sparse["char_tf"] = _weighted(counts, None)
     lemma_idf = np.zeros(0, dtype=np.float32)
     lemma_counts = sp.csr_matrix((n_docs, 1), dtype=np.float32)
     for name in _WORD_CONFIGS:
-        counts, idf = _word_matrix(
-            prepared.words[name], stats.vocab[name], stats.word_df[name], stats.n_docs
-        )
+        if stats is None:
+            # One pass builds the vocabulary (in order of first appearance, as IdfStats
+            # would) and the counts; document frequencies come from the matrix.
+            counts, _ = _word_matrix(prepared.words[name], {}, np.zeros(0), n_docs)
+            idf = _idf(np.bincount(counts.indices, minlength=counts.shape[1]), n_docs)
+        else:
+            counts, idf = _word_matrix(
+                prepared.words[name], stats.vocab[name], stats.word_df[name], stats.n_docs
+            )
         sparse[name] = _weighted(counts, idf)
         if name == "lemma":
             lemma_counts, lemma_idf = counts, idf

@@ -45,7 +45,6 @@ FRENCH_STOP_WORDS: frozenset[str] = frozenset(_STOP.split())
 
 _APOSTROPHE_RE = re.compile("[’‘`´ʼ]")
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
-_SPACE_RE = re.compile(r"\s+")
 _PUNCT_RE = re.compile(r"[^\w\s]+", re.UNICODE)
 _URL_RE = re.compile(r"https?://\S+|www\.\S+")
 
@@ -88,8 +87,8 @@ def normalise(text: str) -> str:
     """
     text = _APOSTROPHE_RE.sub("'", unicodedata.normalize("NFKC", text)).replace("&&", " ")
     text = fold_accents(text.casefold())
-    text = _PUNCT_RE.sub(" ", text).replace("_", " ")
-    return _SPACE_RE.sub(" ", text).strip()
+    # str.split collapses whitespace about twice as fast as a second regex substitution.
+    return " ".join(_PUNCT_RE.sub(" ", text).replace("_", " ").split())
 
 
 def tokenize(text: str) -> list[str]:
@@ -136,12 +135,10 @@ class Lemmatizer:
     def keys(self, text: str) -> list[str]:
         """Lemma keys of a text, in order, stop words removed."""
         memo = self._memo
-        out: list[str] = []
-        for token in tokenize(text):
-            k = memo[token] if token in memo else self.key(token)
-            if k is not None:
-                out.append(k)
-        return out
+        key = self.key
+        # Comprehensions rather than a loop with appends: this runs once per document.
+        found = [memo[token] if token in memo else key(token) for token in tokenize(text)]
+        return [k for k in found if k is not None]
 
     def display(self, key: str) -> str:
         """Readable (accented) form of a lemma key."""

@@ -54,26 +54,30 @@ def build_term_matrix(
     lem = lemmatizer or Lemmatizer()
     index: dict[str, int] = {}
     setdefault = index.setdefault
-    lengths = np.zeros(len(texts), dtype=np.int64)
+    lengths: list[int] = []
     chunks: list[np.ndarray] = []
     buffer: list[int] = []
-    for i, text in enumerate(texts):
+    extend = buffer.extend
+    for text in texts:
         keys = lem.keys(text)
-        before = len(buffer)
-        for k in keys:
-            buffer.append(setdefault(k, len(index)))
+        # Comprehensions rather than appends in loops: this runs once per document.
+        ids = [setdefault(k, len(index)) for k in keys]
         if bigrams:
-            for a, b in zip(keys, keys[1:], strict=False):
-                if a != b:
-                    buffer.append(setdefault(a + " " + b, len(index)))
-        lengths[i] = len(buffer) - before
+            ids += [
+                setdefault(a + " " + b, len(index))
+                for a, b in zip(keys, keys[1:], strict=False)
+                if a != b
+            ]
+        extend(ids)
+        lengths.append(len(ids))
         if len(buffer) >= 2_000_000:
             chunks.append(np.asarray(buffer, dtype=np.int32))
             buffer = []
+            extend = buffer.extend
     chunks.append(np.asarray(buffer, dtype=np.int32))
     indices = np.concatenate(chunks)
     indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
+    np.cumsum(np.asarray(lengths, dtype=np.int64), out=indptr[1:])
     n_vocab = max(len(index), 1)
     data = np.ones(len(indices), dtype=np.float32)
     counts = sp.csr_matrix((data, indices, indptr), shape=(len(texts), n_vocab))

@@ -41,3 +41,35 @@ def test_blocks_split_large_groups() -> None:
     vectors = LsaBackend(dimensions=20).embed(TEXTS, seed=0)
     groups = find_duplicates(TEXTS, vectors, candidate_cosine=0.7, max_block=6)
     assert [0, 1, 2] in [g.members for g in groups]
+
+
+def test_block_chunked_scoring_matches_scoring_everything_at_once() -> None:
+    """Beyond 4 × chunk texts, pairs are scored block by block with shared IDF statistics:
+    the scores must be those of one representation of every text with the same IDF."""
+    import numpy as np
+
+    from concertation.analysis.duplicates import _score_candidates
+    from concertation.analysis.similarity import fit_idf, represent, score_pairs
+    from concertation.analysis.text import normalise
+
+    texts = [f"{t} (version {i % 3})" for i, t in enumerate(TEXTS * 2)]
+    normalised = [normalise(t) for t in texts]
+    rng = np.random.default_rng(0)
+    block_of_text = rng.integers(4, size=len(texts))
+    pairs = np.array(
+        [
+            (a, b)
+            for a in range(len(texts))
+            for b in range(a + 1, len(texts))
+            if block_of_text[a] == block_of_text[b] and rng.random() < 0.3
+        ]
+    )
+    blocks = block_of_text[pairs[:, 0]]
+    chunked = _score_candidates(texts, pairs, blocks, normalised, chunk=5, idf_sample=10_000)
+    assert sorted((a, b) for a, b, _ in chunked) == sorted(map(tuple, pairs.tolist()))
+    involved = np.unique(pairs)
+    reps = represent([texts[k] for k in involved], stats=fit_idf([texts[k] for k in involved]))
+    position = np.searchsorted(involved, pairs)
+    scores = score_pairs(reps, position[:, 0], position[:, 1])
+    expected = dict(zip(map(tuple, pairs.tolist()), scores, strict=True))
+    assert all(abs(score - expected[(a, b)]) < 1e-6 for a, b, score in chunked)
