@@ -7,6 +7,7 @@ a zip of everything into storage, under a random folder name (storage is served 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 import tempfile
@@ -32,6 +33,7 @@ from concertation.synthesis.services import can_manage
 log = logging.getLogger(__name__)
 
 PACKAGED_STATES = (SynthesisState.VALIDATED, SynthesisState.TRANSMITTED)
+STALE_AFTER = dt.timedelta(minutes=15)  # a package takes well under a minute
 
 
 class PackageError(ValidationError):
@@ -90,8 +92,10 @@ def request_package(*, scope: Scope, user, synthesis: Synthesis) -> Package:
                 "Aucune proposition n’a été adoptée par la CRSA dans cette version : il n’y a "
                 "rien à transmettre."
             )
+        # A package left queued or running by a worker that died does not block a new one.
         pending = locked.packages.filter(
-            revision=locked.revision, status__in=[Package.Status.QUEUED, Package.Status.RUNNING]
+            revision=locked.revision, status__in=[Package.Status.QUEUED, Package.Status.RUNNING],
+            created_at__gte=timezone.now() - STALE_AFTER,
         ).first()
         if pending is not None:
             return pending

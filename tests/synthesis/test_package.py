@@ -6,6 +6,7 @@ import zipfile
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from concertation.accounts.scope import scope_for
 from concertation.synthesis import package as packages
@@ -53,6 +54,14 @@ def test_a_second_request_while_queued_returns_the_same_package(data):
     first = _request(data)  # no on-commit run: still queued
     assert _request(data) == first
     assert Package.objects.count() == 1
+
+
+def test_a_package_stuck_by_a_dead_worker_does_not_block_a_new_one(data):
+    stuck = _request(data)
+    Package.objects.filter(pk=stuck.pk).update(
+        status="running", created_at=timezone.now() - packages.STALE_AFTER * 2)
+    assert _request(data) != stuck
+    assert Package.objects.count() == 2
 
 
 def test_refused_when_nothing_is_validated(data):
