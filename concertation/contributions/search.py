@@ -8,9 +8,9 @@ from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 # On PostgreSQL, each contribution stores its French text vector in the column
-# `search_vector` (generated from the text, GIN-indexed: migration 0006); the model does not
-# declare it, since SQLite has none. Only the contributions table has a column of that name,
-# so it needs no table prefix in joined queries.
+# `search_vector` (written by a trigger with the text, GIN-indexed: migration 0006); the
+# model does not declare it, since SQLite has none. Only the contributions table has a column
+# of that name, so it needs no table prefix in joined queries.
 _MATCH = ("search_vector @@ websearch_to_tsquery('french'::regconfig, %s)")
 
 

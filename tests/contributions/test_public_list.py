@@ -115,3 +115,11 @@ def test_the_cached_list_shows_a_new_proposal_and_keeps_the_day_filter(client, s
     page = client.get(url, {"event": event.pk}).content.decode()
     assert f'<option value="{event.pk}" selected>{event}</option>' in page
     assert "Recruter des médecins" not in page
+
+
+def test_search_follows_an_edited_text(client, data):
+    services.edit_text(contribution=data["doctors"], text="Des navettes vers la maternité",
+                       user=None)
+    page = _texts(client, q="maternité")
+    assert "Des navettes vers la maternité" in page and "1 contribution" in page
+    assert "0 contribution" in _texts(client, q="généralistes")

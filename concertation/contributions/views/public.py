@@ -8,6 +8,7 @@ import io
 import json
 from collections.abc import Callable
 from functools import cached_property
+from html import escape
 
 from django import forms
 from django.core.cache import cache
@@ -44,15 +45,15 @@ class FastSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         selected = {str(v) for v in self.format_value(value)}
-        options = []
-        for option_value, label in self.choices:
-            option = "" if option_value is None else str(option_value)
-            options.append(format_html('<option value="{}"{}>{}</option>', option,
-                                       mark_safe(" selected") if option in selected else "",
-                                       label))
+        # The standard library's escape: format_html per option cost 0.1 ms each.
+        options = "".join(
+            f'<option value="{escape(option)}"{" selected" if option in selected else ""}>'
+            f"{escape(str(label))}</option>"
+            for option, label in (("" if v is None else str(v), label)
+                                  for v, label in self.choices)
+        )
         return format_html('<select name="{}"{}>{}</select>', name,
-                           flatatt(self.build_attrs(self.attrs, attrs)),
-                           mark_safe("".join(options)))
+                           flatatt(self.build_attrs(self.attrs, attrs)), mark_safe(options))
 
 
 def cached_by_content(key: str, compute: Callable[[], object]) -> object:
