@@ -489,3 +489,20 @@ def test_a_cts_writes_the_synthesis_of_its_day(client, world):
     response = client.post(url, {"title": "Isère", "campaign": world.campaign.pk,
                                  "level": "event", "event": world.day_isere.pk})
     assert response.status_code == 200 and Synthesis.objects.count() == 1
+
+
+def test_a_stale_new_group_keeps_its_title_and_ticks(client, world):
+    synthesis = regional(world)
+    client.force_login(world.ars)
+    read_at = synthesis.revision
+    services.accept_all(scope=scope_for(world.ars), user=world.ars, synthesis=synthesis)
+    loose = world.contributions[2].pk
+    response = client.post(reverse("synthesis_backoffice:new_group", args=[synthesis.pk]),
+                           {"title": "Transports solidaires", "selected": [loose],
+                            "revision": read_at})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Quelqu’un d’autre a modifié cette synthèse entre-temps" in page
+    assert 'value="Transports solidaires"' in page
+    assert f'id="classer-{loose}" name="selected" value="{loose}" checked' in page
+    assert synthesis.groups.count() == 2
