@@ -109,17 +109,24 @@ class GroupForm(DsfrFormMixin, RevisionMixin):
         self.fields["theme"].queryset = Theme.objects.filter(campaign=campaign)
 
 
-class SelectionForm(RevisionMixin):
-    """Contributions ticked in a list, and where they go."""
+class IdListField(forms.Field):
+    """Ids ticked in a list. Which ids belong to the synthesis is the service's check."""
 
-    selected = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        values = value or []
+        if not all(str(v).isdigit() for v in values):
+            raise forms.ValidationError("Sélection invalide : rechargez la page.")
+        return [int(v) for v in values]
+
+
+class SelectionForm(RevisionMixin):
+    """Contributions (or groups) ticked in a list, and where they go."""
+
+    selected = IdListField(required=False)
     target = forms.IntegerField(required=False)
     title = forms.CharField(required=False, max_length=200)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Ids are checked by the service against the synthesis: any integer may be posted.
-        self.fields["selected"].valid_value = lambda value: str(value).isdigit()
 
 
 class DecisionForm(DsfrFormMixin, forms.Form):
