@@ -130,3 +130,20 @@ def test_consolidate_validate_and_transmit_the_region(demo, site):
     expect(page.locator("main, #contenu").first).to_contain_text("Transmise au ministère")
     _accessible(site)
     site.assert_healthy()
+
+
+def test_creation_form_and_its_errors_are_accessible(demo, site):
+    page = site.page
+    site.login("cts28")
+    site.goto("/espace-organisateur/syntheses/nouvelle/")
+    _accessible(site)
+    page.get_by_label("Échelle").select_option(label="Journée")
+    page.get_by_role("button", name="Créer la synthèse").click()
+    expect(page.locator(".fr-alert--error")).to_be_visible()
+    expect(page.locator("#id_title-erreurs")).to_contain_text("obligatoire")
+    _accessible(site)
+    page.get_by_label("Titre").fill("Synthèse de la 3e journée")
+    page.get_by_role("button", name="Créer la synthèse").click()
+    expect(page.locator(".fr-alert--error")).to_contain_text("Choisissez la journée")
+    expect(page.get_by_label("Titre")).to_have_value("Synthèse de la 3e journée")
+    site.assert_healthy()
