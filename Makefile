@@ -65,6 +65,9 @@ bench: $(VENV)/.test-deps
 bench-signup: $(VENV)/.test-deps
 	$(PY) -m bench.signup
 
+bench-contributions: $(VENV)/.test-deps
+	$(PY) -m bench.contributions
+
 bench-analysis: $(VENV)/.test-deps
 	$(PY) -m bench.analysis.perf
 
