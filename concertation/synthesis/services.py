@@ -19,7 +19,7 @@ from django.utils.text import slugify
 
 from concertation.accounts.scope import Scope
 from concertation.analysis_runs.models import AnalysisRun
-from concertation.contributions.models import VISIBLE_STATES, Contribution
+from concertation.contributions.models import VISIBLE_STATES, Contribution, ContributionState
 from concertation.core.public_cache import bump_public_content
 from concertation.events.models import Event
 from concertation.synthesis.models import (
@@ -594,13 +594,39 @@ def transition(*, scope: Scope, user, synthesis: Synthesis, target: str, reason:
         if missing:
             raise SynthesisError(f"Il reste {missing} proposition{'s' if missing > 1 else ''} "
                                  "sans décision de la CRSA.")
+        _carry_to_contributions(locked, user, ContributionState.VALIDATED)
     elif target == SynthesisState.TRANSMITTED:
         locked.transmitted_at, locked.transmitted_by = timezone.now(), user
+        _carry_to_contributions(locked, user, ContributionState.TRANSMITTED)
     SynthesisTransition.objects.create(synthesis=locked, from_state=locked.state,
                                        to_state=target, user=user, reason=reason.strip())
     locked.state = target
     return _commit(locked, user, f"{step.action}" + (f" : {reason.strip()}"
                                                     if reason.strip() else ""))
+
+
+def _carry_to_contributions(locked: Synthesis, user, target: str) -> int:
+    """The contributions cited by the proposals the CRSA adopted (as is or amended) become
+    validated, then transmitted, through the contributions' own lifecycle, so that their
+    authors see where they went. Those already there (cited by another synthesis) or that
+    the contributions' workflow does not allow to move are left as they are."""
+    from concertation.contributions import services as contributions
+    from concertation.contributions.workflow import find as contribution_step
+
+    adopted = (Decision.Outcome.ADOPTED, Decision.Outcome.AMENDED)
+    cited = Contribution.objects.filter(
+        pk__in=locked.items.filter(group__decision__outcome__in=adopted)
+        .values("contribution_id")).order_by("pk")
+    moved = 0
+    reason = f"{ContributionState(target).label} avec la synthèse « {locked.title} » " \
+             f"(version {locked.edition})"
+    for contribution in cited:
+        if contribution_step(contribution.state, target) is None:
+            continue
+        contributions.transition(contribution=contribution, target=target, user=user,
+                                 reason=reason)
+        moved += 1
+    return moved
 
 
 @transaction.atomic

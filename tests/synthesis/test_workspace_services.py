@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 
 from concertation.accounts.scope import scope_for
 from concertation.analysis_runs.models import AnalysisRun
+from concertation.contributions.models import Contribution, ContributionTransition
 from concertation.core.public_cache import current_version
 from concertation.synthesis import consolidation, services
 from concertation.synthesis.models import (
@@ -302,7 +303,17 @@ def test_a_new_edition_starts_as_a_draft_with_the_final_texts(world):
     services.transition(scope=scope, user=world.ars, synthesis=synthesis, target="validated")
     with pytest.raises(services.SynthesisError, match="peut encore être modifiée"):
         services.new_edition(scope=scope, user=world.ars, synthesis=synthesis)
+    adopted = set(first.items.values_list("contribution_id", flat=True))
+    rejected = set(second.items.values_list("contribution_id", flat=True))
+    states = dict(Contribution.objects.values_list("pk", "state"))
+    assert {states[pk] for pk in adopted} == {"validated"}
+    assert {states[pk] for pk in rejected} == {"published"}
     services.transition(scope=scope, user=world.ars, synthesis=synthesis, target="transmitted")
+    states = dict(Contribution.objects.values_list("pk", "state"))
+    assert {states[pk] for pk in adopted} == {"transmitted"}
+    assert {states[pk] for pk in rejected} == {"published"}
+    log = ContributionTransition.objects.filter(contribution_id=min(adopted)).last()
+    assert log.reason == "Transmise avec la synthèse « Consolidation régionale » (version 1)"
     copy = services.new_edition(scope=scope, user=world.ars, synthesis=synthesis)
     assert (copy.edition, copy.previous_id, copy.state) == (2, synthesis.pk, "draft")
     assert copy.slug != synthesis.slug and set(copy.days.all()) == set(synthesis.days.all())
