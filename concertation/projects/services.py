@@ -57,7 +57,10 @@ def _lock(project: Project) -> Project:
             .get(pk=project.pk))
 
 
-def _check_origins(scope: Scope, groups: Iterable, contributions: Iterable) -> tuple[list, list]:
+def _check_origins(scope: Scope, groups: Iterable, contributions: Iterable,
+                   project: Project | None = None) -> tuple[list, list]:
+    """Every origin must be eligible now, or already be an origin of `project` (a work lead
+    validated since, or a proposal transmitted since, stays an origin)."""
     groups, contributions = list(groups), list(contributions)
     if not groups and not contributions:
         raise ValidationError(
@@ -67,6 +70,12 @@ def _check_origins(scope: Scope, groups: Iterable, contributions: Iterable) -> t
         pk__in=[g.pk for g in groups]).values_list("pk", flat=True))
     allowed_contributions = set(permissions.eligible_contributions(scope).filter(
         pk__in=[c.pk for c in contributions]).values_list("pk", flat=True))
+    if project is not None and project.pk:
+        allowed_groups |= set(project.origin_groups.values_list("pk", flat=True)) & {
+            g.pk for g in groups}
+        allowed_contributions |= set(
+            project.origin_contributions.values_list("pk", flat=True)) & {
+            c.pk for c in contributions}
     if len(allowed_groups) != len(groups) or len(allowed_contributions) != len(contributions):
         raise ValidationError(
             "Une origine choisie n’est plus une proposition adoptée ou une piste de travail "
@@ -110,7 +119,7 @@ def update_project(*, scope: Scope, user, project: Project, themes: Iterable = (
         raise PermissionDenied("Vous ne pouvez pas porter de projet dans ce territoire.")
     if current.state == ProjectState.ABANDONED:
         raise ValidationError("Un projet abandonné ne se modifie plus.")
-    groups, contributions = _check_origins(scope, groups, contributions)
+    groups, contributions = _check_origins(scope, groups, contributions, current)
     _check_milestone_dates(project)
     # The lifecycle fields change only through transition().
     project.state, project.slug = current.state, current.slug

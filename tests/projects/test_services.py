@@ -236,3 +236,16 @@ def test_updates_once_labelled_and_not_before_creation(project, roles):
 
 def test_milestone_status_choices_are_french():
     assert [s.label for s in MilestoneStatus] == ["Prévu", "En cours", "Atteint", "Abandonné"]
+
+
+def test_an_origin_that_moved_on_stays_an_origin(project, roles, work_lead, day):
+    work_lead.state = "transmitted"
+    work_lead.save()
+    other = ContributionFactory(event=day, state="transmitted")
+    project.title = "Nouveau titre"
+    services.update_project(scope=scope_for(roles["cts"]), user=roles["cts"], project=project,
+                            contributions=[work_lead])
+    assert Project.objects.get(pk=project.pk).title == "Nouveau titre"
+    with pytest.raises(ValidationError):
+        services.update_project(scope=scope_for(roles["cts"]), user=roles["cts"],
+                                project=project, contributions=[work_lead, other])
