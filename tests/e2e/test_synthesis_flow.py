@@ -60,7 +60,9 @@ def test_consolidate_validate_and_transmit_the_region(demo, site):
     expect(page.get_by_label("Séance de validation avec la CRSA")).to_have_value(
         str(restitution.pk))
     _accessible(site)
-    page.get_by_role("button", name="Consolider et détecter les doublons").click()
+    # The detection loads the lemmatiser on its first run: seconds on a loaded machine.
+    page.get_by_role("button", name="Consolider et détecter les doublons").click(
+        timeout=60_000)
 
     # The workspace: suggestions of proposals made in several territories.
     expect(page.locator(".fr-alert--success, .fr-notice").first).to_contain_text(
