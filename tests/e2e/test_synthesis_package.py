@@ -1,8 +1,8 @@
 """The ARS organiser prepares the transmission package of a validated regional synthesis and
 downloads it in Chromium: the PDF is rendered to images (pypdfium2), its pages are not blank
 and its text has the expected headings; the workbook re-opens. The public then finds the
-synthesis from the menu, with its charts and documents. axe-core finds no WCAG 2.1 A/AA
-violation on these pages."""
+synthesis from the menu, with its charts and documents, and the participation chart of a day
+whose restitution is published. axe-core finds no WCAG 2.1 A/AA violation on these pages."""
 
 from __future__ import annotations
 
@@ -112,6 +112,14 @@ def test_package_generated_downloaded_and_published(live_server, open_site, tmp_
         visitor.page.get_by_role("link", name="Données ouvertes (CSV, JSON, schéma et notice, "
                                                "zip)").click()
     assert info.value.suggested_filename.endswith("donnees-ouvertes.zip")
+    # A day whose restitution is published shows its participation chart too.
+    day = data["days"][0]
+    day.state = "restitution_published"
+    day.save()
+    visitor.goto(day.get_absolute_url())
+    expect(visitor.page.get_by_role("heading", name="Participation", exact=True)).to_be_visible()
+    expect(visitor.page.get_by_role("img", name="Participation par collège")).to_be_visible()
+    violations["journée restituée"] = axe_violations(visitor.page)
     visitor.assert_healthy()
     failing = {name: v for name, v in violations.items() if v}
     assert not failing, "\n".join(format_violations(name, v) for name, v in failing.items())
