@@ -522,7 +522,13 @@ def _row(label: str, burst: Burst, minimal: Burst, target: str, ok: bool | None)
             f"| {burst.percentile(50):.1f} | {burst.percentile(99):.1f} "
             f"| {burst.requests_per_s / minimal.requests_per_s:.2f} "
             f"| {burst.percentile(50) / minimal.percentile(50):.1f} | {errors} | {target} "
-            f"| {'reference' if ok is None else _verdict(ok)} |")
+            f"| {_result(label, ok)} |")
+
+
+def _result(label: str, ok: bool | None) -> str:
+    if ok is None:
+        return "reference" if label.startswith("minimal") else "—"
+    return _verdict(ok)
 
 
 def report(label: str, results: dict, writes: bool) -> str:
