@@ -81,7 +81,8 @@ def request_package(*, scope: Scope, user, synthesis: Synthesis) -> Package:
     running for that edition and revision is returned instead of starting a second one."""
     if not can_manage(scope, synthesis):
         raise PermissionDenied("Cette synthèse n’est pas dans votre périmètre.")
-    edition = validated_edition(synthesis)
+    # Read afresh: the caller's copy may predate a validation.
+    edition = validated_edition(Synthesis.objects.get(pk=synthesis.pk))
     with transaction.atomic():
         locked = Synthesis.objects.select_for_update().get(pk=edition.pk)
         if locked.state not in PACKAGED_STATES:
@@ -109,9 +110,10 @@ def request_package(*, scope: Scope, user, synthesis: Synthesis) -> Package:
 
 
 def latest_package(synthesis: Synthesis) -> Package | None:
-    """The newest finished package of the validated edition (what the public downloads)."""
-    return (Package.objects.filter(synthesis=synthesis, status=Package.Status.DONE,
-                                   revision=synthesis.revision)
+    """The newest finished package of this edition (what the public downloads). Any revision
+    will do: once validated an edition's proposals no longer change (publishing or marking it
+    transmitted bumps the revision, not the content)."""
+    return (Package.objects.filter(synthesis=synthesis, status=Package.Status.DONE)
             .order_by("-finished_at", "-id").first())
 
 
