@@ -82,11 +82,13 @@ def capture(*, workshop: Workshop, user, text: str, client_id: str,
                 # Said aloud in the room and typed by the facilitator: public at once.
                 state=ContributionState.PUBLISHED, client_id=client_id,
             )
-            # Published at once: the public list (cached for visitors) must show it.
-            bump_public_content()
     except IntegrityError:
         # The same entry arrived twice at the same instant: the first one won.
         return Captured(Contribution.objects.get(client_id=client_id), created=False)
+    # Published at once: the public list (cached for visitors) must show it. Bumped after the
+    # insert's commit, not inside it: every capture updates that one row, and facilitators
+    # capturing at once queued on it for as long as each insert took to commit.
+    bump_public_content()
     return Captured(contribution, created=True)
 
 
