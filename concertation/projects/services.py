@@ -53,7 +53,7 @@ def _check_manage(scope: Scope, project: Project) -> None:
 
 
 def _lock(project: Project) -> Project:
-    return (Project.objects.select_for_update().select_related("health_territory")
+    return (Project.objects.select_for_update(of=("self",)).select_related("health_territory")
             .get(pk=project.pk))
 
 

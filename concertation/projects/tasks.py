@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 @task
 def deliver_project_email(outgoing_id: int) -> str:
     with transaction.atomic():
-        outgoing = (ProjectEmail.objects.select_for_update()
+        outgoing = (ProjectEmail.objects.select_for_update(of=("self",))
                     .select_related("follower__project").filter(pk=outgoing_id).first())
         if outgoing is None or outgoing.sent_at is not None:
             return "nothing to do"
