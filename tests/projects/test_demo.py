@@ -44,6 +44,11 @@ def test_platform_page_tells_the_story(client, demo):
     assert "Inauguration de la plate-forme" in page and "15 janvier 2025" in page
     assert "Pacte territoire santé 28" in page and "4 novembre 2024" in page
     assert "En cours" in page and "Avancement : 80 %" in page
+    # The origin links lead somewhere.
+    project = Project.objects.get(slug=PLATFORM)
+    for contribution in project.origin_contributions.all():
+        link = reverse("contributions:detail", args=[contribution.pk])
+        assert link in page and client.get(link).status_code == 200
 
 
 def test_list_shows_both_projects(client, demo):
