@@ -642,7 +642,9 @@ def benchmark(args: argparse.Namespace) -> None:
             label = ("public page cache on (production set-up)" if cached
                      else "public page cache off (PUBLIC_PAGE_CACHE=0): every list rendered "
                           "(counts and filter options still kept per content version)")
-            with web.gunicorn(env, args.workers, "sync", 1) as port:
+            app = ("bench.contributions:persistent_application()"
+                   if args.persistent_connections else "bench.wsgi_bench:application")
+            with web.gunicorn(env, args.workers, "sync", 1, app) as port:
                 results = measure(port, seeded, args, writes=cached)
             load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
             print(f"\n{report(label + f' — load average after: {load}', results, cached)}")
@@ -652,6 +654,19 @@ def benchmark(args: argparse.Namespace) -> None:
         if not args.keep_db:
             with contextlib.suppress(Exception):
                 web._drop_database()
+
+
+def persistent_application():
+    """`bench.wsgi_bench` with persistent database connections (CONN_MAX_AGE=60), for
+    ``--persistent-connections``: an experiment, not the production set-up, which opens a
+    connection per request (each then plans its queries with cold catalog caches)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "concertation.settings")
+    from django.conf import settings
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 60
+    from bench.wsgi_bench import application
+
+    return application
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -675,6 +690,8 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"keep {web.DB_NAME} afterwards")
     parser.add_argument("--seeded", default="",
                         help="file to write (or, with --reuse-db, read) the seeding's output")
+    parser.add_argument("--persistent-connections", action="store_true",
+                        help="serve with CONN_MAX_AGE=60 (an experiment, not production)")
     parser.add_argument("--reuse-db", action="store_true",
                         help="skip the seeding: reuse a kept database and its --seeded file")
     benchmark(parser.parse_args(argv))
