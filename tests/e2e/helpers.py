@@ -60,6 +60,9 @@ class Site:
             accept_downloads=True,
         )
         self.context.set_default_timeout(TIMEOUT_MS)
+        # A first page load compiles templates and serves every static file through the
+        # finders: slow on a busy CI machine, so navigations get more time than assertions.
+        self.context.set_default_navigation_timeout(3 * TIMEOUT_MS)
         self.watch.attach(self.context)
         self.page = self.context.new_page()
 

@@ -18,11 +18,6 @@ from tests.e2e.helpers import axe_violations, format_violations
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    # The live server's request threads leave SQLite connections for the garbage collector
-    # (test_accessibility's organiser scan shows the same ResourceWarning run alone); when the
-    # collector runs inside the next test, pytest would blame that test.
-    pytest.mark.filterwarnings(
-        "ignore:Exception ignored in:pytest.PytestUnraisableExceptionWarning"),
 ]
 
 DAY = "cnr-sante-eure-et-loir-2024-12-12"
