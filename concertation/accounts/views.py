@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from concertation.accounts import magic
 from concertation.accounts.tasks import send_login_link
 from concertation.core.forms import DsfrFormMixin
+from concertation.registrations.network import client_ip
 from concertation.registrations.services import RateLimited, check_rate_limit
 
 
@@ -34,7 +35,7 @@ def request_link(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
         try:
-            check_rate_limit(ip=request.META.get("REMOTE_ADDR", ""), email=email)
+            check_rate_limit(ip=client_ip(request), email=email)
         except RateLimited as exc:
             form.add_error(None, exc.messages[0])
         else:

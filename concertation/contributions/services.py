@@ -376,7 +376,10 @@ def open_priority_vote(*, workshop: Workshop, user, points: int) -> PriorityVote
             f"{MAX_PRIORITY_POINTS}."
         )
     # Locked so that two facilitators clicking at once open one vote, not two.
-    workshop = Workshop.objects.select_for_update().select_related("event").get(pk=workshop.pk)
+    # Only the workshop's row: a sign-up locks the day then its workshops, so taking the day
+    # here too could deadlock with a burst of sign-ups.
+    workshop = (Workshop.objects.select_for_update(of=("self",)).select_related("event")
+                .get(pk=workshop.pk))
     if workshop.event.state not in CAPTURE_STATES:
         raise ContributionError("Le vote de priorité ne peut plus s’ouvrir pour cette journée.")
     if workshop.priority_votes.filter(state=PriorityVoteState.OPEN).exists():
