@@ -2,14 +2,13 @@
 up beyond the vote's points, and nothing is counted after the vote is closed (PostgreSQL
 only: SQLite serialises every write anyway)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from concertation.contributions import services
 from concertation.contributions.models import PointAllocation, PriorityVote
 from concertation.registrations.services import register
+from tests.concurrency import race
 from tests.factories import EventFactory, WorkshopFactory, applicant
 
 pytestmark = [
@@ -21,29 +20,6 @@ pytestmark = [
 ROUNDS = 10
 
 
-def _race(*calls) -> list[BaseException]:
-    barrier = threading.Barrier(len(calls))
-    errors: list[BaseException] = []
-
-    def run(call) -> None:
-        try:
-            barrier.wait()
-            call()
-        except services.ContributionError as error:
-            errors.append(error)
-        except BaseException as error:  # reported by the caller, never swallowed
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 def test_two_allocations_of_one_participant_never_add_up():
     workshop = WorkshopFactory(event=EventFactory(open=True))
     a, b = (services.capture(workshop=workshop, user=None, text=text,
@@ -52,7 +28,7 @@ def test_two_allocations_of_one_participant_never_add_up():
     registration = register(event=workshop.event, applicant=applicant(),
                             workshops=[]).registration
     for _ in range(ROUNDS):
-        errors = _race(
+        errors = race(
             lambda: services.allocate_points(priority_vote=vote, allocation={a.pk: 10},
                                              registration=registration),
             lambda: services.allocate_points(priority_vote=vote, allocation={b.pk: 10},
@@ -72,7 +48,7 @@ def test_nothing_is_counted_after_the_closing():
     calls = [lambda r=r: services.allocate_points(priority_vote=vote,
                                                   allocation={proposal.pk: 5}, registration=r)
              for r in registrations]
-    errors = _race(*calls, lambda: services.close_priority_vote(priority_vote=vote, user=None))
+    errors = race(*calls, lambda: services.close_priority_vote(priority_vote=vote, user=None))
     assert all(isinstance(e, services.ContributionError) for e in errors), errors
     frozen = PriorityVote.objects.get()
     # What the frozen ranking says is exactly what was stored: no allocation slipped in after.

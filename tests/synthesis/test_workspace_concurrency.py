@@ -3,14 +3,13 @@ one write wins, the other is refused with the conflict message, nothing is lost 
 two CRSA secretaries recording the same decision at once record it once (PostgreSQL only:
 SQLite serialises every write anyway)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from concertation.accounts.scope import scope_for
 from concertation.synthesis import services
 from concertation.synthesis.models import Decision, SynthesisRevision
+from tests.concurrency import race
 from tests.synthesis.workspace_world import build_world, drafted, submitted
 
 pytestmark = [
@@ -20,27 +19,6 @@ pytestmark = [
 ]
 
 ROUNDS = 5
-
-
-def _race(*calls) -> list[BaseException]:
-    barrier = threading.Barrier(len(calls))
-    errors: list[BaseException] = []
-
-    def run(call) -> None:
-        try:
-            barrier.wait()
-            call()
-        except BaseException as error:  # reported by the caller, never swallowed
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 def test_two_saves_of_the_same_revision_one_wins_one_is_told():
@@ -57,7 +35,7 @@ def test_two_saves_of_the_same_revision_one_wins_one_is_told():
                 scope=scope, user=world.ars, synthesis=synthesis, group=group.pk,
                 title=group.title, kind="proposal", text=text, expected_revision=read_at)
 
-        errors = _race(save(f"A{round_}"), save(f"B{round_}"))
+        errors = race(save(f"A{round_}"), save(f"B{round_}"))
         assert len(errors) == 1 and isinstance(errors[0], services.Conflict), errors
         synthesis.refresh_from_db()
         group.refresh_from_db()
@@ -79,7 +57,7 @@ def test_the_same_decision_recorded_twice_at_once_is_recorded_once():
             scope=scope, user=world.ars, synthesis=synthesis, group=group.pk, outcome=outcome,
             votes_for=10, votes_against=1, abstentions=0)
 
-    errors = _race(decide("adopted"), decide("rejected"))
+    errors = race(decide("adopted"), decide("rejected"))
     assert len(errors) == 1 and isinstance(errors[0], services.SynthesisError), errors
     assert "deux fois" in str(errors[0])
     assert Decision.objects.filter(group=group).count() == 1
