@@ -4,20 +4,16 @@ like the registrations' ones."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
-from django.tasks.base import Task
 from django.utils import timezone
 
+from concertation.core.outbox import attempt_delivery
 from concertation.projects.emails import build_message
 from concertation.projects.models import ProjectEmail
-from concertation.registrations.tasks import _retry_delay
-
-logger = logging.getLogger(__name__)
 
 
 @task
@@ -29,25 +25,7 @@ def deliver_project_email(outgoing_id: int) -> str:
             return "nothing to do"
         if outgoing.follower.unsubscribed_at is not None:
             return "unsubscribed"
-        outgoing.attempts += 1
-        try:
-            build_message(outgoing).send()
-        except Exception as error:  # any mail failure: keep the row, retry later
-            outgoing.last_error = f"{type(error).__name__}: {error}"[:2000]
-            outgoing.save(update_fields=["attempts", "last_error"])
-            logger.warning("project mail %s failed (attempt %s): %s", outgoing_id,
-                           outgoing.attempts, outgoing.last_error)
-            if outgoing.attempts < settings.EMAIL_MAX_ATTEMPTS:
-                retry: Task = deliver_project_email
-                if retry.get_backend().supports_defer:
-                    run_after = timezone.now() + _retry_delay(outgoing.attempts)
-                    transaction.on_commit(
-                        lambda: retry.using(run_after=run_after).enqueue(outgoing.pk))
-            return "failed"
-        outgoing.sent_at = timezone.now()
-        outgoing.last_error = ""
-        outgoing.save(update_fields=["attempts", "sent_at", "last_error"])
-    return "sent"
+        return attempt_delivery(outgoing, build_message, deliver_project_email)
 
 
 def retry_pending(limit: int = 500) -> int:

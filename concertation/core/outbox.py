@@ -1,0 +1,46 @@
+"""Sending one row of an e-mail outbox (registrations' `OutgoingEmail`, projects'
+`ProjectEmail`): the row is kept until the mail server accepts it, each attempt is counted and
+its error kept, and a failure is retried later with a growing delay."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.tasks.base import Task
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    # 1, 2, 4 … minutes, at most an hour: a mail server back within the day gets them all.
+    return dt.timedelta(minutes=min(2 ** (attempts - 1), 60))
+
+
+def attempt_delivery(outgoing: Any, build: Callable[[Any], EmailMessage], retry: Task) -> str:
+    """Sends `outgoing` (locked by the caller's transaction) and records the attempt on it.
+    On failure, `retry` is enqueued after the delay when the tasks backend can defer;
+    otherwise the periodic `retry_pending` of its app picks the row up again."""
+    outgoing.attempts += 1
+    try:
+        build(outgoing).send()
+    except Exception as error:  # any mail failure: keep the row, retry later
+        outgoing.last_error = f"{type(error).__name__}: {error}"[:2000]
+        outgoing.save(update_fields=["attempts", "last_error"])
+        logger.warning("%s %s failed (attempt %s): %s", type(outgoing).__name__, outgoing.pk,
+                       outgoing.attempts, outgoing.last_error)
+        if outgoing.attempts < settings.EMAIL_MAX_ATTEMPTS and retry.get_backend().supports_defer:
+            run_after = timezone.now() + retry_delay(outgoing.attempts)
+            pk = outgoing.pk
+            transaction.on_commit(lambda: retry.using(run_after=run_after).enqueue(pk))
+        return "failed"
+    outgoing.sent_at = timezone.now()
+    outgoing.last_error = ""
+    outgoing.save(update_fields=["attempts", "sent_at", "last_error"])
+    return "sent"
