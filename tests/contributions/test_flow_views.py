@@ -58,6 +58,62 @@ def test_a_cancelled_registration_cannot_vote(client, day):
     assert not Vote.objects.exists()
 
 
+def test_a_vote_is_pinned_to_a_few_narrow_queries(client, day, django_assert_num_queries):
+    event, workshop = day
+    proposal = _capture(workshop, "Texte", "c-pin")
+    registration = register(event=event, applicant=applicant(), workshops=[]).registration
+    url = reverse("contributions:vote", args=[make_token(registration), proposal.pk])
+    # The registration, then in the transaction (savepoints here, inside the test's own):
+    # the contribution locked with its day's state, the vote's insert, the counts.
+    with django_assert_num_queries(6):
+        response = client.post(url, {"value": "1"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    # A change: the insert meets the voter's vote, which is read, then changed.
+    with django_assert_num_queries(8):
+        client.post(url, {"value": "0"}, headers={"HX-Request": "true"})
+    with django_assert_num_queries(6):  # the same vote again: nothing written
+        client.post(url, {"value": "0"}, headers={"HX-Request": "true"})
+    proposal.refresh_from_db()
+    assert (proposal.agree_count, proposal.disagree_count, proposal.pass_count) == (0, 0, 1)
+    assert list(Vote.objects.values_list("registration", "value", "college")) == [
+        (registration.pk, 0, registration.college)]
+
+
+def test_a_link_votes_only_on_its_own_day_and_only_on_open_proposals(client, day):
+    event, workshop = day
+    registration = register(event=event, applicant=applicant(), workshops=[]).registration
+    token = make_token(registration)
+    elsewhere = WorkshopFactory(event=EventFactory(open=True))
+    other_day = _capture(elsewhere, "Ailleurs", "c-else")
+    rejected = _capture(workshop, "Refusée", "c-rej")
+    services.transition(contribution=rejected, target=ContributionState.REJECTED, user=None,
+                        reason="hors sujet")
+    assert client.post(reverse("contributions:vote", args=[token, other_day.pk]),
+                       {"value": "1"}).status_code == 404
+    assert client.post(reverse("contributions:vote", args=[token, 999_999]),
+                       {"value": "1"}).status_code == 404
+    response = client.post(reverse("contributions:vote", args=[token, rejected.pk]),
+                           {"value": "1"}, headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    assert "pas ouverte au vote" in response.content.decode()
+    assert client.post(reverse("contributions:vote", args=[token[:-3] + "abc", rejected.pk]),
+                       {"value": "1"}).status_code == 404
+    assert not Vote.objects.exists()
+
+
+def test_the_vote_page_shows_each_proposal_with_the_vote_given(client, day):
+    event, workshop = day
+    a, b = _capture(workshop, "Première", "c-a"), _capture(workshop, "Seconde", "c-b")
+    registration = register(event=event, applicant=applicant(), workshops=[]).registration
+    services.vote(contribution=a, value=-1, registration=registration)
+    page = client.get(reverse("contributions:vote_page",
+                              args=[make_token(registration)])).content.decode()
+    pressed = {pk: page.split(f'id="vote-{pk}"')[1].split("</form>")[0] for pk in (a.pk, b.pk)}
+    assert 'value="-1" aria-pressed="true"' in pressed[a.pk]
+    assert 'aria-pressed="true"' not in pressed[b.pk]
+    assert 'name="csrfmiddlewaretoken"' in pressed[b.pk]
+
+
 @pytest.mark.parametrize(
     ("role", "expected"),
     [("organiser", 200), ("organiser_elsewhere", 404), ("participant", 403), ("anonymous", 302)],

@@ -3,9 +3,12 @@ or pass on each published proposal of their day, as in Pol.is."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from concertation.contributions import services
@@ -16,7 +19,9 @@ from concertation.contributions.models import (
     PriorityVoteState,
     Vote,
 )
-from concertation.registrations.models import RegistrationStatus
+from concertation.contributions.templatetags.contribution_votes import vote_buttons
+from concertation.registrations import tokens
+from concertation.registrations.models import Registration, RegistrationStatus
 from concertation.registrations.tokens import BadLink, read_token
 
 
@@ -50,18 +55,36 @@ def vote_page(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "contributions/vote.html", {
         "registration": registration, "event": registration.event, "token": token,
         "priority_votes": priority_votes,
-        "contributions": contributions, "choices": Vote.Value.choices,
+        "contributions": contributions,
     })
+
+
+def _link_voter(token: str) -> Registration:
+    """The confirmed registration behind a signed link, with only what a vote needs.
+    `read_token` loads the registration with its day, campaign and region: for a vote, that
+    one query cost more than the vote itself. The link is read as `read_token` reads it
+    (same salt, lifetime and fields)."""
+    try:
+        data = signing.loads(token, salt=tokens.SALT,
+                             max_age=settings.REGISTRATION_LINK_DAYS * 86400)
+    except signing.BadSignature:  # expired links included
+        raise Http404("Ce lien n’est pas valide ou a expiré.") from None
+    registration = services.link_voter(data.get("r"), data.get("c"))
+    if registration is None:
+        raise Http404("Seules les inscriptions confirmées votent.")
+    return registration
 
 
 @require_POST
 def vote(request: HttpRequest, token: str, contribution_pk: int) -> HttpResponse:
-    registration = _participant(token)
-    contribution = get_object_or_404(Contribution, pk=contribution_pk, event=registration.event)
+    registration = _link_voter(token)
     try:
         value = int(request.POST.get("value", ""))
-        services.vote(contribution=contribution, value=value, registration=registration,
-                      college=registration.college)
+        # Only a proposal of the registration's own day: another one is not found.
+        services.vote(contribution=contribution_pk, value=value, registration=registration,
+                      college=registration.college, event_id=registration.event_id)
+    except Contribution.DoesNotExist:
+        raise Http404("Cette proposition n’est pas soumise au vote de votre journée.") from None
     except (ValueError, services.ContributionError) as exc:
         text = exc.messages[0] if isinstance(exc, services.ContributionError) else (
             "Vote inconnu : d’accord, pas d’accord ou passer.")
@@ -70,8 +93,6 @@ def vote(request: HttpRequest, token: str, contribution_pk: int) -> HttpResponse
         messages.error(request, text)
         return redirect("contributions:vote_page", token=token)
     if request.htmx:
-        contribution.my_vote = value
-        return render(request, "contributions/_vote_buttons.html", {
-            "contribution": contribution, "token": token, "choices": Vote.Value.choices,
-        })
+        return HttpResponse(vote_buttons(token=token, contribution_pk=contribution_pk,
+                                         my_vote=value, csrf_token=get_token(request)))
     return redirect("contributions:vote_page", token=token)
