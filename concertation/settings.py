@@ -105,6 +105,11 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Server-side prepared statements, for the hand-written statements of the hot paths only:
+    # `concertation.core.sql` asks for them, Django's cursors bind on the client and never
+    # prepare, and no count of executions reaches this threshold. (Django leaves them off by
+    # default for transaction-mode poolers such as PgBouncer, which this set-up does not use.)
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 else:
     DATABASES = {
         "default": {

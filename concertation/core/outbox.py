@@ -13,7 +13,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.tasks.base import Task
+from django.tasks.signals import task_enqueued
 from django.utils import timezone
+from django.utils.json import normalize_json
+
+from concertation.core import sql
 
 logger = logging.getLogger(__name__)
 
@@ -44,3 +48,21 @@ def attempt_delivery(outgoing: Any, build: Callable[[Any], EmailMessage], retry:
     outgoing.last_error = ""
     outgoing.save(update_fields=["attempts", "sent_at", "last_error"])
     return "sent"
+
+
+def enqueue_in_transaction(task: Task, *args: Any) -> None:
+    """`task.enqueue(*args)` on django-tasks-db's backend, in the caller's transaction.
+
+    The same row as `DatabaseBackend.enqueue` writes (its `set_run_after` signal included),
+    inserted with `concertation.core.sql`: a sign-up enqueues one e-mail, and the ORM's
+    compilation of this insert cost more than the rest of the row's work."""
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    backend = task.get_backend()
+    backend.validate_task(task)
+    row = sql.insert(DBTaskResult(
+        id=backend._get_id(), args_kwargs=normalize_json({"args": list(args), "kwargs": {}}),
+        priority=task.priority, task_path=task.module_path, queue_name=task.queue_name,
+        run_after=task.run_after or get_date_max(), backend_name=backend.alias,
+    ))
+    task_enqueued.send(type(backend), task_result=row.task_result)

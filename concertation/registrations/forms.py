@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from itertools import groupby
 
 from django import forms
@@ -16,17 +17,19 @@ def _slot_label(workshops: list[Workshop]) -> str:
     return f"Atelier ({start:%H:%M})" if start else "Atelier"
 
 
-def workshop_slots(event: Event) -> list[list[Workshop]]:
-    """Workshops grouped by start time: one choice per group."""
-    workshops = sorted(event.workshops.all(), key=lambda w: (str(w.starts_at or ""), w.position))
+def workshop_slots(event: Event, workshops: Sequence[Workshop] | None = None
+                   ) -> list[list[Workshop]]:
+    """Workshops (the day's, unless given) grouped by start time: one choice per group."""
+    workshops = sorted(event.workshops.all() if workshops is None else workshops,
+                       key=lambda w: (str(w.starts_at or ""), w.position))
     return [list(group) for _, group in groupby(workshops, key=lambda w: w.starts_at)]
 
 
 class WorkshopChoiceMixin:
     """One radio group per time slot, named slot_0, slot_1…"""
 
-    def add_workshop_fields(self, event: Event, initial=()) -> None:
-        self.slots = workshop_slots(event)
+    def add_workshop_fields(self, event: Event, initial=(), workshops=None) -> None:
+        self.slots = workshop_slots(event, workshops)
         chosen = {w.pk for w in initial}
         for i, slot in enumerate(self.slots):
             choices = []
@@ -83,14 +86,14 @@ class RegistrationForm(WorkshopChoiceMixin, DsfrFormMixin, forms.Form):
     website = forms.CharField(label="Ne pas remplir ce champ", required=False)
     submission_token = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, event: Event, email_required=True, **kwargs):
+    def __init__(self, *args, event: Event, email_required=True, workshops=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
         self.fields["college"].choices = event.campaign.college_choices
         self.fields["college"].error_messages["required"] = "Choisissez votre collège."
         self.fields["email"].required = email_required
         self.fields["submission_token"].initial = secrets.token_urlsafe(24)
-        self.add_workshop_fields(event)
+        self.add_workshop_fields(event, workshops=workshops)
         # `has_questions`, when the caller annotated it, spares a query for most days.
         self.questions = (list(event.questions.all()) if getattr(event, "has_questions", True)
                           else [])

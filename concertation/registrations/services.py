@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 
+from concertation.core import sql
+from concertation.core.outbox import enqueue_in_transaction
 from concertation.events.models import Event, EventState, Workshop
 from concertation.registrations.models import (
     Answer,
@@ -78,19 +80,27 @@ def _hash(value: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{value}".encode()).hexdigest()
 
 
+_ATTEMPTS_SQL = (
+    "SELECT COALESCE(SUM(CASE WHEN ip_hash = %s THEN 1 ELSE 0 END), 0), "
+    "COALESCE(SUM(CASE WHEN email_hash = %s THEN 1 ELSE 0 END), 0) "
+    f"FROM {RegistrationAttempt._meta.db_table} "
+    "WHERE (ip_hash = %s OR email_hash = %s) AND at >= %s"
+)
+
+
 def _attempt(*, ip: str, email: str, now: dt.datetime | None = None) -> RegistrationAttempt:
     """Refuse a burst of sign-ups from one address or for one e-mail; return this attempt's
     record, not yet saved (refused attempts are not recorded, so a flood counts no further)."""
     now = now or timezone.now()
     ip_hash, email_hash = _hash(ip), _hash(email.lower())
-    # One query for both limits; each count stays near its limit, as refusals are not recorded.
-    counts = RegistrationAttempt.objects.filter(
-        Q(ip_hash=ip_hash) | Q(email_hash=email_hash), at__gte=now - RATE_WINDOW
-    ).aggregate(ip=Count("pk", filter=Q(ip_hash=ip_hash)),
-                email=Count("pk", filter=Q(email_hash=email_hash)))
-    if counts["ip"] >= settings.REGISTRATION_RATE_PER_IP:
+    # One statement for both limits; each count stays near its limit, as refusals are not
+    # recorded. Hand-written: it runs on every sign-up (see concertation.core.sql).
+    since = connection.ops.adapt_datetimefield_value(now - RATE_WINDOW)
+    ((by_ip, by_email),) = sql.fetch(_ATTEMPTS_SQL, [ip_hash, email_hash, ip_hash, email_hash,
+                                                      since])
+    if by_ip >= settings.REGISTRATION_RATE_PER_IP:
         raise RateLimited("Trop d’inscriptions depuis cette connexion : réessayez dans une heure.")
-    if email and counts["email"] >= settings.REGISTRATION_RATE_PER_EMAIL:
+    if email and by_email >= settings.REGISTRATION_RATE_PER_EMAIL:
         raise RateLimited("Trop de tentatives pour cette adresse : réessayez dans une heure.")
     return RegistrationAttempt(ip_hash=ip_hash, email_hash=email_hash, at=now)
 
@@ -141,7 +151,7 @@ def _queue(outgoing: OutgoingEmail) -> None:
     if isinstance(deliver_email.get_backend(), DatabaseBackend):
         # The task row goes into the same transaction as the e-mail row: both are kept or
         # neither, and the sign-up pays one commit instead of two.
-        deliver_email.enqueue(outgoing.pk)
+        enqueue_in_transaction(deliver_email, outgoing.pk)
     else:
         # Any other backend may run the task at once, before the rows it reads are committed.
         transaction.on_commit(lambda: deliver_email.enqueue(outgoing.pk))
@@ -167,27 +177,39 @@ def _open_seat_filter() -> Q:
             & (Q(capacity__isnull=True) | Q(seats_taken__lt=F("capacity"))))
 
 
+_EVENT, _WORKSHOP = Event._meta.db_table, Workshop._meta.db_table
+_TAKE_DAY_SEAT_SQL = (
+    f"UPDATE {_EVENT} SET seats_taken = seats_taken + 1 WHERE id = %s AND state = %s "
+    "AND date >= %s AND (capacity IS NULL OR seats_taken < capacity)"
+)
+_GIVE_BACK_DAY_SEAT_SQL = f"UPDATE {_EVENT} SET seats_taken = seats_taken - 1 WHERE id = %s"
+# All or none in one statement: no other writer runs, so the NOT EXISTS reads current rows.
+_TAKE_WORKSHOP_SEATS_SQL = (
+    "UPDATE {table} SET seats_taken = seats_taken + 1 WHERE id IN ({ids}) AND NOT EXISTS "
+    "(SELECT 1 FROM {table} full_one WHERE full_one.id IN ({ids}) "
+    "AND full_one.seats_taken >= full_one.capacity)"
+)
+
+
 def _take_seat(event: Event, workshops: Sequence[Workshop]) -> bool:
-    """Take a seat of the day and of each workshop, all or none, in conditional UPDATEs.
+    """Take a seat of the day and of each workshop, all or none, in conditional UPDATEs
+    (hand-written: they run on every confirmed sign-up, see concertation.core.sql).
 
     The day's UPDATE is the lock: it waits for a sign-up holding the row, then re-reads the
     count, and while this transaction lasts no other can take a seat of this day nor change
     its workshops' counters (every write to them holds the day's row). A day without room
     is not locked at all: its sign-ups go to the waiting list side by side."""
-    if not Event.objects.filter(_open_seat_filter(), pk=event.pk).update(
-        seats_taken=F("seats_taken") + 1
-    ):
+    today = connection.ops.adapt_datefield_value(timezone.localdate())
+    if not sql.execute(_TAKE_DAY_SEAT_SQL, [event.pk, EventState.REGISTRATION_OPEN, today]):
         return False
     if not workshops:
         return True
     ids = [w.pk for w in workshops]
-    # All or none in one statement: no other writer runs, so the NOT EXISTS reads current rows.
-    full = Workshop.objects.filter(pk__in=ids, seats_taken__gte=F("capacity"))
-    if Workshop.objects.filter(pk__in=ids).exclude(Exists(full)).update(
-        seats_taken=F("seats_taken") + 1
-    ) == len(ids):
+    marks = ", ".join(["%s"] * len(ids))
+    statement = _TAKE_WORKSHOP_SEATS_SQL.format(table=_WORKSHOP, ids=marks)
+    if sql.execute(statement, ids + ids) == len(ids):
         return True
-    Event.objects.filter(pk=event.pk).update(seats_taken=F("seats_taken") - 1)
+    sql.execute(_GIVE_BACK_DAY_SEAT_SQL, [event.pk])
     return False
 
 
@@ -241,13 +263,15 @@ def register(
 @transaction.atomic
 def _register(event, applicant, workshops, submission_token, registered_by, attempt) -> Outcome:
     if attempt is not None:
-        attempt.save()
+        sql.insert(attempt)
     # Written first, seat taken last: the day's row stays locked for two statements and the
     # commit. If no seat is left after all, the two rows are turned into a waiting-list entry.
     status = (RegistrationStatus.WAITLISTED if _looks_full(event, workshops)
               else RegistrationStatus.CONFIRMED)
     email = applicant.email.strip().lower()
-    registration = Registration.objects.create(
+    # Written with concertation.core.sql: the ORM's compilation of these inserts cost more
+    # CPU than the inserts themselves, and a burst of sign-ups is the site's busiest write.
+    registration = sql.insert(Registration(
         event=event, status=status, first_name=applicant.first_name.strip(),
         last_name=applicant.last_name.strip(), email=email, phone=applicant.phone,
         organisation=applicant.organisation.strip(), college=applicant.college,
@@ -257,18 +281,18 @@ def _register(event, applicant, workshops, submission_token, registered_by, atte
         source=(Registration.Source.SECRETARIAT if registered_by
                 else Registration.Source.ONLINE),
         registered_by=registered_by, submission_token=submission_token or None,
-    )
-    Registration.workshops.through.objects.bulk_create(
-        [Registration.workshops.through(registration=registration, workshop=w) for w in workshops]
-    )
+    ))
+    for workshop in workshops:
+        sql.insert(Registration.workshops.through(registration_id=registration.pk,
+                                                  workshop_id=workshop.pk))
     if any(text.strip() for text in applicant.answers.values()):
         _save_answers(registration, applicant.answers)
     outgoing = None
     if email:
-        outgoing = OutgoingEmail.objects.create(
+        outgoing = sql.insert(OutgoingEmail(
             registration=registration,
             kind=(OutgoingEmail.Kind.CONFIRMATION if status == RegistrationStatus.CONFIRMED
-                  else OutgoingEmail.Kind.WAITLIST))
+                  else OutgoingEmail.Kind.WAITLIST)))
         _queue(outgoing)
     if status == RegistrationStatus.CONFIRMED and not _take_seat(event, workshops):
         # Someone took the last seat since the request read the counters, or the day closed.
@@ -348,13 +372,17 @@ def recount_seats(event: Event) -> None:
     _recount(_lock(event))
 
 
+_SEATS_SQL = f"SELECT capacity, seats_taken FROM {_EVENT} WHERE id = %s"
+
+
 def promote_if_room(event_id: int, workshop_ids: Sequence[int] | None = None
                     ) -> list[Registration]:
     """Promote waiting people if a seat is free: one unlocked read when there is none.
     Run after a waiting-list entry or a freed seat commits: whichever of the two commits last
     sees the other, so a seat never stays free while someone fitting it waits."""
-    day = Event.objects.filter(pk=event_id).values("capacity", "seats_taken").first()
-    if day is None or (day["capacity"] is not None and day["seats_taken"] >= day["capacity"]):
+    # Hand-written: it runs after every waiting-list sign-up, most of a burst.
+    day = sql.fetch(_SEATS_SQL, [event_id])
+    if not day or (day[0][0] is not None and day[0][1] >= day[0][0]):
         return []
     if workshop_ids is not None and Workshop.objects.filter(
         pk__in=workshop_ids, seats_taken__lt=F("capacity")

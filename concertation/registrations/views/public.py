@@ -17,6 +17,7 @@ from concertation.registrations.emails import qr_svg
 from concertation.registrations.forms import ChangeWorkshopsForm, RegistrationForm, ResendForm
 from concertation.registrations.models import CustomQuestion, Registration, RegistrationStatus
 from concertation.registrations.network import client_ip
+from concertation.registrations.queries import signup_event
 from concertation.registrations.tokens import BadLink, manage_url, read_token
 
 
@@ -30,8 +31,14 @@ def _event(slug: str) -> Event:
 
 
 def register(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _event(slug)
-    form = RegistrationForm(request.POST or None, event=event)
+    if request.method == "POST":
+        # The day as a sign-up needs it, in two light statements: a burst of sign-ups is
+        # the site's busiest write (see bench/signup.py).
+        event, workshops = signup_event(slug)
+        form = RegistrationForm(request.POST, event=event, workshops=workshops)
+    else:
+        event = _event(slug)
+        form = RegistrationForm(event=event)
     already = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -54,6 +61,8 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                                        "inscrit(e) sur la liste d’attente. Vous recevrez un "
                                        "courriel si une place se libère.")
             return redirect(manage_url(registration, absolute=False))
+    if request.method == "POST":
+        event = _event(slug)  # the page shows the whole day again, with the form's errors
     context = {
         "event": event, "form": form, "already": already,
         "open": event.state == "registration_open" and event.date >= timezone.localdate(),
