@@ -1,0 +1,111 @@
+"""The hand-written statements of the hot paths: same rows as the ORM, on SQLite and
+PostgreSQL, counted like any query, errors raised as Django's."""
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from concertation.campaigns.models import Campaign
+from concertation.core import sql
+from concertation.core.outbox import enqueue_in_transaction
+from concertation.events.models import Event, Workshop
+from concertation.registrations.models import Registration, RegistrationStatus
+from concertation.registrations.tasks import deliver_email
+from tests.factories import EventFactory, WorkshopFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def day():
+    return EventFactory(open=True, capacity=90)
+
+
+def test_insert_writes_what_save_writes(day):
+    registration = Registration(event=day, status=RegistrationStatus.CONFIRMED,
+                                first_name="Zoé", last_name="L’Hôte", email="zoe@example.org",
+                                college="usager", consent_processing=True)
+    before = timezone.now()
+    sql.insert(registration)
+    assert registration.pk is not None and not registration._state.adding
+    stored = Registration.objects.get(pk=registration.pk)
+    assert (stored.first_name, stored.last_name, stored.code) == (
+        "Zoé", "L’Hôte", registration.code)
+    assert len(stored.code) == 8  # the field's default
+    assert stored.updated_at >= before  # auto_now
+    assert stored.created_at == registration.created_at
+    assert stored.submission_token is None and stored.cancelled_at is None
+
+
+def test_insert_keeps_a_primary_key_given():
+    row = sql.insert(DBTaskResult(id="0b7e1d1c-7f4e-4d83-9a4e-3f3c6b0a8b11",
+                                  args_kwargs={"args": [1], "kwargs": {}}, task_path="x.y",
+                                  backend_name="default", run_after=timezone.now()))
+    stored = DBTaskResult.objects.get(pk=row.pk)
+    assert stored.args_kwargs == {"args": [1], "kwargs": {}}  # JSON both ways
+
+
+def test_insert_raises_djangos_integrity_error(day):
+    fields = dict(event=day, status=RegistrationStatus.CONFIRMED, first_name="A", last_name="B",
+                  email="double@example.org", college="usager")
+    sql.insert(Registration(**fields))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        sql.insert(Registration(**fields))
+    assert Registration.objects.filter(email="double@example.org").count() == 1
+
+
+def test_load_converts_like_the_orm(day):
+    WorkshopFactory(event=day, title="Atelier du matin", starts_at=dt.time(9, 30), capacity=12)
+    rows = sql.fetch(
+        f"SELECT id, title, starts_at, capacity, event_id FROM {Workshop._meta.db_table}"
+        " WHERE event_id = %s", [day.pk])
+    # Columns in another order than the model's fields.
+    (workshop,) = sql.load(Workshop, ["id", "title", "starts_at", "capacity", "event"], rows)
+    assert isinstance(workshop, Workshop)
+    assert (workshop.title, workshop.starts_at, workshop.capacity, workshop.event_id) == (
+        "Atelier du matin", dt.time(9, 30), 12, day.pk)
+    assert workshop.get_deferred_fields() >= {"description", "ends_at"}
+    (event,) = sql.load(Event, ["date", "id"], sql.fetch(
+        f"SELECT date, id FROM {Event._meta.db_table} WHERE id = %s", [day.pk]))
+    assert event.date == day.date and isinstance(event.date, dt.date)
+    (campaign,) = sql.load(Campaign, ["colleges", "id"], sql.fetch(
+        f"SELECT colleges, id FROM {Campaign._meta.db_table} WHERE id = %s",
+        [day.campaign_id]))
+    assert campaign.colleges == day.campaign.colleges  # JSON decoded
+
+
+def test_statements_are_counted(day, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        sql.fetch(f"SELECT id FROM {Event._meta.db_table} WHERE id = %s", [day.pk])
+        assert sql.execute(f"UPDATE {Event._meta.db_table} SET seats_taken = 3 WHERE id = %s",
+                           [day.pk]) == 1
+    day.refresh_from_db()
+    assert day.seats_taken == 3
+
+
+def test_enqueue_in_transaction_writes_the_backends_row(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with transaction.atomic():
+        enqueue_in_transaction(deliver_email, 42)
+    row = DBTaskResult.objects.get()
+    reference = deliver_email.enqueue(43).db_result
+    for name in ("status", "priority", "task_path", "queue_name", "backend_name", "run_after",
+                 "worker_ids", "return_value"):
+        assert getattr(row, name) == getattr(reference, name), name
+    assert row.args_kwargs == {"args": [42], "kwargs": {}}
+    assert DBTaskResult.objects.ready().count() == 2  # both wait for the worker
+    assert row.task_result.task.module_path == "concertation.registrations.tasks.deliver_email"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements")
+def test_postgresql_prepares_these_statements_only(day):
+    sql.fetch(f"SELECT id FROM {Event._meta.db_table} WHERE id = %s", [day.pk])
+    Event.objects.filter(pk=day.pk).count()  # the ORM: bound on the client, never prepared
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("SELECT id FROM" in text for text in prepared)
+    assert not any("COUNT(" in text.upper() for text in prepared)
