@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -128,8 +129,8 @@ def _log(contribution: Contribution, target: str, user, reason: str = "") -> Non
 
 
 # A vote is the busiest write of a workshop (a room voting on the projected proposals), so it
-# runs as hand-written statements: through the ORM, compiling its four queries cost several
-# times what the database spends running them. Portable SQL: SQLite runs it too.
+# runs as hand-written statements: through the ORM, compiling its queries cost several times
+# what the database spends running them. Portable SQL: SQLite runs it too.
 _CONTRIBUTION, _EVENT = Contribution._meta.db_table, Event._meta.db_table
 _VOTE, _REGISTRATION = Vote._meta.db_table, Registration._meta.db_table
 
@@ -148,6 +149,10 @@ def link_voter(registration_id, code) -> Registration | None:
     return Registration.from_db(connection.alias, ["id", "event_id", "college"], row)
 
 
+_COUNT_COLUMNS = {Vote.Value.AGREE: "agree_count", Vote.Value.DISAGREE: "disagree_count",
+                  Vote.Value.PASS: "pass_count"}
+
+
 @transaction.atomic
 def vote(*, contribution: Contribution | int, value: int, user=None, registration=None,
          college: str = "", event_id: int | None = None) -> None:
@@ -161,55 +166,58 @@ def vote(*, contribution: Contribution | int, value: int, user=None, registratio
     pk = contribution if isinstance(contribution, int) else contribution.pk
     voter_column, voter = (("user_id", user.pk) if user is not None
                            else ("registration_id", registration.pk))
+    counted = _COUNT_COLUMNS[value]
     with connection.cursor() as cursor:
-        # The contribution's row is the lock, taken before the vote is written: the same
-        # voter's two tabs, and a merge copying votes onto this contribution, wait for it, so
-        # the counts move once per change, from the value really stored. Counts kept on the
-        # row hold its voters back until the commit anyway (the count's UPDATE locks the row
-        # too): locking first holds it only for the vote's write longer. SQLite has no row
-        # locks: its transactions take the database's write lock at BEGIN (IMMEDIATE).
-        lock = f"SELECT c.state, e.state FROM {_CONTRIBUTION} c " \
-               f"LEFT JOIN {_EVENT} e ON e.id = c.event_id WHERE c.id = %s"
-        params = [pk]
+        # First the count, as if the vote were new (most are): this UPDATE checks that the
+        # contribution takes votes and locks its row until the commit. So the same voter's
+        # other tabs, and a merge or its undoing on this contribution, wait for this vote, and
+        # the vote read below is the one really stored.
+        sql = (f"UPDATE {_CONTRIBUTION} SET {counted} = {counted} + 1 WHERE id = %s "
+               f"AND state IN ({', '.join(['%s'] * len(VOTABLE_STATES))})")
+        params = [pk, *VOTABLE_STATES]
         if event_id is not None:
-            lock += " AND c.event_id = %s"
+            sql += " AND event_id = %s"
             params.append(event_id)
-        if connection.features.has_select_for_update_of:
-            lock += " FOR UPDATE OF c"
-        cursor.execute(lock, params)
+        cursor.execute(sql + f" RETURNING (SELECT e.state FROM {_EVENT} e "
+                             f"WHERE e.id = {_CONTRIBUTION}.event_id)", params)
         row = cursor.fetchone()
         if row is None:
-            raise Contribution.DoesNotExist(f"Contribution {pk} introuvable.")
-        state, event_state = row
-        if state not in VOTABLE_STATES:
-            raise ContributionError("Cette contribution n’est pas ouverte au vote.")
-        if event_state == EventState.RESTITUTION_PUBLISHED:
+            _refuse_vote(cursor, pk, event_id)
+        if row[0] == EventState.RESTITUTION_PUBLISHED:
             bump_public_content()  # the published restitution shows vote results
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        delta = dict.fromkeys(Vote.Value.values, 0)
-        # Most votes are a voter's first on the proposal: one statement, and the unique
-        # (contribution, voter) constraint says when it is a change instead.
+        # The unique (contribution, voter) constraint tells a first vote from a change.
         cursor.execute(
             f"INSERT INTO {_VOTE} (contribution_id, {voter_column}, value, college, "
             "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s) "
             "ON CONFLICT DO NOTHING RETURNING id",
             [pk, voter, value, college, now, now])
-        if cursor.fetchone() is None:
-            cursor.execute(f"SELECT id, value FROM {_VOTE} WHERE contribution_id = %s "
-                           f"AND {voter_column} = %s", [pk, voter])
-            vote_id, previous = cursor.fetchone()
-            if previous == value:
-                return  # the same vote again: nothing changes
-            cursor.execute(f"UPDATE {_VOTE} SET value = %s, updated_at = %s WHERE id = %s",
-                           [value, now, vote_id])
-            delta[previous] -= 1
-        delta[value] += 1
-        # Counted by increments under the lock, not recounted: a popular proposal has
-        # thousands of votes, and recounting them on each vote cost more than the vote.
-        cursor.execute(
-            f"UPDATE {_CONTRIBUTION} SET agree_count = agree_count + %s, "
-            "disagree_count = disagree_count + %s, pass_count = pass_count + %s WHERE id = %s",
-            [delta[Vote.Value.AGREE], delta[Vote.Value.DISAGREE], delta[Vote.Value.PASS], pk])
+        if cursor.fetchone() is not None:
+            return
+        cursor.execute(f"SELECT id, value FROM {_VOTE} WHERE contribution_id = %s "
+                       f"AND {voter_column} = %s", [pk, voter])
+        stored = cursor.fetchone()
+        if stored is None:  # erased with its registration between the two statements
+            raise ContributionError("Votre vote n’a pas pu être enregistré : réessayez.")
+        vote_id, previous = stored
+        if previous == value:
+            # The same vote again: nothing changes, the count's increment included.
+            transaction.set_rollback(True)
+            return
+        cursor.execute(f"UPDATE {_VOTE} SET value = %s, updated_at = %s WHERE id = %s",
+                       [value, now, vote_id])
+        uncounted = _COUNT_COLUMNS[previous]
+        cursor.execute(f"UPDATE {_CONTRIBUTION} SET {uncounted} = {uncounted} - 1 "
+                       "WHERE id = %s", [pk])
+
+
+def _refuse_vote(cursor, pk: int, event_id: int | None) -> NoReturn:
+    """Why the contribution took no vote: unknown here, or closed to votes."""
+    cursor.execute(f"SELECT event_id FROM {_CONTRIBUTION} WHERE id = %s", [pk])
+    row = cursor.fetchone()
+    if row is None or (event_id is not None and row[0] != event_id):
+        raise Contribution.DoesNotExist(f"Contribution {pk} introuvable.")
+    raise ContributionError("Cette contribution n’est pas ouverte au vote.")
 
 
 def vote_counts(contribution: Contribution) -> dict[str, int]:
@@ -234,7 +242,9 @@ def merge(*, target: Contribution, sources: Sequence[Contribution], user,
     """Merge `sources` into `target`. Each voter's vote is carried to the target unless that
     voter already voted there (nobody counts twice). Logged and reversible (`unmerge`)."""
     ids = sorted({c.pk for c in sources} | {target.pk})
-    locked = {c.pk: c for c in Contribution.objects.select_for_update().filter(pk__in=ids)}
+    # Locked in the order of their ids, as `unmerge` does, so two merges never deadlock.
+    locked = {c.pk: c for c in Contribution.objects.select_for_update().filter(pk__in=ids)
+              .order_by("pk")}
     target = locked[target.pk]
     sources = [locked[c.pk] for c in sources if c.pk != target.pk]
     if not sources:
@@ -276,9 +286,16 @@ def unmerge(*, merge_record: Merge, user) -> None:
     record = Merge.objects.select_for_update().get(pk=merge_record.pk)
     if record.undone_at is not None:
         raise ContributionError("Cette fusion a déjà été annulée.")
-    for source_record in record.sources.select_related("contribution"):
+    source_records = list(record.sources.all())
+    # The target and its sources locked in one go, in the order `merge` locks them: a vote
+    # on the target waits until its copied votes are gone and its counts recounted, so the
+    # recount misses no vote and no vote is changed while it is removed.
+    ids = sorted({record.target_id, *(r.contribution_id for r in source_records)})
+    locked = {c.pk: c for c in Contribution.objects.select_for_update().filter(pk__in=ids)
+              .order_by("pk")}
+    for source_record in source_records:
         Vote.objects.filter(pk__in=[pair[0] for pair in source_record.moved_votes]).delete()
-        source = Contribution.objects.select_for_update().get(pk=source_record.contribution_id)
+        source = locked[source_record.contribution_id]
         source.merged_into = None
         source.save(update_fields=["merged_into", "updated_at"])
         _log(source, source_record.previous_state, user, f"Fusion dans #{record.target_id} annulée")

@@ -63,15 +63,17 @@ def test_a_vote_is_pinned_to_a_few_narrow_queries(client, day, django_assert_num
     proposal = _capture(workshop, "Texte", "c-pin")
     registration = register(event=event, applicant=applicant(), workshops=[]).registration
     url = reverse("contributions:vote", args=[make_token(registration), proposal.pk])
-    # The registration, then in the transaction (savepoints here, inside the test's own):
-    # the contribution locked with its day's state, the vote's insert, the counts.
-    with django_assert_num_queries(6):
+    # The registration, then in the transaction (savepoints here, inside the test's own): the
+    # count's increment, which locks the contribution, and the vote's insert.
+    with django_assert_num_queries(5):
         response = client.post(url, {"value": "1"}, headers={"HX-Request": "true"})
     assert response.status_code == 200
-    # A change: the insert meets the voter's vote, which is read, then changed.
+    # A change: the insert meets the voter's vote, which is read, changed, and the previous
+    # value uncounted.
     with django_assert_num_queries(8):
         client.post(url, {"value": "0"}, headers={"HX-Request": "true"})
-    with django_assert_num_queries(6):  # the same vote again: nothing written
+    # The same vote again: read, then everything rolled back.
+    with django_assert_num_queries(7):
         client.post(url, {"value": "0"}, headers={"HX-Request": "true"})
     proposal.refresh_from_db()
     assert (proposal.agree_count, proposal.disagree_count, proposal.pass_count) == (0, 0, 1)
