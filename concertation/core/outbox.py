@@ -50,19 +50,36 @@ def attempt_delivery(outgoing: Any, build: Callable[[Any], EmailMessage], retry:
     return "sent"
 
 
-def enqueue_in_transaction(task: Task, *args: Any) -> None:
-    """`task.enqueue(*args)` on django-tasks-db's backend, in the caller's transaction.
+# For `sql.insert_chain`: a task's arguments made of the primary key of an earlier row.
+TASK_ARGUMENT = {
+    "sql": "jsonb_build_object('args', jsonb_build_array({}), 'kwargs', '{{}}'::jsonb)",
+    "python": lambda pk: {"args": [pk], "kwargs": {}},
+}
 
-    The same row as `DatabaseBackend.enqueue` writes (its `set_run_after` signal included),
-    inserted with `concertation.core.sql`: a sign-up enqueues one e-mail, and the ORM's
-    compilation of this insert cost more than the rest of the row's work."""
+
+def task_row(task: Task, args_kwargs: Any) -> Any:
+    """The row `DatabaseBackend.enqueue` of django-tasks-db writes for `task`, not saved
+    (its `set_run_after` signal included), for `sql.insert` or `sql.insert_chain`: a sign-up
+    enqueues one e-mail, and the ORM's compilation of this insert cost more than the rest of
+    the row's work. Send `announce(row)` once it is written."""
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     backend = task.get_backend()
     backend.validate_task(task)
-    row = sql.insert(DBTaskResult(
-        id=backend._get_id(), args_kwargs=normalize_json({"args": list(args), "kwargs": {}}),
-        priority=task.priority, task_path=task.module_path, queue_name=task.queue_name,
+    return DBTaskResult(
+        id=backend._get_id(), args_kwargs=args_kwargs, priority=task.priority,
+        task_path=task.module_path, queue_name=task.queue_name,
         run_after=task.run_after or get_date_max(), backend_name=backend.alias,
-    ))
-    task_enqueued.send(type(backend), task_result=row.task_result)
+    )
+
+
+def announce(row: Any) -> None:
+    """The backend's `task_enqueued` signal, for a row written by `task_row`."""
+    result = row.task_result
+    task_enqueued.send(type(result.task.get_backend()), task_result=result)
+
+
+def enqueue_in_transaction(task: Task, *args: Any) -> None:
+    """`task.enqueue(*args)` on django-tasks-db's backend, in the caller's transaction."""
+    row = sql.insert(task_row(task, normalize_json({"args": list(args), "kwargs": {}})))
+    announce(row)

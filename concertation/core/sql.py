@@ -12,12 +12,14 @@ the ORM's cost matters, and keep the SQL portable (SQLite and PostgreSQL both ru
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import psycopg
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Model
 
 
@@ -54,6 +56,91 @@ def insert(obj: Model, using: str = "default") -> Model:
     obj._state.adding = False
     obj._state.db = using
     return obj
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A value for `insert_chain`, made from the primary key of an earlier row of the chain:
+    `sql` is its expression on PostgreSQL (`{}` stands for the key), `python` its value on
+    the other databases."""
+
+    row: int
+    sql: str = "{}"
+    python: Callable[[Any], Any] = lambda pk: pk
+
+
+@cache
+def _chain_plan(shape: tuple, using: str) -> tuple[str, list[list]]:
+    """`insert_chain`'s statement for rows of this shape, and each row's fields given as
+    parameters (the others are `Ref`s)."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    clauses, own_fields = [], []
+    for i, (model, auto_pk, refs) in enumerate(shape):
+        meta = model._meta
+        fields, _ = _insert_plan(model, using, auto_pk)
+        by_attname = {attname: (row, sql) for attname, row, sql in refs}
+        values, sources, own = [], set(), []
+        for field in fields:
+            if field.attname in by_attname:
+                row, expression = by_attname[field.attname]
+                key = quote(shape[row][0]._meta.pk.column)
+                values.append(expression.format(f"r{row}.{key}"))
+                sources.add(row)
+            else:
+                # Typed: a parameter in a SELECT list has no column to take its type from.
+                values.append(f"%s::{field.cast_db_type(connection)}")
+                own.append(field)
+        source = f" FROM {', '.join(f'r{j}' for j in sorted(sources))}" if sources else ""
+        clauses.append(
+            f"r{i} AS (INSERT INTO {quote(meta.db_table)} "
+            f"({', '.join(quote(f.column) for f in fields)}) SELECT {', '.join(values)}{source} "
+            f"RETURNING {quote(meta.pk.column)})")
+        own_fields.append(own)
+    keys = [f"r{i}.{quote(model._meta.pk.column)}" for i, (model, _, _) in enumerate(shape)]
+    statement = (f"WITH {', '.join(clauses)} SELECT {', '.join(keys)} "
+                 f"FROM {', '.join(f'r{i}' for i in range(len(shape)))}")
+    return statement, own_fields
+
+
+def insert_chain(objs: Sequence[Model], using: str = "default") -> None:
+    """INSERT `objs` in order, as `insert` does, where a field may hold a `Ref` to an earlier
+    row's primary key (a registration's id in its e-mail row, say), and set their keys.
+
+    On PostgreSQL it is one statement (data-modifying WITH clauses): atomic by itself, one
+    round trip, no BEGIN and COMMIT of its own. Elsewhere, one INSERT per row in a
+    transaction. Either way an error aborts a transaction it runs in, as one statement's
+    would: a caller that goes on after catching one wraps the call in `atomic()`."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with transaction.atomic(using=using, savepoint=False):
+            for obj in objs:
+                for field in obj._meta.local_concrete_fields:
+                    value = getattr(obj, field.attname)
+                    if isinstance(value, Ref):
+                        setattr(obj, field.attname, value.python(objs[value.row].pk))
+                insert(obj, using)
+        return
+    # The statement depends only on the models and on which fields hold which `Ref`: built
+    # once per shape and process.
+    shape = tuple(
+        (type(obj), obj.pk is None and getattr(obj._meta.pk, "db_returning", False),
+         tuple((f.attname, v.row, v.sql) for f in obj._meta.local_concrete_fields
+               if isinstance(v := getattr(obj, f.attname), Ref)))
+        for obj in objs)
+    statement, fields = _chain_plan(shape, using)
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection=connection)
+              for obj, own in zip(objs, fields, strict=True) for field in own]
+    with _cursor(connection, statement, params) as cursor:
+        keys = cursor.fetchone()
+    for obj, key in zip(objs, keys, strict=True):
+        setattr(obj, obj._meta.pk.attname, key)
+        for field in obj._meta.local_concrete_fields:
+            value = getattr(obj, field.attname)
+            if isinstance(value, Ref):
+                setattr(obj, field.attname, value.python(objs[value.row].pk))
+        obj._state.adding = False
+        obj._state.db = using
 
 
 @cache

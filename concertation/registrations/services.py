@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,7 +25,7 @@ from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 
 from concertation.core import sql
-from concertation.core.outbox import enqueue_in_transaction
+from concertation.core.outbox import TASK_ARGUMENT, announce, enqueue_in_transaction, task_row
 from concertation.events.models import Event, EventState, Workshop
 from concertation.registrations.models import (
     Answer,
@@ -260,18 +262,13 @@ def register(
     return outcome
 
 
-@transaction.atomic
 def _register(event, applicant, workshops, submission_token, registered_by, attempt) -> Outcome:
-    if attempt is not None:
-        sql.insert(attempt)
-    # Written first, seat taken last: the day's row stays locked for two statements and the
-    # commit. If no seat is left after all, the two rows are turned into a waiting-list entry.
+    from concertation.registrations.tasks import deliver_email
+
     status = (RegistrationStatus.WAITLISTED if _looks_full(event, workshops)
               else RegistrationStatus.CONFIRMED)
     email = applicant.email.strip().lower()
-    # Written with concertation.core.sql: the ORM's compilation of these inserts cost more
-    # CPU than the inserts themselves, and a burst of sign-ups is the site's busiest write.
-    registration = sql.insert(Registration(
+    registration = Registration(
         event=event, status=status, first_name=applicant.first_name.strip(),
         last_name=applicant.last_name.strip(), email=email, phone=applicant.phone,
         organisation=applicant.organisation.strip(), college=applicant.college,
@@ -281,28 +278,50 @@ def _register(event, applicant, workshops, submission_token, registered_by, atte
         source=(Registration.Source.SECRETARIAT if registered_by
                 else Registration.Source.ONLINE),
         registered_by=registered_by, submission_token=submission_token or None,
-    ))
-    for workshop in workshops:
-        sql.insert(Registration.workshops.through(registration_id=registration.pk,
-                                                  workshop_id=workshop.pk))
-    if any(text.strip() for text in applicant.answers.values()):
-        _save_answers(registration, applicant.answers)
-    outgoing = None
+    )
+    # The rows of a sign-up, written by concertation.core.sql in one statement on PostgreSQL:
+    # a burst of sign-ups is the site's busiest write, and through the ORM these inserts cost
+    # several times the work PostgreSQL does for them (see bench/signup.py).
+    rows = [attempt] if attempt is not None else []
+    rows.append(registration)
+    at = sql.Ref(len(rows) - 1)
+    rows += [Registration.workshops.through(registration_id=at, workshop_id=w.pk)
+             for w in workshops]
+    outgoing = queued = None
     if email:
-        outgoing = sql.insert(OutgoingEmail(
-            registration=registration,
-            kind=(OutgoingEmail.Kind.CONFIRMATION if status == RegistrationStatus.CONFIRMED
-                  else OutgoingEmail.Kind.WAITLIST)))
-        _queue(outgoing)
-    if status == RegistrationStatus.CONFIRMED and not _take_seat(event, workshops):
-        # Someone took the last seat since the request read the counters, or the day closed.
-        current = Event.objects.filter(pk=event.pk).values("state", "date").get()
-        _check_open(Event(state=current["state"], date=current["date"]))
-        registration.status = RegistrationStatus.WAITLISTED
-        Registration.objects.filter(pk=registration.pk).update(status=registration.status)
-        if outgoing is not None:
-            outgoing.kind = OutgoingEmail.Kind.WAITLIST
-            OutgoingEmail.objects.filter(pk=outgoing.pk).update(kind=outgoing.kind)
+        outgoing = OutgoingEmail(registration_id=at, kind=(
+            OutgoingEmail.Kind.CONFIRMATION if status == RegistrationStatus.CONFIRMED
+            else OutgoingEmail.Kind.WAITLIST))
+        rows.append(outgoing)
+        if isinstance(deliver_email.get_backend(), DatabaseBackend):
+            # The task's row is written with the e-mail's: both are kept or neither.
+            queued = task_row(deliver_email, sql.Ref(len(rows) - 1, **TASK_ARGUMENT))
+            rows.append(queued)
+    answers = any(text.strip() for text in applicant.answers.values())
+    # One statement is a transaction of its own; a seat to take or answers to write are not.
+    # Written first, seat taken last: the day's row stays locked for two statements and the
+    # commit. If no seat is left after all, the rows are turned into a waiting-list entry.
+    alone = status == RegistrationStatus.WAITLISTED and not answers
+    with nullcontext() if alone and not connection.in_atomic_block else transaction.atomic():
+        sql.insert_chain(rows)
+        if answers:
+            _save_answers(registration, applicant.answers)
+        if status == RegistrationStatus.CONFIRMED and not _take_seat(event, workshops):
+            # Someone took the last seat since the request read the counters, or the day
+            # closed.
+            current = Event.objects.filter(pk=event.pk).values("state", "date").get()
+            _check_open(Event(state=current["state"], date=current["date"]))
+            registration.status = RegistrationStatus.WAITLISTED
+            Registration.objects.filter(pk=registration.pk).update(status=registration.status)
+            if outgoing is not None:
+                outgoing.kind = OutgoingEmail.Kind.WAITLIST
+                OutgoingEmail.objects.filter(pk=outgoing.pk).update(kind=outgoing.kind)
+        if queued is not None:
+            announce(queued)
+        elif outgoing is not None:
+            # Any other backend may run the task at once, before the rows it reads are
+            # committed.
+            transaction.on_commit(partial(deliver_email.enqueue, outgoing.pk))
     return Outcome(registration, created=True)
 
 

@@ -10,9 +10,9 @@ from django_tasks_db.models import DBTaskResult
 
 from concertation.campaigns.models import Campaign
 from concertation.core import sql
-from concertation.core.outbox import enqueue_in_transaction
+from concertation.core.outbox import TASK_ARGUMENT, enqueue_in_transaction, task_row
 from concertation.events.models import Event, Workshop
-from concertation.registrations.models import Registration, RegistrationStatus
+from concertation.registrations.models import OutgoingEmail, Registration, RegistrationStatus
 from concertation.registrations.tasks import deliver_email
 from tests.factories import EventFactory, WorkshopFactory
 
@@ -22,6 +22,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def day():
     return EventFactory(open=True, capacity=90)
+
+
+def _person(day, email: str) -> dict:
+    return {"event": day, "status": RegistrationStatus.CONFIRMED, "first_name": "A",
+            "last_name": "B", "email": email, "college": "usager"}
 
 
 def test_insert_writes_what_save_writes(day):
@@ -49,8 +54,7 @@ def test_insert_keeps_a_primary_key_given():
 
 
 def test_insert_raises_djangos_integrity_error(day):
-    fields = dict(event=day, status=RegistrationStatus.CONFIRMED, first_name="A", last_name="B",
-                  email="double@example.org", college="usager")
+    fields = _person(day, "double@example.org")
     sql.insert(Registration(**fields))
     with pytest.raises(IntegrityError), transaction.atomic():
         sql.insert(Registration(**fields))
@@ -109,3 +113,33 @@ def test_postgresql_prepares_these_statements_only(day):
         prepared = [row[0] for row in cursor.fetchall()]
     assert any("SELECT id FROM" in text for text in prepared)
     assert not any("COUNT(" in text.upper() for text in prepared)
+
+
+def test_insert_chain_links_rows_to_earlier_keys(day, settings, django_assert_num_queries):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    workshop = WorkshopFactory(event=day)
+    registration = Registration(event=day, status=RegistrationStatus.WAITLISTED,
+                                first_name="Ana", last_name="Ruiz", email="ana@example.org",
+                                college="usager", consent_processing=True)
+    link = Registration.workshops.through(registration_id=sql.Ref(0), workshop_id=workshop.pk)
+    outgoing = OutgoingEmail(registration_id=sql.Ref(0), kind=OutgoingEmail.Kind.WAITLIST)
+    task = task_row(deliver_email, sql.Ref(2, **TASK_ARGUMENT))
+    statements = 1 if connection.vendor == "postgresql" else 4
+    with django_assert_num_queries(statements):
+        sql.insert_chain([registration, link, outgoing, task])
+    assert list(Registration.objects.get(pk=registration.pk).workshops.all()) == [workshop]
+    assert outgoing.registration_id == registration.pk
+    assert OutgoingEmail.objects.get(pk=outgoing.pk).registration_id == registration.pk
+    assert DBTaskResult.objects.get(pk=task.pk).args_kwargs == {"args": [outgoing.pk],
+                                                                "kwargs": {}}
+    assert task.args_kwargs == {"args": [outgoing.pk], "kwargs": {}}
+
+
+def test_insert_chain_is_all_or_nothing(day):
+    fields = _person(day, "twice@example.org")
+    sql.insert(Registration(**fields))
+    again = Registration(**fields)  # the same e-mail for the same day: refused
+    with pytest.raises(IntegrityError), transaction.atomic():
+        sql.insert_chain([OutgoingEmail(registration_id=Registration.objects.get().pk,
+                                        kind=OutgoingEmail.Kind.CONFIRMATION), again])
+    assert OutgoingEmail.objects.count() == 0
