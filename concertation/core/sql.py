@@ -123,22 +123,21 @@ def insert_chain(objs: Sequence[Model], using: str = "default") -> None:
         return
     # The statement depends only on the models and on which fields hold which `Ref`: built
     # once per shape and process.
+    refs = [[(name, value) for name, value in vars(obj).items() if type(value) is Ref]
+            for obj in objs]
     shape = tuple(
         (type(obj), obj.pk is None and getattr(obj._meta.pk, "db_returning", False),
-         tuple((f.attname, v.row, v.sql) for f in obj._meta.local_concrete_fields
-               if isinstance(v := getattr(obj, f.attname), Ref)))
-        for obj in objs)
+         tuple((name, ref.row, ref.sql) for name, ref in mine))
+        for obj, mine in zip(objs, refs, strict=True))
     statement, fields = _chain_plan(shape, using)
     params = [field.get_db_prep_save(field.pre_save(obj, True), connection=connection)
               for obj, own in zip(objs, fields, strict=True) for field in own]
     with _cursor(connection, statement, params) as cursor:
         keys = cursor.fetchone()
-    for obj, key in zip(objs, keys, strict=True):
+    for obj, key, mine in zip(objs, keys, refs, strict=True):
         setattr(obj, obj._meta.pk.attname, key)
-        for field in obj._meta.local_concrete_fields:
-            value = getattr(obj, field.attname)
-            if isinstance(value, Ref):
-                setattr(obj, field.attname, value.python(objs[value.row].pk))
+        for name, ref in mine:
+            setattr(obj, name, ref.python(objs[ref.row].pk))
         obj._state.adding = False
         obj._state.db = using
 
