@@ -70,12 +70,14 @@ class Ref:
 
 
 @cache
-def _chain_plan(shape: tuple, using: str) -> tuple[str, list[list]]:
+def _chain_plan(shape: tuple, using: str, condition: str | None) -> tuple[str, list[list]]:
     """`insert_chain`'s statement for rows of this shape, and each row's fields given as
     parameters (the others are `Ref`s)."""
     connection = connections[using]
     quote = connection.ops.quote_name
-    clauses, own_fields = [], []
+    # The condition is evaluated once, in its own clause, and every row depends on it.
+    clauses = [f"ok AS (SELECT {condition} AS ok)"] if condition else []
+    own_fields = []
     for i, (model, auto_pk, refs) in enumerate(shape):
         meta = model._meta
         fields, _ = _insert_plan(model, using, auto_pk)
@@ -91,7 +93,10 @@ def _chain_plan(shape: tuple, using: str) -> tuple[str, list[list]]:
                 # Typed: a parameter in a SELECT list has no column to take its type from.
                 values.append(f"%s::{field.cast_db_type(connection)}")
                 own.append(field)
-        source = f" FROM {', '.join(f'r{j}' for j in sorted(sources))}" if sources else ""
+        tables = [f"r{j}" for j in sorted(sources)] + (["ok"] if condition else [])
+        source = f" FROM {', '.join(tables)}" if tables else ""
+        if condition:
+            source += " WHERE ok.ok"
         clauses.append(
             f"r{i} AS (INSERT INTO {quote(meta.db_table)} "
             f"({', '.join(quote(f.column) for f in fields)}) SELECT {', '.join(values)}{source} "
@@ -103,24 +108,30 @@ def _chain_plan(shape: tuple, using: str) -> tuple[str, list[list]]:
     return statement, own_fields
 
 
-def insert_chain(objs: Sequence[Model], using: str = "default") -> None:
+def insert_chain(objs: Sequence[Model], using: str = "default",
+                 only_if: tuple[str, Sequence] | None = None) -> bool:
     """INSERT `objs` in order, as `insert` does, where a field may hold a `Ref` to an earlier
     row's primary key (a registration's id in its e-mail row, say), and set their keys.
+    With `only_if` (an SQL condition and its parameters), nothing is written unless the
+    condition holds; the result says whether the rows were written.
 
     On PostgreSQL it is one statement (data-modifying WITH clauses): atomic by itself, one
-    round trip, no BEGIN and COMMIT of its own. Elsewhere, one INSERT per row in a
-    transaction. Either way an error aborts a transaction it runs in, as one statement's
-    would: a caller that goes on after catching one wraps the call in `atomic()`."""
+    round trip, no BEGIN and COMMIT of its own. Elsewhere, the condition then one INSERT per
+    row, in a transaction. Either way an error aborts a transaction it runs in, as one
+    statement's would: a caller that goes on after catching one wraps the call in
+    `atomic()`."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         with transaction.atomic(using=using, savepoint=False):
+            if only_if is not None and not fetch(f"SELECT {only_if[0]}", only_if[1], using)[0][0]:
+                return False
             for obj in objs:
                 for field in obj._meta.local_concrete_fields:
                     value = getattr(obj, field.attname)
                     if isinstance(value, Ref):
                         setattr(obj, field.attname, value.python(objs[value.row].pk))
                 insert(obj, using)
-        return
+        return True
     # The statement depends only on the models and on which fields hold which `Ref`: built
     # once per shape and process.
     refs = [[(name, value) for name, value in vars(obj).items() if type(value) is Ref]
@@ -129,17 +140,21 @@ def insert_chain(objs: Sequence[Model], using: str = "default") -> None:
         (type(obj), obj.pk is None and getattr(obj._meta.pk, "db_returning", False),
          tuple((name, ref.row, ref.sql) for name, ref in mine))
         for obj, mine in zip(objs, refs, strict=True))
-    statement, fields = _chain_plan(shape, using)
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection=connection)
-              for obj, own in zip(objs, fields, strict=True) for field in own]
+    statement, fields = _chain_plan(shape, using, only_if[0] if only_if else None)
+    params = [*(only_if[1] if only_if else ()), *(
+        field.get_db_prep_save(field.pre_save(obj, True), connection=connection)
+        for obj, own in zip(objs, fields, strict=True) for field in own)]
     with _cursor(connection, statement, params) as cursor:
         keys = cursor.fetchone()
+    if keys is None:
+        return False
     for obj, key, mine in zip(objs, keys, refs, strict=True):
         setattr(obj, obj._meta.pk.attname, key)
         for name, ref in mine:
             setattr(obj, name, ref.python(objs[ref.row].pk))
         obj._state.adding = False
         obj._state.db = using
+    return True
 
 
 @cache

@@ -90,21 +90,45 @@ _ATTEMPTS_SQL = (
 )
 
 
+IP_LIMIT = "Trop d’inscriptions depuis cette connexion : réessayez dans une heure."
+EMAIL_LIMIT = "Trop de tentatives pour cette adresse : réessayez dans une heure."
+
+
+def _refuse_over_limits(ip_hash: str, email_hash: str, email: bool, now: dt.datetime) -> None:
+    # One statement for both limits; each count stays near its limit, as refusals are not
+    # recorded.
+    since = connection.ops.adapt_datetimefield_value(now - RATE_WINDOW)
+    ((by_ip, by_email),) = sql.fetch(_ATTEMPTS_SQL, [ip_hash, email_hash, ip_hash, email_hash,
+                                                      since])
+    if by_ip >= settings.REGISTRATION_RATE_PER_IP:
+        raise RateLimited(IP_LIMIT)
+    if email and by_email >= settings.REGISTRATION_RATE_PER_EMAIL:
+        raise RateLimited(EMAIL_LIMIT)
+
+
 def _attempt(*, ip: str, email: str, now: dt.datetime | None = None) -> RegistrationAttempt:
     """Refuse a burst of sign-ups from one address or for one e-mail; return this attempt's
     record, not yet saved (refused attempts are not recorded, so a flood counts no further)."""
     now = now or timezone.now()
     ip_hash, email_hash = _hash(ip), _hash(email.lower())
-    # One statement for both limits; each count stays near its limit, as refusals are not
-    # recorded. Hand-written: it runs on every sign-up (see concertation.core.sql).
-    since = connection.ops.adapt_datetimefield_value(now - RATE_WINDOW)
-    ((by_ip, by_email),) = sql.fetch(_ATTEMPTS_SQL, [ip_hash, email_hash, ip_hash, email_hash,
-                                                      since])
-    if by_ip >= settings.REGISTRATION_RATE_PER_IP:
-        raise RateLimited("Trop d’inscriptions depuis cette connexion : réessayez dans une heure.")
-    if email and by_email >= settings.REGISTRATION_RATE_PER_EMAIL:
-        raise RateLimited("Trop de tentatives pour cette adresse : réessayez dans une heure.")
+    _refuse_over_limits(ip_hash, email_hash, bool(email), now)
     return RegistrationAttempt(ip_hash=ip_hash, email_hash=email_hash, at=now)
+
+
+def _within_limits(ip: str, email: str, now: dt.datetime) -> tuple[RegistrationAttempt, tuple]:
+    """This sign-up's attempt (not saved) and an SQL condition: it stays within the limits.
+    The sign-up's rows are written only if it holds, in the same statement (see
+    `sql.insert_chain`), so a sign-up checks the limits without a query of its own."""
+    ip_hash, email_hash = _hash(ip), _hash(email.lower())
+    since = connection.ops.adapt_datetimefield_value(now - RATE_WINDOW)
+    table = RegistrationAttempt._meta.db_table
+    condition = f"(SELECT COUNT(*) FROM {table} WHERE ip_hash = %s AND at >= %s) < %s"
+    params = [ip_hash, since, settings.REGISTRATION_RATE_PER_IP]
+    if email:
+        condition += f" AND (SELECT COUNT(*) FROM {table} WHERE email_hash = %s AND at >= %s) < %s"
+        params += [email_hash, since, settings.REGISTRATION_RATE_PER_EMAIL]
+    return RegistrationAttempt(ip_hash=ip_hash, email_hash=email_hash, at=now), (condition,
+                                                                                 params)
 
 
 def check_rate_limit(*, ip: str, email: str, now: dt.datetime | None = None) -> None:
@@ -234,7 +258,9 @@ def register(
     """Sign someone up: confirmed if the day and each chosen workshop have a seat, otherwise
     on the waiting list. `event` and `workshops` are rows read by the caller (their seat
     counters tell whether trying for a seat is worth it); `ip` applies the rate limits."""
-    attempt = _attempt(ip=ip, email=applicant.email) if ip is not None else None
+    now = timezone.now()
+    attempt, within = (_within_limits(ip, applicant.email, now) if ip is not None
+                       else (None, None))
     try:
         if not applicant.consent_processing:
             raise RegistrationError(
@@ -245,14 +271,17 @@ def register(
         validate_workshops(event, workshops)
         try:
             outcome = _register(event, applicant, workshops, submission_token, registered_by,
-                                attempt)
+                                attempt, within)
         except IntegrityError:
             # The unique constraints caught a replayed form or an e-mail already signed up
             # (perhaps by a request running at the same instant): say which.
             outcome = _existing(event, applicant.email.strip().lower(), submission_token)
+    except RateLimited:
+        raise
     except RegistrationError:
-        if attempt is not None:
-            attempt.save()  # a refused sign-up still counts against the limits
+        if ip is not None:
+            # A refused sign-up still counts against the limits (unless it is over them).
+            _attempt(ip=ip, email=applicant.email, now=now).save()
         raise
     if outcome.created and outcome.registration.status == RegistrationStatus.WAITLISTED:
         # A seat freed while this sign-up was joining the waiting list would not have been
@@ -262,7 +291,8 @@ def register(
     return outcome
 
 
-def _register(event, applicant, workshops, submission_token, registered_by, attempt) -> Outcome:
+def _register(event, applicant, workshops, submission_token, registered_by, attempt,
+              within) -> Outcome:
     from concertation.registrations.tasks import deliver_email
 
     status = (RegistrationStatus.WAITLISTED if _looks_full(event, workshops)
@@ -303,7 +333,10 @@ def _register(event, applicant, workshops, submission_token, registered_by, atte
     # commit. If no seat is left after all, the rows are turned into a waiting-list entry.
     alone = status == RegistrationStatus.WAITLISTED and not answers
     with nullcontext() if alone and not connection.in_atomic_block else transaction.atomic():
-        sql.insert_chain(rows)
+        if not sql.insert_chain(rows, only_if=within):
+            # Over a limit: nothing was written. Say which (a rare path: one more query).
+            _refuse_over_limits(attempt.ip_hash, attempt.email_hash, bool(email), attempt.at)
+            raise RateLimited(IP_LIMIT)
         if answers:
             _save_answers(registration, applicant.answers)
         if status == RegistrationStatus.CONFIRMED and not _take_seat(event, workshops):
