@@ -135,37 +135,42 @@ _CONTRIBUTION, _EVENT = Contribution._meta.db_table, Event._meta.db_table
 _VOTE, _REGISTRATION = Vote._meta.db_table, Registration._meta.db_table
 
 
-def link_voter(registration_id, code) -> Registration | None:
-    """The confirmed registration `registration_id` if its code is `code` (what a signed
-    link carries), with only what a vote needs: its id, day and college."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, event_id, college FROM {_REGISTRATION} WHERE id = %s AND code = %s "
-            "AND status = %s AND anonymised_at IS NULL",
-            [registration_id, code, RegistrationStatus.CONFIRMED])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return Registration.from_db(connection.alias, ["id", "event_id", "college"], row)
-
-
 _COUNT_COLUMNS = {Vote.Value.AGREE: "agree_count", Vote.Value.DISAGREE: "disagree_count",
                   Vote.Value.PASS: "pass_count"}
+# The day of a confirmed registration, if the signed link's id and code are its own.
+_LINK_DAY = (f"(SELECT r.event_id FROM {_REGISTRATION} r WHERE r.id = %s AND r.code = %s "
+             "AND r.status = %s AND r.anonymised_at IS NULL)")
+
+
+def vote(*, contribution: Contribution | int, value: int, user=None, registration=None,
+         college: str = "") -> None:
+    """One vote per voter (an account or a registration) and contribution; voting again
+    changes it. `contribution` is a contribution or its id."""
+    if (user is None) == (registration is None):
+        raise PermissionDenied("Un vote vient d’un compte ou d’une inscription.")
+    pk = contribution if isinstance(contribution, int) else contribution.pk
+    voter = ("user_id", user.pk) if user is not None else ("registration_id", registration.pk)
+    _vote(pk, value, voter, college=college)
+
+
+def vote_by_link(*, contribution_id: int, value: int, registration_id, code) -> None:
+    """A participant's vote through their registration's signed link (`registration_id` and
+    `code` read from it): only while the registration is confirmed, only on a proposal of its
+    own day, with its college. Raises `Registration.DoesNotExist` for any other registration
+    and `Contribution.DoesNotExist` for a proposal of another day.
+
+    The link is checked by the same statement that counts the vote: a vote is the busiest
+    write of a workshop, and a statement of its own cost as much as the count's."""
+    _vote(contribution_id, value, ("registration_id", registration_id),
+          link=(registration_id, code))
 
 
 @transaction.atomic
-def vote(*, contribution: Contribution | int, value: int, user=None, registration=None,
-         college: str = "", event_id: int | None = None) -> None:
-    """One vote per voter and contribution; voting again changes it. `contribution` is a
-    contribution or its id; with `event_id`, one of another day is not found
-    (`Contribution.DoesNotExist`), as for a participant voting through their day's link."""
-    if (user is None) == (registration is None):
-        raise PermissionDenied("Un vote vient d’un compte ou d’une inscription.")
+def _vote(pk: int, value: int, voter: tuple[str, int], *, college: str = "",
+          link: tuple[int, str] | None = None) -> None:
     if value not in Vote.Value.values:
         raise ContributionError("Vote inconnu : d’accord, pas d’accord ou passer.")
-    pk = contribution if isinstance(contribution, int) else contribution.pk
-    voter_column, voter = (("user_id", user.pk) if user is not None
-                           else ("registration_id", registration.pk))
+    voter_column, voter_id = voter
     counted = _COUNT_COLUMNS[value]
     with connection.cursor() as cursor:
         # First the count, as if the vote were new (most are): this UPDATE checks that the
@@ -175,27 +180,31 @@ def vote(*, contribution: Contribution | int, value: int, user=None, registratio
         sql = (f"UPDATE {_CONTRIBUTION} SET {counted} = {counted} + 1 WHERE id = %s "
                f"AND state IN ({', '.join(['%s'] * len(VOTABLE_STATES))})")
         params = [pk, *VOTABLE_STATES]
-        if event_id is not None:
-            sql += " AND event_id = %s"
-            params.append(event_id)
-        cursor.execute(sql + f" RETURNING (SELECT e.state FROM {_EVENT} e "
-                             f"WHERE e.id = {_CONTRIBUTION}.event_id)", params)
+        returning = f"(SELECT e.state FROM {_EVENT} e WHERE e.id = {_CONTRIBUTION}.event_id)"
+        if link is not None:
+            sql += f" AND event_id = {_LINK_DAY}"
+            params += [*link, RegistrationStatus.CONFIRMED]
+            returning += f", (SELECT r.college FROM {_REGISTRATION} r WHERE r.id = %s)"
+            params.append(link[0])
+        cursor.execute(f"{sql} RETURNING {returning}", params)
         row = cursor.fetchone()
         if row is None:
-            _refuse_vote(cursor, pk, event_id)
+            _refuse_vote(cursor, pk, link)
         if row[0] == EventState.RESTITUTION_PUBLISHED:
             bump_public_content()  # the published restitution shows vote results
+        if link is not None:
+            college = row[1]
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         # The unique (contribution, voter) constraint tells a first vote from a change.
         cursor.execute(
             f"INSERT INTO {_VOTE} (contribution_id, {voter_column}, value, college, "
             "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s) "
             "ON CONFLICT DO NOTHING RETURNING id",
-            [pk, voter, value, college, now, now])
+            [pk, voter_id, value, college, now, now])
         if cursor.fetchone() is not None:
             return
         cursor.execute(f"SELECT id, value FROM {_VOTE} WHERE contribution_id = %s "
-                       f"AND {voter_column} = %s", [pk, voter])
+                       f"AND {voter_column} = %s", [pk, voter_id])
         stored = cursor.fetchone()
         if stored is None:  # erased with its registration between the two statements
             raise ContributionError("Votre vote n’a pas pu être enregistré : réessayez.")
@@ -211,11 +220,18 @@ def vote(*, contribution: Contribution | int, value: int, user=None, registratio
                        "WHERE id = %s", [pk])
 
 
-def _refuse_vote(cursor, pk: int, event_id: int | None) -> NoReturn:
-    """Why the contribution took no vote: unknown here, or closed to votes."""
+def _refuse_vote(cursor, pk: int, link: tuple[int, str] | None) -> NoReturn:
+    """Why the contribution took no vote: the link's registration cannot vote, the
+    contribution is unknown (or of another day than the link's), or closed to votes."""
+    day = None
+    if link is not None:
+        cursor.execute(_LINK_DAY[1:-1], [*link, RegistrationStatus.CONFIRMED])
+        day = cursor.fetchone()
+        if day is None:
+            raise Registration.DoesNotExist("Seules les inscriptions confirmées votent.")
     cursor.execute(f"SELECT event_id FROM {_CONTRIBUTION} WHERE id = %s", [pk])
     row = cursor.fetchone()
-    if row is None or (event_id is not None and row[0] != event_id):
+    if row is None or (day is not None and row[0] != day[0]):
         raise Contribution.DoesNotExist(f"Contribution {pk} introuvable.")
     raise ContributionError("Cette contribution n’est pas ouverte au vote.")
 

@@ -1,11 +1,12 @@
 import pytest
+from django.core import signing
 from django.urls import reverse
 
 from concertation.contributions import services
 from concertation.contributions.models import Contribution, ContributionState, Merge, Vote
 from concertation.events.models import EventState
 from concertation.registrations.services import register
-from concertation.registrations.tokens import make_token
+from concertation.registrations.tokens import SALT, make_token
 from tests.factories import (
     EventFactory,
     UserFactory,
@@ -63,17 +64,17 @@ def test_a_vote_is_pinned_to_a_few_narrow_queries(client, day, django_assert_num
     proposal = _capture(workshop, "Texte", "c-pin")
     registration = register(event=event, applicant=applicant(), workshops=[]).registration
     url = reverse("contributions:vote", args=[make_token(registration), proposal.pk])
-    # The registration, then in the transaction (savepoints here, inside the test's own): the
-    # count's increment, which locks the contribution, and the vote's insert.
-    with django_assert_num_queries(5):
+    # In the transaction (savepoints here, inside the test's own): the count's increment,
+    # which checks the link's registration and locks the contribution, and the vote's insert.
+    with django_assert_num_queries(4):
         response = client.post(url, {"value": "1"}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     # A change: the insert meets the voter's vote, which is read, changed, and the previous
     # value uncounted.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.post(url, {"value": "0"}, headers={"HX-Request": "true"})
     # The same vote again: read, then everything rolled back.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.post(url, {"value": "0"}, headers={"HX-Request": "true"})
     proposal.refresh_from_db()
     assert (proposal.agree_count, proposal.disagree_count, proposal.pass_count) == (0, 0, 1)
@@ -88,6 +89,7 @@ def test_a_link_votes_only_on_its_own_day_and_only_on_open_proposals(client, day
     elsewhere = WorkshopFactory(event=EventFactory(open=True))
     other_day = _capture(elsewhere, "Ailleurs", "c-else")
     rejected = _capture(workshop, "Refusée", "c-rej")
+    workshop_proposal = _capture(workshop, "Ouverte", "c-open")
     services.transition(contribution=rejected, target=ContributionState.REJECTED, user=None,
                         reason="hors sujet")
     assert client.post(reverse("contributions:vote", args=[token, other_day.pk]),
@@ -100,7 +102,14 @@ def test_a_link_votes_only_on_its_own_day_and_only_on_open_proposals(client, day
     assert "pas ouverte au vote" in response.content.decode()
     assert client.post(reverse("contributions:vote", args=[token[:-3] + "abc", rejected.pk]),
                        {"value": "1"}).status_code == 404
-    assert not Vote.objects.exists()
+    # Signed, but with another code than the registration's: not its link.
+    forged = signing.dumps({"r": registration.pk, "c": "AUTRE"}, salt=SALT, compress=True)
+    assert client.post(reverse("contributions:vote", args=[forged, workshop_proposal.pk]),
+                       {"value": "1"}).status_code == 404
+    assert client.post(reverse("contributions:vote", args=[token, workshop_proposal.pk]),
+                       {"value": "1"}).status_code == 302
+    assert list(Vote.objects.values_list("contribution", "registration")) == [
+        (workshop_proposal.pk, registration.pk)]
 
 
 def test_the_vote_page_shows_each_proposal_with_the_vote_given(client, day):

@@ -56,8 +56,10 @@ def test_one_voters_two_tabs_count_once(proposal):
     registration = register(event=proposal.event, applicant=applicant(),
                             workshops=[]).registration
     for values in [[1, -1], [0, 0], [-1, 1, 0]] * 3:
-        errors = race(*[lambda v=v: services.vote(contribution=proposal, value=v,
-                                                  registration=registration)
+        # Through the signed link, as the participant's page votes.
+        errors = race(*[lambda v=v: services.vote_by_link(
+                            contribution_id=proposal.pk, value=v,
+                            registration_id=registration.pk, code=registration.code)
                         for v in values])
         assert errors == []
         assert Vote.objects.filter(contribution=proposal).count() == 1

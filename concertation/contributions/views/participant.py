@@ -59,30 +59,21 @@ def vote_page(request: HttpRequest, token: str) -> HttpResponse:
     })
 
 
-def _link_voter(token: str) -> Registration:
-    """The confirmed registration behind a signed link, with only what a vote needs.
-    `read_token` loads the registration with its day, campaign and region: for a vote, that
-    one query cost more than the vote itself. The link is read as `read_token` reads it
-    (same salt, lifetime and fields)."""
-    try:
-        data = signing.loads(token, salt=tokens.SALT,
-                             max_age=settings.REGISTRATION_LINK_DAYS * 86400)
-    except signing.BadSignature:  # expired links included
-        raise Http404("Ce lien n’est pas valide ou a expiré.") from None
-    registration = services.link_voter(data.get("r"), data.get("c"))
-    if registration is None:
-        raise Http404("Seules les inscriptions confirmées votent.")
-    return registration
-
-
 @require_POST
 def vote(request: HttpRequest, token: str, contribution_pk: int) -> HttpResponse:
-    registration = _link_voter(token)
+    # The link is read as `read_token` reads it (same salt, lifetime and fields), but the
+    # registration is checked by the vote's own statement: `read_token` loads it with its day,
+    # campaign and region, one query that cost more than the vote itself.
     try:
+        link = signing.loads(token, salt=tokens.SALT,
+                             max_age=settings.REGISTRATION_LINK_DAYS * 86400)
         value = int(request.POST.get("value", ""))
-        # Only a proposal of the registration's own day: another one is not found.
-        services.vote(contribution=contribution_pk, value=value, registration=registration,
-                      college=registration.college, event_id=registration.event_id)
+        services.vote_by_link(contribution_id=contribution_pk, value=value,
+                              registration_id=link.get("r"), code=link.get("c"))
+    except signing.BadSignature:  # expired links included
+        raise Http404("Ce lien n’est pas valide ou a expiré.") from None
+    except Registration.DoesNotExist:
+        raise Http404("Seules les inscriptions confirmées votent.") from None
     except Contribution.DoesNotExist:
         raise Http404("Cette proposition n’est pas soumise au vote de votre journée.") from None
     except (ValueError, services.ContributionError) as exc:
