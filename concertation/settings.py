@@ -98,6 +98,7 @@ TEMPLATES = [
             ],
             # Tests set this to raise on undefined variables (see tests/conftest.py).
             "string_if_invalid": "",
+            "builtins": ["concertation.core.templatetags.dates"],
         },
     }
 ]

@@ -40,7 +40,7 @@ def test_platform_page_tells_the_story(client, demo):
     assert "Plate-forme d’accompagnement des professionnels de santé" in page
     assert "/journees/cnr-sante-eure-et-loir-2022-11-25/" in page
     assert "/journees/cnr-sante-eure-et-loir-2024-02-01/" in page
-    assert "25 novembre 2022" in page and "1 février 2024" in page
+    assert "25 novembre 2022" in page and "1er février 2024" in page
     assert "Inauguration de la plate-forme" in page and "15 janvier 2025" in page
     assert "Pacte territoire santé 28" in page and "4 novembre 2024" in page
     assert "En cours" in page and "Avancement : 80 %" in page
