@@ -29,6 +29,7 @@ from concertation.contributions.models import (
     Vote,
 )
 from concertation.contributions.workflow import MERGEABLE_STATES, find, priority_step
+from concertation.core import sql
 from concertation.core.public_cache import bump_public_content
 from concertation.events.models import Event, EventState, Workshop
 from concertation.registrations.models import Registration, RegistrationStatus
@@ -129,8 +130,9 @@ def _log(contribution: Contribution, target: str, user, reason: str = "") -> Non
 
 
 # A vote is the busiest write of a workshop (a room voting on the projected proposals), so it
-# runs as hand-written statements: through the ORM, compiling its queries cost several times
-# what the database spends running them. Portable SQL: SQLite runs it too.
+# runs as hand-written statements (`core/sql.py`, prepared once per connection on PostgreSQL):
+# through the ORM, compiling its queries cost several times what the database spends running
+# them. Portable SQL: SQLite runs it too.
 _CONTRIBUTION, _EVENT = Contribution._meta.db_table, Event._meta.db_table
 _VOTE, _REGISTRATION = Vote._meta.db_table, Registration._meta.db_table
 
@@ -172,66 +174,60 @@ def _vote(pk: int, value: int, voter: tuple[str, int], *, college: str = "",
         raise ContributionError("Vote inconnu : d’accord, pas d’accord ou passer.")
     voter_column, voter_id = voter
     counted = _COUNT_COLUMNS[value]
-    with connection.cursor() as cursor:
-        # First the count, as if the vote were new (most are): this UPDATE checks that the
-        # contribution takes votes and locks its row until the commit. So the same voter's
-        # other tabs, and a merge or its undoing on this contribution, wait for this vote, and
-        # the vote read below is the one really stored.
-        sql = (f"UPDATE {_CONTRIBUTION} SET {counted} = {counted} + 1 WHERE id = %s "
-               f"AND state IN ({', '.join(['%s'] * len(VOTABLE_STATES))})")
-        params = [pk, *VOTABLE_STATES]
-        returning = f"(SELECT e.state FROM {_EVENT} e WHERE e.id = {_CONTRIBUTION}.event_id)"
-        if link is not None:
-            sql += f" AND event_id = {_LINK_DAY}"
-            params += [*link, RegistrationStatus.CONFIRMED]
-            returning += f", (SELECT r.college FROM {_REGISTRATION} r WHERE r.id = %s)"
-            params.append(link[0])
-        cursor.execute(f"{sql} RETURNING {returning}", params)
-        row = cursor.fetchone()
-        if row is None:
-            _refuse_vote(cursor, pk, link)
-        if row[0] == EventState.RESTITUTION_PUBLISHED:
-            bump_public_content()  # the published restitution shows vote results
-        if link is not None:
-            college = row[1]
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        # The unique (contribution, voter) constraint tells a first vote from a change.
-        cursor.execute(
-            f"INSERT INTO {_VOTE} (contribution_id, {voter_column}, value, college, "
-            "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT DO NOTHING RETURNING id",
-            [pk, voter_id, value, college, now, now])
-        if cursor.fetchone() is not None:
-            return
-        cursor.execute(f"SELECT id, value FROM {_VOTE} WHERE contribution_id = %s "
+    # First the count, as if the vote were new (most are): this UPDATE checks that the
+    # contribution takes votes and locks its row until the commit. So the same voter's other
+    # tabs, and a merge or its undoing on this contribution, wait for this vote, and the vote
+    # read below is the one really stored.
+    count = (f"UPDATE {_CONTRIBUTION} SET {counted} = {counted} + 1 WHERE id = %s "
+             f"AND state IN ({', '.join(['%s'] * len(VOTABLE_STATES))})")
+    params = [pk, *VOTABLE_STATES]
+    returning = f"(SELECT e.state FROM {_EVENT} e WHERE e.id = {_CONTRIBUTION}.event_id)"
+    if link is not None:
+        count += f" AND event_id = {_LINK_DAY}"
+        params += [*link, RegistrationStatus.CONFIRMED]
+        returning += f", (SELECT r.college FROM {_REGISTRATION} r WHERE r.id = %s)"
+        params.append(link[0])
+    rows = sql.fetch(f"{count} RETURNING {returning}", params)
+    if not rows:
+        _refuse_vote(pk, link)
+    if rows[0][0] == EventState.RESTITUTION_PUBLISHED:
+        bump_public_content()  # the published restitution shows vote results
+    if link is not None:
+        college = rows[0][1]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    # The unique (contribution, voter) constraint tells a first vote from a change.
+    if sql.fetch(f"INSERT INTO {_VOTE} (contribution_id, {voter_column}, value, college, "
+                 "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s) "
+                 "ON CONFLICT DO NOTHING RETURNING id",
+                 [pk, voter_id, value, college, now, now]):
+        return
+    stored = sql.fetch(f"SELECT id, value FROM {_VOTE} WHERE contribution_id = %s "
                        f"AND {voter_column} = %s", [pk, voter_id])
-        stored = cursor.fetchone()
-        if stored is None:  # erased with its registration between the two statements
-            raise ContributionError("Votre vote n’a pas pu être enregistré : réessayez.")
-        vote_id, previous = stored
-        if previous == value:
-            # The same vote again: nothing changes, the count's increment included.
-            transaction.set_rollback(True)
-            return
-        cursor.execute(f"UPDATE {_VOTE} SET value = %s, updated_at = %s WHERE id = %s",
-                       [value, now, vote_id])
-        uncounted = _COUNT_COLUMNS[previous]
-        cursor.execute(f"UPDATE {_CONTRIBUTION} SET {uncounted} = {uncounted} - 1 "
-                       "WHERE id = %s", [pk])
+    if not stored:  # erased with its registration between the two statements
+        raise ContributionError("Votre vote n’a pas pu être enregistré : réessayez.")
+    vote_id, previous = stored[0]
+    if previous == value:
+        # The same vote again: nothing changes, the count's increment included.
+        transaction.set_rollback(True)
+        return
+    sql.execute(f"UPDATE {_VOTE} SET value = %s, updated_at = %s WHERE id = %s",
+                [value, now, vote_id])
+    uncounted = _COUNT_COLUMNS[previous]
+    sql.execute(f"UPDATE {_CONTRIBUTION} SET {uncounted} = {uncounted} - 1 WHERE id = %s",
+                [pk])
 
 
-def _refuse_vote(cursor, pk: int, link: tuple[int, str] | None) -> NoReturn:
+def _refuse_vote(pk: int, link: tuple[int, str] | None) -> NoReturn:
     """Why the contribution took no vote: the link's registration cannot vote, the
     contribution is unknown (or of another day than the link's), or closed to votes."""
     day = None
     if link is not None:
-        cursor.execute(_LINK_DAY[1:-1], [*link, RegistrationStatus.CONFIRMED])
-        day = cursor.fetchone()
-        if day is None:
+        days = sql.fetch(_LINK_DAY[1:-1], [*link, RegistrationStatus.CONFIRMED])
+        if not days:
             raise Registration.DoesNotExist("Seules les inscriptions confirmées votent.")
-    cursor.execute(f"SELECT event_id FROM {_CONTRIBUTION} WHERE id = %s", [pk])
-    row = cursor.fetchone()
-    if row is None or (day is not None and row[0] != day[0]):
+        day = days[0][0]
+    found = sql.fetch(f"SELECT event_id FROM {_CONTRIBUTION} WHERE id = %s", [pk])
+    if not found or (day is not None and found[0][0] != day):
         raise Contribution.DoesNotExist(f"Contribution {pk} introuvable.")
     raise ContributionError("Cette contribution n’est pas ouverte au vote.")
 
