@@ -87,8 +87,8 @@ def test_detail_query_count_is_constant(client, data, extra, django_assert_num_q
         cite(group, ContributionFactory(event=data["days"][n % 2], campaign=data["campaign"]))
         decide(group)
     # synthesis, report (11: synthesis again with its places, groups, provenance,
-    # participation), latest package
-    with django_assert_num_queries(13):
+    # participation), latest package, the contributions behind the proposals (1)
+    with django_assert_num_queries(14):
         response = client.get(reverse("synthesis:detail", args=["synthese-ara"]))
     assert f"Propositions validées ({3 + extra})" in response.content.decode()
 
