@@ -108,10 +108,29 @@ def test_package_generated_downloaded_and_published(live_server, open_site, tmp_
     expect(visitor.page.get_by_role("heading", name="1. Un médecin traitant pour chacun")
            ).to_be_visible()
     violations["synthèse publique"] = axe_violations(visitor.page)
+    # Each proposal opens onto the contributions at its origin (a native disclosure, no script).
+    origins = visitor.page.locator("details", has=visitor.page.locator(
+        "summary", has_text="Contributions à l’origine (3)"))
+    cited = data["contributions"][0]
+    origin_link = origins.get_by_role("link", name=f"Voir la contribution n° {cited.pk}")
+    expect(origin_link).to_be_hidden()
+    origins.locator("summary").click()
+    expect(origins).to_have_attribute("open", "")
+    expect(origin_link).to_be_visible()
+    expect(origins.get_by_text("Contribution non publiée : son texte n’est pas affiché.")
+           ).to_be_visible()
+    violations["synthèse publique, contributions à l’origine"] = axe_violations(visitor.page)
     with visitor.page.expect_download() as info:
         visitor.page.get_by_role("link", name="Données ouvertes (CSV, JSON, schéma et notice, "
                                                "zip)").click()
     assert info.value.suggested_filename.endswith("donnees-ouvertes.zip")
+    # From a proposal to the page of a contribution behind it, made online.
+    online = visitor.page.locator("details", has=visitor.page.locator(
+        "summary", has_text="Contributions à l’origine (1)")).first
+    online.locator("summary").click()
+    made_online = data["contributions"][2]
+    online.get_by_role("link", name=f"Voir la contribution n° {made_online.pk}").click()
+    expect(visitor.page.get_by_role("heading", level=1)).to_have_text("Maisons de santé")
     # A day whose restitution is published shows its participation chart too.
     day = data["days"][0]
     day.state = "restitution_published"
