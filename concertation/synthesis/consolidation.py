@@ -1,20 +1,25 @@
 """Regional consolidation: the proposals of a region's days (and its online contributions) in
 one synthesis, with the same proposal made in several territories detected by the analysis
-engine and proposed as one group, and the consolidated list sorted by breadth of support."""
+engine (in a background task: `tasks.detect_duplicates`) and proposed as one group, and the
+consolidated list sorted by breadth of support."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from concertation.accounts.scope import Scope
 from concertation.contributions.models import Contribution
 from concertation.events.models import Event
 from concertation.synthesis import provenance, services
-from concertation.synthesis.models import Synthesis, SynthesisGroup
+from concertation.synthesis.models import DuplicateDetection, Synthesis, SynthesisGroup
+
+log = logging.getLogger(__name__)
 
 # Near-duplicate thresholds for proposals written in different rooms: looser than the
 # analysis page's (0.8 / 0.9), since the same idea is worded by different facilitators, and
@@ -25,7 +30,11 @@ CANDIDATE_COSINE = 0.8
 NEIGHBOURS = 20
 
 
-def duplicate_groups(rows: Sequence[tuple[int, str]]) -> list[list[int]]:
+Progress = Callable[[int, str], None]  # per cent, and the step in French
+
+
+def duplicate_groups(rows: Sequence[tuple[int, str]], progress: Progress | None = None
+                     ) -> list[list[int]]:
     """Groups (of contribution ids) of contributions that say the same thing, largest first."""
     if len(rows) < 2:
         return []
@@ -33,7 +42,11 @@ def duplicate_groups(rows: Sequence[tuple[int, str]]) -> list[list[int]]:
     from concertation.analysis.vectors import LsaBackend
 
     texts = [text for _, text in rows]
+    if progress:
+        progress(20, "Analyse du vocabulaire des propositions")
     vectors = LsaBackend().embed(texts, seed=0)
+    if progress:
+        progress(60, "Comparaison des propositions deux à deux")
     found = find_duplicates(texts, vectors, None, threshold=PAIR_THRESHOLD,
                             candidate_cosine=CANDIDATE_COSINE, max_neighbours=NEIGHBOURS)
     return [[rows[i][0] for i in group.members] for group in found if len(group.members) > 1]
@@ -47,7 +60,8 @@ def _wording(texts: list[str]) -> tuple[str, str]:
     return (title if len(title) <= 200 else title[:199] + "…"), shortest
 
 
-def suggestions(synthesis: Synthesis) -> list[services.Suggestion]:
+def suggestions(synthesis: Synthesis, progress: Progress | None = None
+                ) -> list[services.Suggestion]:
     """Groups to propose among the contributions not yet grouped, those raised in the most
     territories first."""
     grouped = synthesis.items.values("contribution_id")
@@ -56,7 +70,7 @@ def suggestions(synthesis: Synthesis) -> list[services.Suggestion]:
                                             "event__health_territory_id"))
     texts = {pk: text for pk, text, *_ in rows}
     territory = {pk: own or day for pk, _, own, day in rows}
-    found = duplicate_groups([(pk, text) for pk, text, *_ in rows])
+    found = duplicate_groups([(pk, text) for pk, text, *_ in rows], progress)
     found.sort(key=lambda ids: (-len({territory[i] for i in ids}), -len(ids), min(ids)))
     found_groups: list[services.Suggestion] = []
     for ids in found:
@@ -66,33 +80,69 @@ def suggestions(synthesis: Synthesis) -> list[services.Suggestion]:
 
 
 def consolidate(*, scope: Scope, user, campaign, region, days: Sequence[Event],
-                includes_online: bool, title: str, validation_event: Event | None = None
-                ) -> Synthesis:
-    """A regional synthesis of the chosen days, with the near-duplicates proposed as groups."""
-    with transaction.atomic():
-        synthesis = services.create_synthesis(
-            scope=scope, user=user, campaign=campaign, level=Synthesis.Level.REGION,
-            title=title, region=region, days=days, includes_online=includes_online,
-            validation_event=validation_event,
-            introduction=f"Consolidation des propositions de {len(days)} journée"
-                         f"{'s' if len(days) > 1 else ''}"
-                         + (" et des contributions en ligne" if includes_online else "") + ".")
-        redetect(scope=scope, user=user, synthesis=synthesis)
+                includes_online: bool, title: str, validation_event: Event | None = None,
+                request_key: str = "") -> Synthesis:
+    """A regional synthesis of the chosen days, written at once; the near-duplicates are
+    looked for by a background task enqueued on commit, which adds them as suggestions.
+
+    `request_key` is the creation form's random key: posting the same form again (a double
+    click, a replayed request) returns the synthesis it already made, and starts nothing."""
+    if request_key:
+        existing = Synthesis.objects.filter(request_key=request_key, created_by=user).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            synthesis = services.create_synthesis(
+                scope=scope, user=user, campaign=campaign, level=Synthesis.Level.REGION,
+                title=title, region=region, days=days, includes_online=includes_online,
+                validation_event=validation_event, request_key=request_key,
+                introduction=f"Consolidation des propositions de {len(days)} journée"
+                             f"{'s' if len(days) > 1 else ''}"
+                             + (" et des contributions en ligne" if includes_online else "")
+                             + ".")
+            services.request_detection(scope=scope, user=user, synthesis=synthesis)
+    except IntegrityError:
+        # The same form posted twice at once: the other request created it first.
+        existing = (Synthesis.objects.filter(request_key=request_key, created_by=user).first()
+                    if request_key else None)
+        if existing is None:
+            raise
+        return existing
     synthesis.refresh_from_db()
     return synthesis
 
 
 def redetect(*, scope: Scope, user, synthesis: Synthesis,
-             expected_revision: int | None = None) -> int:
-    """Look again for near-duplicates among the contributions not yet grouped."""
-    services.check_editable(scope, synthesis, expected_revision)
-    found = suggestions(synthesis)
-    if not found:
-        raise services.SynthesisError("Aucun doublon trouvé parmi les contributions non "
-                                      "classées.")
-    return services.add_suggestions(scope=scope, user=user, synthesis=synthesis,
-                                    suggestions=found, summary="Doublons détectés",
-                                    expected_revision=expected_revision)
+             expected_revision: int | None = None) -> DuplicateDetection:
+    """Look again, in the background, for near-duplicates among the contributions not yet
+    grouped (the form's revision is not needed: asking changes nothing)."""
+    return services.request_detection(scope=scope, user=user, synthesis=synthesis)
+
+
+def run_detection(detection_id: int, attempt: int) -> int | None:
+    """The task's body: claim the attempt, look for the duplicates, write them as suggestions.
+    A failure is recorded on the detection, in French, never raised into the worker. Returns
+    the number of suggestions added (None when the attempt was not this task's to run)."""
+    detection = services.start_detection(detection_id, attempt)
+    if detection is None:
+        return None  # already run, or replaced by a newer request
+    started = time.perf_counter()
+    try:
+        found = suggestions(detection.synthesis,
+                            lambda pc, step: services.detection_progress(detection, pc, step))
+        services.detection_progress(detection, 90, "Enregistrement des suggestions")
+        created = services.finish_detection(detection, found)
+    except services.DetectionSuperseded:
+        return None
+    except Exception as error:  # recorded for the organiser, who may relaunch
+        log.exception("duplicate detection %s (attempt %s) failed", detection_id, attempt)
+        services.fail_detection(detection, "Erreur inattendue du moteur d’analyse "
+                                           f"({type(error).__name__} : {error}).")
+        return None
+    log.info("duplicate detection %s of synthesis %s: %s suggestions in %.2f s", detection_id,
+             detection.synthesis_id, created, time.perf_counter() - started)
+    return created
 
 
 @dataclass

@@ -10,6 +10,7 @@ urlpatterns = [
     path("syntheses/<int:pk>/", views.workspace, name="workspace"),
     path("syntheses/<int:pk>/informations/", views.details, name="details"),
     path("syntheses/<int:pk>/suggestions/", views.suggestions, name="suggestions"),
+    path("syntheses/<int:pk>/detection/", views.detection, name="detection"),
     path("syntheses/<int:pk>/groupes/nouveau/", views.new_group, name="new_group"),
     path("syntheses/<int:pk>/groupes/fusion/", views.merge, name="merge"),
     path("syntheses/<int:pk>/groupes/<int:group_pk>/", views.group_detail, name="group"),

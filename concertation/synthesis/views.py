@@ -4,6 +4,8 @@ the CRSA validation page and the history. Views parse and render; `services` wri
 
 from __future__ import annotations
 
+import secrets
+import string
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -29,6 +31,7 @@ from concertation.synthesis.forms import (
 )
 from concertation.synthesis.models import (
     Decision,
+    DuplicateDetection,
     Synthesis,
     SynthesisGroup,
     SynthesisRevision,
@@ -37,14 +40,15 @@ from concertation.synthesis.models import (
 from concertation.synthesis.workflow import EDITABLE_STATES, allowed_targets
 
 POOL_SHOWN = 200  # contributions not yet grouped listed on the workspace
+REQUEST_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
 
 
-def _get_synthesis_for_user(request: HttpRequest, pk: int) -> Synthesis:
+def _get_synthesis_for_user(request: HttpRequest, pk: int, *related: str) -> Synthesis:
     """The synthesis if the organiser may act on it; 404 otherwise (others' work stays
     hidden)."""
     syntheses = Synthesis.objects.select_related(
         "campaign", "region", "health_territory", "event", "theme", "validation_event",
-        "previous")
+        "previous", *related)
     return get_object_or_404(services.visible_syntheses(request.scope, syntheses), pk=pk)
 
 
@@ -122,7 +126,7 @@ def create(request: HttpRequest) -> HttpResponse:
 def consolidate(request: HttpRequest) -> HttpResponse:
     """Step 1 (GET): campaign and region; step 2: the days to consolidate, then create."""
     scope_form = ConsolidationScopeForm(request.GET or None, scope=request.scope)
-    form = None
+    form, request_key = None, _request_key(request)
     if scope_form.is_valid():
         campaign, region = scope_form.cleaned_data["campaign"], scope_form.cleaned_data["region"]
         initial = {"title": f"{campaign.title} — consolidation {region.name}"}
@@ -139,17 +143,27 @@ def consolidate(request: HttpRequest) -> HttpResponse:
                 synthesis = consolidation.consolidate(
                     scope=request.scope, user=request.user, campaign=campaign, region=region,
                     days=list(data["days"]), includes_online=data["includes_online"],
-                    title=data["title"], validation_event=data["validation_event"])
+                    title=data["title"], validation_event=data["validation_event"],
+                    request_key=request_key)
             except (services.SynthesisError, PermissionDenied) as error:
                 form.add_error(None, _error_text(error))
             else:
-                pending = synthesis.groups.filter(accepted=False).count()
-                messages.success(request, f"Consolidation créée : {pending} regroupement"
-                                          f"{'s' if pending > 1 else ''} de propositions "
-                                          "proches à examiner.")
+                messages.success(request, "Consolidation créée. La détection des propositions "
+                                          "proches se fait en tâche de fond : les regroupements "
+                                          "suggérés s’affichent ici dès qu’elle est terminée.")
                 return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
     return render(request, "synthesis/backoffice/consolidate.html",
-                  {"scope_form": scope_form, "form": form})
+                  {"scope_form": scope_form, "form": form, "request_key": request_key})
+
+
+def _request_key(request: HttpRequest) -> str:
+    """The creation form's random key (kept from the posted form, new on a fresh one): the
+    same form posted twice creates one synthesis. A malformed key is ignored (no replay
+    protection then, nothing else changes)."""
+    posted = request.POST.get("request_key", "") if request.method == "POST" else ""
+    if posted and len(posted) <= 64 and REQUEST_KEY_CHARS.issuperset(posted):
+        return posted
+    return secrets.token_urlsafe(24) if request.method == "GET" else ""
 
 
 # --- Workspace ---------------------------------------------------------------------------------
@@ -167,6 +181,7 @@ def _workspace_context(request: HttpRequest, synthesis: Synthesis, **forms) -> d
     context = _base_context(synthesis)
     context.update(
         groups=groups, suggestions=consolidation.suggestion_rows(synthesis),
+        detection=_detection(synthesis), detection_finished=False,
         total=computed.total, pool=list(pool[:POOL_SHOWN]), pool_count=pool_count,
         pool_shown=POOL_SHOWN, transitions=allowed_targets(synthesis.state),
         details_form=forms.get("details_form") or DetailsForm(
@@ -181,9 +196,33 @@ def _workspace_context(request: HttpRequest, synthesis: Synthesis, **forms) -> d
 
 @organiser_required
 def workspace(request: HttpRequest, pk: int) -> HttpResponse:
-    synthesis = _get_synthesis_for_user(request, pk)
+    synthesis = _get_synthesis_for_user(request, pk, "detection")
     return render(request, "synthesis/backoffice/workspace.html",
                   _workspace_context(request, synthesis))
+
+
+def _detection(synthesis: Synthesis) -> DuplicateDetection | None:
+    try:
+        return synthesis.detection
+    except DuplicateDetection.DoesNotExist:
+        return None
+
+
+@organiser_required
+def detection(request: HttpRequest, pk: int) -> HttpResponse:
+    """The duplicate detection's state and the suggestions, polled by the workspace (htmx)
+    while the detection runs. Without htmx, the workspace itself (which shows the same)."""
+    synthesis = _get_synthesis_for_user(request, pk, "detection")
+    here = reverse("synthesis_backoffice:workspace", args=[synthesis.pk]) + "#suggestions"
+    if not request.htmx:
+        return redirect(here)
+    found = _detection(synthesis)
+    context = _base_context(synthesis)
+    context.update(detection=found, suggestions=consolidation.suggestion_rows(synthesis),
+                   # Polled while it ran: say that it ended, and that the rest of the page
+                   # (contributions to sort) is from before.
+                   detection_finished=found is not None and not found.pending)
+    return render(request, "synthesis/backoffice/_suggestions.html", context)
 
 
 @require_POST
@@ -233,7 +272,8 @@ def suggestions(request: HttpRequest, pk: int) -> HttpResponse:
                "Toutes les suggestions sont retenues.")
     elif action == "detect":
         _write(request, synthesis, lambda: consolidation.redetect(**common),
-               "Les doublons trouvés sont proposés ci-dessous.")
+               "La détection des doublons est lancée en tâche de fond : les regroupements "
+               "suggérés s’affichent ici dès qu’elle est terminée.")
     else:
         messages.error(request, "Action inconnue.")
     return redirect(reverse("synthesis_backoffice:workspace", args=[synthesis.pk])

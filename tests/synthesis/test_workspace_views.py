@@ -301,27 +301,6 @@ def test_decisions_before_submission_are_refused(client, world):
     assert not Decision.objects.exists()
 
 
-def test_consolidation_page_creates_the_synthesis(client, world):
-    client.force_login(world.ars)
-    url = reverse("synthesis_backoffice:consolidate")
-    query = f"?campaign={world.campaign.pk}&region={world.ain.region.pk}"
-    page = client.get(url + query)
-    assert page.status_code == 200
-    html = page.content.decode()
-    assert "Journée de l’Ain" in html and "Restitution régionale avec la CRSA" in html
-    response = client.post(url + query, {"title": "", "days": []})
-    assert response.status_code == 200 and not Synthesis.objects.exists()
-    response = client.post(url + query, {
-        "title": "AURA", "days": [world.day_ain.pk, world.day_isere.pk],
-        "includes_online": "on", "validation_event": world.restitution.pk})
-    synthesis = Synthesis.objects.get()
-    assert response["Location"] == reverse("synthesis_backoffice:workspace",
-                                           args=[synthesis.pk])
-    assert "2 regroupements" in " ".join(_messages(response))
-    page = client.get(response["Location"]).content.decode()
-    assert "Regroupements suggérés (2)" in page and "Ain, Isère" in page
-
-
 def test_a_cts_cannot_consolidate_a_region(client, world):
     client.force_login(world.cts_ain)
     query = f"?campaign={world.campaign.pk}&region={world.ain.region.pk}"

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from django.test import TestCase
 
 from concertation.accounts.scope import scope_for
 from concertation.events.models import Event
@@ -83,11 +84,17 @@ def world() -> World:
 
 
 def regional(world: World, **kwargs):
-    """The consolidation of the two days, as the ARS makes it."""
-    return consolidation.consolidate(
-        scope=scope_for(world.ars), user=world.ars, campaign=world.campaign,
-        region=world.ain.region, days=[world.day_ain, world.day_isere], includes_online=True,
-        title="Consolidation régionale", validation_event=world.restitution, **kwargs)
+    """The consolidation of the two days, as the ARS makes it, with its duplicate detection
+    run as after the commit (the task enqueued on commit, run at once by the tests'
+    ImmediateBackend)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        synthesis = consolidation.consolidate(
+            scope=scope_for(world.ars), user=world.ars, campaign=world.campaign,
+            region=world.ain.region, days=[world.day_ain, world.day_isere],
+            includes_online=True, title="Consolidation régionale",
+            validation_event=world.restitution, **kwargs)
+    synthesis.refresh_from_db()
+    return synthesis
 
 
 def drafted(world: World):
