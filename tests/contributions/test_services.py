@@ -164,3 +164,25 @@ def test_counts_kept_by_increments_match_the_votes():
     expected = (values.count(1), values.count(-1), values.count(0))
     assert (proposal.agree_count, proposal.disagree_count, proposal.pass_count) == expected
     assert expected == (2, 2, 0)
+
+
+def test_a_vote_after_the_restitution_is_published_refreshes_the_public_pages(workshop):
+    from concertation.core.models import PublicContentVersion
+    from concertation.events.models import Event
+
+    def version():
+        return PublicContentVersion.objects.values_list("version", flat=True).first() or 0
+
+    proposal = _capture(workshop, "Une idée", "bump-1")
+    voter = register(event=EventFactory(open=True), applicant=applicant(),
+                     workshops=[]).registration
+    before = version()
+    services.vote(contribution=proposal, value=1, user=UserFactory())
+    assert version() == before  # the day's page shows no vote results yet
+    Event.objects.filter(pk=workshop.event_id).update(state=EventState.RESTITUTION_PUBLISHED)
+    services.vote(contribution=proposal, value=-1, registration=voter)
+    assert version() == before + 1
+    services.vote(contribution=proposal, value=-1, registration=voter)  # the same again
+    assert version() == before + 1
+    proposal.refresh_from_db()
+    assert (proposal.agree_count, proposal.disagree_count, proposal.pass_count) == (1, 1, 0)
