@@ -135,13 +135,11 @@ def _log(contribution: Contribution, target: str, user, reason: str = "") -> Non
 # them. Portable SQL: SQLite runs it too.
 _CONTRIBUTION, _EVENT = Contribution._meta.db_table, Event._meta.db_table
 _VOTE, _REGISTRATION = Vote._meta.db_table, Registration._meta.db_table
-
-
 _COUNT_COLUMNS = {Vote.Value.AGREE: "agree_count", Vote.Value.DISAGREE: "disagree_count",
                   Vote.Value.PASS: "pass_count"}
 # The day of a confirmed registration, if the signed link's id and code are its own.
-_LINK_DAY = (f"(SELECT r.event_id FROM {_REGISTRATION} r WHERE r.id = %s AND r.code = %s "
-             "AND r.status = %s AND r.anonymised_at IS NULL)")
+_LINK_DAY = (f"SELECT r.event_id FROM {_REGISTRATION} r WHERE r.id = %s AND r.code = %s "
+             "AND r.status = %s AND r.anonymised_at IS NULL")
 
 
 def vote(*, contribution: Contribution | int, value: int, user=None, registration=None,
@@ -183,7 +181,7 @@ def _vote(pk: int, value: int, voter: tuple[str, int], *, college: str = "",
     params = [pk, *VOTABLE_STATES]
     returning = f"(SELECT e.state FROM {_EVENT} e WHERE e.id = {_CONTRIBUTION}.event_id)"
     if link is not None:
-        count += f" AND event_id = {_LINK_DAY}"
+        count += f" AND event_id = ({_LINK_DAY})"
         params += [*link, RegistrationStatus.CONFIRMED]
         returning += f", (SELECT r.college FROM {_REGISTRATION} r WHERE r.id = %s)"
         params.append(link[0])
@@ -222,7 +220,7 @@ def _refuse_vote(pk: int, link: tuple[int, str] | None) -> NoReturn:
     contribution is unknown (or of another day than the link's), or closed to votes."""
     day = None
     if link is not None:
-        days = sql.fetch(_LINK_DAY[1:-1], [*link, RegistrationStatus.CONFIRMED])
+        days = sql.fetch(_LINK_DAY, [*link, RegistrationStatus.CONFIRMED])
         if not days:
             raise Registration.DoesNotExist("Seules les inscriptions confirmées votent.")
         day = days[0][0]
