@@ -201,7 +201,7 @@ def _vote(pk: int, value: int, voter: tuple[str, int], *, college: str = "",
         return
     stored = sql.fetch(f"SELECT id, value FROM {_VOTE} WHERE contribution_id = %s "
                        f"AND {voter_column} = %s", [pk, voter_id])
-    if not stored:  # erased with its registration between the two statements
+    if not stored:  # deleted in between, with its account or registration
         raise ContributionError("Votre vote n’a pas pu être enregistré : réessayez.")
     vote_id, previous = stored[0]
     if previous == value:
