@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.tasks.signals import task_enqueued
 from playwright.sync_api import expect
 
 from concertation.events.models import Event
+from concertation.synthesis.consolidation import run_detection
 from concertation.synthesis.models import Decision, Synthesis, SynthesisGroup
 from tests.e2e.helpers import axe_violations, format_violations
 
@@ -40,7 +42,16 @@ def _decide(page, section, outcome: str, votes: tuple[int, int, int], amended: s
     expect(section.locator(".fr-alert")).to_contain_text(f"{outcome} :")
 
 
-def test_consolidate_validate_and_transmit_the_region(demo, site):
+def test_consolidate_validate_and_transmit_the_region(demo, site, settings):
+    # The detection's task is only recorded when enqueued, and run below by the test, as a
+    # worker would: the workspace first shows it running, then htmx brings its suggestions.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    queued = []  # the live server's thread has its own backend: its signal tells
+
+    def record(sender, task_result, **kwargs):
+        queued.append(task_result)
+
+    task_enqueued.connect(record)
     page = site.page
     site.login("ars-ara")
     page.get_by_role("link", name="Synthèses et consolidation").click()
@@ -60,18 +71,28 @@ def test_consolidate_validate_and_transmit_the_region(demo, site):
     expect(page.get_by_label("Séance de validation avec la CRSA")).to_have_value(
         str(restitution.pk))
     _accessible(site)
-    # The detection loads the lemmatiser on its first run: seconds on a loaded machine.
-    page.get_by_role("button", name="Consolider et détecter les doublons").click(
-        timeout=60_000)
+    page.get_by_role("button", name="Consolider et détecter les doublons").click()
 
-    # The workspace: suggestions of proposals made in several territories.
+    # The workspace at once, the detection running in the background.
     expect(page.locator(".fr-alert--success, .fr-notice").first).to_contain_text(
-        "regroupements de propositions proches")
+        "Consolidation créée")
+    expect(page.get_by_role("heading", name="Détection des doublons en cours…")).to_be_visible()
+    _accessible(site)
     synthesis = Synthesis.objects.get()
+    assert not synthesis.groups.exists()
+    task_enqueued.disconnect(record)
+    [task] = queued
+    assert task.task.name == "detect_duplicates"
+    # The worker runs it (the lemmatiser loads on its first run: seconds on a loaded
+    # machine); the page polls and shows the suggestions of proposals made in several
+    # territories without a reload.
+    assert run_detection(*task.args)
     suggested = synthesis.groups.filter(accepted=False).count()
     assert suggested >= 15
     expect(page.get_by_role("heading", name=f"Regroupements suggérés ({suggested})")
            ).to_be_visible()
+    expect(page.locator("#detection-etat")).to_contain_text(
+        f"Détection terminée : {suggested} regroupements suggérés")
     _accessible(site)
     page.get_by_role("button", name="Retenir toutes les suggestions").click()
     expect(page.get_by_role("heading", name=f"Groupes retenus ({suggested})")).to_be_visible()
