@@ -4,20 +4,23 @@ of its transmission package."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from concertation.contributions.models import VISIBLE_STATES, Contribution
 from concertation.core.public_cache import public_page
+from concertation.core.templatetags.dates import date_fr
 from concertation.synthesis import package as packages
 from concertation.synthesis import report
 from concertation.synthesis.models import Synthesis
 from concertation.synthesis.views_package import _file_response
 
 EXCERPT_CHARS = 300
+_URL_SENTINEL = 987654321
 
 
 def published():
@@ -26,13 +29,14 @@ def published():
 
 @dataclass
 class Source:
-    """A contribution behind a proposal, as the public page shows it."""
+    """A contribution behind a proposal, as the public page shows it: plain strings, so that
+    a synthesis of thousands of contributions renders in a few lookups each."""
 
-    contribution: Contribution
-    public: bool  # its page exists for everyone: the page links to it and shows its text
+    pk: int
+    url: str  # its page, empty when that page is not public (its text is not shown either)
+    title: str
     excerpt: str
-    territory: str
-    college: str
+    origin: str  # day, workshop and date, or online and the campaign; territory; college
     merged: list[Source] = field(default_factory=list)  # merged into it, however deep
 
 
@@ -43,10 +47,17 @@ class ProposalRow:
     count: int  # all of them, merged ones included: the provenance line's count
 
 
-def _is_public(contribution: Contribution) -> bool:
-    # As `contributions.views.online._visible` decides for a visitor: a published contribution,
-    # or a merged one, whose page says where it went. Any other is a 404 there.
-    return contribution.state in VISIBLE_STATES or contribution.merged_into_id is not None
+# The registration is read for its college only: nothing personal is loaded.
+_FIELDS = ("pk", "merged_into_id", "state", "title", "text", "college", "registration__college",
+           "campaign__title", "event_id", "event__title", "event__date", "workshop__title",
+           "health_territory__name", "event__health_territory__name", "department__name",
+           "event__department__name")
+
+
+def _is_public(state: str, merged_into_id: int | None) -> bool:
+    # As `contributions.views.online._visible` means it for a visitor: a published
+    # contribution, or a merged one, whose page says where it went. Any other is not public.
+    return state in VISIBLE_STATES or merged_into_id is not None
 
 
 def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -65,63 +76,74 @@ def proposal_rows(data: report.ReportData) -> list[tuple[report.ThemeSection, li
     those merged into them, as `provenance.compute` walked them), in one query."""
     ids = {pk for section in data.themes for p in section.proposals
            for pk in p.provenance.contribution_ids}
-    # The registration is read for its college only; nothing personal is loaded.
-    contributions = {c.pk: c for c in Contribution.objects.filter(pk__in=ids).select_related(
-        "campaign", "event__department", "event__health_territory", "workshop", "department",
-        "health_territory", "registration",
-    ).only(
-        "text", "title", "origin", "state", "merged_into", "college", "campaign__title",
-        "event__title", "event__date", "event__department__name",
-        "event__health_territory__name", "workshop__title", "department__name",
-        "health_territory__name", "registration__college",
-    )} if ids else {}
-    label = data.synthesis.campaign.college_label
+    college_label = data.synthesis.campaign.college_label
+    # reverse() costs tens of microseconds: resolved once, each id then put in its place.
+    url_pattern = reverse("contributions:detail", args=[_URL_SENTINEL])
+    origins: dict[tuple, str] = {}  # the same few days, workshops and colleges over and over
+    rows: dict[int, tuple[Source, int | None, object]] = {}
+    for (pk, merged_into_id, state, title, text, college, registration_college, campaign,
+         event_id, day, day_date, workshop, territory, day_territory, department,
+         day_department) in (Contribution.objects.filter(pk__in=ids).values_list(*_FIELDS)
+                             if ids else ()):
+        key = (event_id, workshop, campaign, territory or day_territory or department
+               or day_department or "", college or registration_college or "")
+        if key not in origins:
+            origins[key] = _origin(*key[1:], day=day, day_date=day_date, label=college_label)
+        public = _is_public(state, merged_into_id)
+        url = url_pattern.replace(str(_URL_SENTINEL), str(pk)) if public else ""
+        rows[pk] = (Source(pk=pk, url=url, title=title if public else "",
+                           excerpt=_excerpt(text) if public else "", origin=origins[key]),
+                    merged_into_id, (event_id is None, day_date, pk))
     sections = []
     for section in data.themes:
-        rows = []
+        proposals = []
         for proposal in section.proposals:
-            group_ids = proposal.provenance.contribution_ids
-            rows.append(ProposalRow(proposal, _tree([contributions[pk] for pk in group_ids],
-                                                   label), len(group_ids)))
-        sections.append((section, rows))
+            # A contribution deleted since provenance read it is gone from both.
+            group_ids = [pk for pk in proposal.provenance.contribution_ids if pk in rows]
+            proposals.append(ProposalRow(proposal, _tree(group_ids, rows), len(group_ids)))
+        sections.append((section, proposals))
     return sections
 
 
-def _tree(contributions: list[Contribution], college_label) -> list[Source]:
-    ids = {c.pk for c in contributions}
-    children: dict[int, list[Contribution]] = {}
+def _origin(workshop: str | None, campaign: str, place: str, college: str, *, day: str | None,
+            day_date, label) -> str:
+    if day is None:
+        parts = [f"En ligne, {campaign}"]
+    else:
+        where = f"Atelier « {workshop} », {day}" if workshop else day
+        parts = [f"{where}, {date_fr(day_date, 'j F Y')}"]
+    if place:
+        parts.append(place)
+    if college:
+        parts.append(label(college))
+    return " · ".join(parts)
+
+
+def _tree(group_ids: list[int], rows: dict[int, tuple[Source, int | None, object]]
+          ) -> list[Source]:
+    """The group's contributions, each under the one it was merged into (when that one is
+    behind the same proposal); days in their order, then those made online."""
+    ids = set(group_ids)
+    children: dict[int, list[int]] = {}
     roots = []
-    for c in contributions:
-        if c.merged_into_id in ids:
-            children.setdefault(c.merged_into_id, []).append(c)
+    for pk in group_ids:
+        parent = rows[pk][1]
+        if parent in ids:
+            children.setdefault(parent, []).append(pk)
         else:
-            roots.append(c)
+            roots.append(pk)
 
-    def source(c: Contribution) -> Source:
-        event = c.event
-        territory = c.health_territory or (event.health_territory if event else None)
-        department = c.department or (event.department if event else None)
-        code = c.college or (c.registration.college if c.registration else "")
-        return Source(
-            contribution=c, public=_is_public(c), excerpt=_excerpt(c.text),
-            territory=(territory or department).name if (territory or department) else "",
-            college=college_label(code) if code else "",
-        )
-
-    def descendants(c: Contribution) -> list[Source]:
+    def descendants(pk: int) -> list[Source]:
         found = []
-        for child in sorted(children.get(c.pk, []), key=lambda x: x.pk):
-            found.append(source(child))
+        for child in children.get(pk, ()):  # group_ids are sorted: so are these
+            found.append(rows[child][0])
             found.extend(descendants(child))
         return found
 
     result = []
-    # Days in their order, then what was contributed online; the same day by contribution.
-    for root in sorted(roots, key=lambda c: (c.event is None,
-                                             c.event.date if c.event else None, c.pk)):
-        entry = source(root)
-        entry.merged = descendants(root)
-        result.append(entry)
+    for pk in sorted(roots, key=lambda pk: rows[pk][2]):
+        # A copy: the same contribution may sit under two proposals, with other merges.
+        result.append(replace(rows[pk][0], merged=descendants(pk)))
     return result
 
 
