@@ -38,6 +38,8 @@ def duplicate_groups(rows: Sequence[tuple[int, str]], progress: Progress | None 
     """Groups (of contribution ids) of contributions that say the same thing, largest first."""
     if len(rows) < 2:
         return []
+    if progress:  # the engine's first import in a worker takes seconds (numpy, scipy)
+        progress(10, "Chargement du moteur d’analyse")
     from concertation.analysis import find_duplicates
     from concertation.analysis.vectors import LsaBackend
 
