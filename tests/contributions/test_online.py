@@ -186,3 +186,23 @@ def test_moderators_of_the_region_publish_or_reject_pending_online_contributions
     pending.refresh_from_db()
     assert pending.state == "rejected"
     assert not Report.objects.filter(handled_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("state", ["submitted", "rejected"])
+def test_an_unpublished_workshop_entry_is_not_public(client, state):
+    # Captured by a facilitator: no author. Neither an anonymous visitor (whose id is None
+    # too) nor another account may open it: moderation may have held back a health detail.
+    from tests.factories import ContributionFactory, WorkshopFactory
+
+    contribution = ContributionFactory(state=state, text="Mon voisin est atteint de…")
+    url = reverse("contributions:detail", args=[contribution.pk])
+    assert client.get(url).status_code == 404
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
+    # Published, it shows where it comes from, with or without a workshop.
+    Contribution.objects.filter(pk=contribution.pk).update(state="published")
+    page = client.get(url).content.decode()
+    assert "Issue de la journée « " in page and "atelier" not in page.split("Issue de")[1][:20]
+    workshop = WorkshopFactory(event=contribution.event, title="Accès aux soins")
+    Contribution.objects.filter(pk=contribution.pk).update(workshop=workshop)
+    assert "Issue de l’atelier « Accès aux soins »" in client.get(url).content.decode()

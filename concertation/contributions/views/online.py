@@ -121,7 +121,10 @@ def _visible(pk: int, user) -> Contribution:
                                             "department", "health_territory", "merged_into"),
         pk=pk,
     )
-    if contribution.state not in VISIBLE_STATES and contribution.author_id != user.pk:
+    # Its author sees an unpublished contribution; nobody else does (a workshop's entries
+    # have no author: an anonymous visitor must not match that empty author).
+    mine = user.is_authenticated and contribution.author_id == user.pk
+    if contribution.state not in VISIBLE_STATES and not mine:
         if contribution.merged_into_id:
             return contribution  # the page says where it went
         raise Http404("Contribution non publiée")
