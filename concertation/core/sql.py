@@ -20,7 +20,7 @@ from typing import Any
 
 import psycopg
 from django.db import connections, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 
 
 @cache
@@ -69,6 +69,24 @@ class Ref:
     python: Callable[[Any], Any] = lambda pk: pk
 
 
+# Fields whose database value is the Python value itself when it is of one of these types:
+# `insert_chain` passes such values as they are instead of through the field's preparation
+# (about 3 µs a field; a sign-up writes 46).
+_PLAIN_FIELDS = {"CharField", "TextField", "EmailField", "SlugField", "BooleanField",
+                 "IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
+                 "PositiveSmallIntegerField", "PositiveBigIntegerField", "ForeignKey",
+                 "OneToOneField"}
+_PLAIN_TYPES = {str, int, bool, type(None)}
+
+
+def _plain(field) -> bool:
+    return (field.get_internal_type() in _PLAIN_FIELDS
+            and type(field).pre_save is Field.pre_save
+            and (not field.is_relation or field.target_field.get_internal_type()
+                 in {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField",
+                     "BigIntegerField"}))
+
+
 @cache
 def _chain_plan(shape: tuple, using: str, condition: str | None) -> tuple[str, list[list]]:
     """`insert_chain`'s statement for rows of this shape, and each row's fields given as
@@ -92,7 +110,7 @@ def _chain_plan(shape: tuple, using: str, condition: str | None) -> tuple[str, l
             else:
                 # Typed: a parameter in a SELECT list has no column to take its type from.
                 values.append(f"%s::{field.cast_db_type(connection)}")
-                own.append(field)
+                own.append((field, _plain(field)))
         tables = [f"r{j}" for j in sorted(sources)] + (["ok"] if condition else [])
         source = f" FROM {', '.join(tables)}" if tables else ""
         if condition:
@@ -141,9 +159,16 @@ def insert_chain(objs: Sequence[Model], using: str = "default",
          tuple((name, ref.row, ref.sql) for name, ref in mine))
         for obj, mine in zip(objs, refs, strict=True))
     statement, fields = _chain_plan(shape, using, only_if[0] if only_if else None)
-    params = [*(only_if[1] if only_if else ()), *(
-        field.get_db_prep_save(field.pre_save(obj, True), connection=connection)
-        for obj, own in zip(objs, fields, strict=True) for field in own)]
+    params = list(only_if[1]) if only_if else []
+    for obj, own in zip(objs, fields, strict=True):
+        values = vars(obj)
+        for field, plain in own:
+            value = values.get(field.attname) if plain else None
+            if plain and type(value) in _PLAIN_TYPES:
+                params.append(value)
+            else:
+                params.append(field.get_db_prep_save(field.pre_save(obj, True),
+                                                     connection=connection))
     with _cursor(connection, statement, params) as cursor:
         keys = cursor.fetchone()
     if keys is None:
