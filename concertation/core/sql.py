@@ -88,7 +88,8 @@ def _plain(field) -> bool:
 
 
 @cache
-def _chain_plan(shape: tuple, using: str, condition: str | None) -> tuple[str, list[list]]:
+def _chain_plan(shape: tuple, using: str, condition: str | None, also: str | None
+                ) -> tuple[str, list[list]]:
     """`insert_chain`'s statement for rows of this shape, and each row's fields given as
     parameters (the others are `Ref`s)."""
     connection = connections[using]
@@ -121,17 +122,25 @@ def _chain_plan(shape: tuple, using: str, condition: str | None) -> tuple[str, l
             f"RETURNING {quote(meta.pk.column)})")
         own_fields.append(own)
     keys = [f"r{i}.{quote(model._meta.pk.column)}" for i, (model, _, _) in enumerate(shape)]
-    statement = (f"WITH {', '.join(clauses)} SELECT {', '.join(keys)} "
-                 f"FROM {', '.join(f'r{i}' for i in range(len(shape)))}")
+    tables = ", ".join(f"r{i}" for i in range(len(shape)))
+    if also:
+        clauses.append(f"also AS ({also})")
+        keys.append("also.*")
+        tables += " LEFT OUTER JOIN also ON TRUE"
+    statement = f"WITH {', '.join(clauses)} SELECT {', '.join(keys)} FROM {tables}"
     return statement, own_fields
 
 
 def insert_chain(objs: Sequence[Model], using: str = "default",
-                 only_if: tuple[str, Sequence] | None = None) -> bool:
+                 only_if: tuple[str, Sequence] | None = None,
+                 also: tuple[str, Sequence] | None = None) -> tuple | None:
     """INSERT `objs` in order, as `insert` does, where a field may hold a `Ref` to an earlier
     row's primary key (a registration's id in its e-mail row, say), and set their keys.
     With `only_if` (an SQL condition and its parameters), nothing is written unless the
-    condition holds; the result says whether the rows were written.
+    condition holds. `also` is a SELECT of at most one row run with the inserts (on
+    PostgreSQL, in the same statement: a row lock it takes lasts until they commit).
+    The result is None when nothing was written, otherwise the row `also` read (its values,
+    NULLs when it found none; empty without `also`).
 
     On PostgreSQL it is one statement (data-modifying WITH clauses): atomic by itself, one
     round trip, no BEGIN and COMMIT of its own. Elsewhere, the condition then one INSERT per
@@ -142,14 +151,18 @@ def insert_chain(objs: Sequence[Model], using: str = "default",
     if connection.vendor != "postgresql":
         with transaction.atomic(using=using, savepoint=False):
             if only_if is not None and not fetch(f"SELECT {only_if[0]}", only_if[1], using)[0][0]:
-                return False
+                return None
             for obj in objs:
                 for field in obj._meta.local_concrete_fields:
                     value = getattr(obj, field.attname)
                     if isinstance(value, Ref):
                         setattr(obj, field.attname, value.python(objs[value.row].pk))
                 insert(obj, using)
-        return True
+            if also is None:
+                return ()
+            with _cursor(connection, also[0], also[1]) as cursor:
+                row = cursor.fetchone()
+                return tuple(row) if row is not None else (None,) * len(cursor.description)
     # The statement depends only on the models and on which fields hold which `Ref`: built
     # once per shape and process.
     refs = [[(name, value) for name, value in vars(obj).items() if type(value) is Ref]
@@ -158,7 +171,8 @@ def insert_chain(objs: Sequence[Model], using: str = "default",
         (type(obj), obj.pk is None and getattr(obj._meta.pk, "db_returning", False),
          tuple((name, ref.row, ref.sql) for name, ref in mine))
         for obj, mine in zip(objs, refs, strict=True))
-    statement, fields = _chain_plan(shape, using, only_if[0] if only_if else None)
+    statement, fields = _chain_plan(shape, using, only_if[0] if only_if else None,
+                                    also[0] if also else None)
     params = list(only_if[1]) if only_if else []
     for obj, own in zip(objs, fields, strict=True):
         values = vars(obj)
@@ -169,17 +183,20 @@ def insert_chain(objs: Sequence[Model], using: str = "default",
             else:
                 params.append(field.get_db_prep_save(field.pre_save(obj, True),
                                                      connection=connection))
+    if also is not None:
+        params += also[1]
     with _cursor(connection, statement, params) as cursor:
-        keys = cursor.fetchone()
-    if keys is None:
-        return False
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    keys, extra = row[:len(objs)], tuple(row[len(objs):])
     for obj, key, mine in zip(objs, keys, refs, strict=True):
         setattr(obj, obj._meta.pk.attname, key)
         for name, ref in mine:
             setattr(obj, name, ref.python(objs[ref.row].pk))
         obj._state.adding = False
         obj._state.db = using
-    return True
+    return extra
 
 
 @cache

@@ -143,3 +143,14 @@ def test_insert_chain_is_all_or_nothing(day):
         sql.insert_chain([OutgoingEmail(registration_id=Registration.objects.get().pk,
                                         kind=OutgoingEmail.Kind.CONFIRMATION), again])
     assert OutgoingEmail.objects.count() == 0
+
+
+def test_insert_chain_also_reads_a_row_with_the_inserts(day):
+    registration = Registration(**_person(day, "also@example.org"))
+    also = (f"SELECT capacity, seats_taken FROM {Event._meta.db_table} WHERE id = %s", [day.pk])
+    assert sql.insert_chain([registration], also=also) == (90, 0)
+    assert sql.insert_chain([Registration(**_person(day, "none@example.org"))]) == ()
+    missing = (also[0], [0])  # no such day: NULLs, the rows are written all the same
+    result = sql.insert_chain([Registration(**_person(day, "n@example.org"))], also=missing)
+    assert result == (None, None)
+    assert Registration.objects.filter(event=day).count() == 3

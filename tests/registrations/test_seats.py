@@ -236,7 +236,9 @@ def test_sign_up_post_on_a_full_day_takes_no_seat_query(client, day, django_asse
     with django_assert_num_queries(3 + rows), django_capture_on_commit_callbacks() as callbacks:
         response = client.post(url, data)
     assert response.status_code == 302
-    assert len(callbacks) == 2
+    # The mail task; and elsewhere than on PostgreSQL, the look for a freed seat after commit
+    # (PostgreSQL reads the day's counters under a lock in the sign-up's own statement).
+    assert len(callbacks) == (1 if connection.vendor == "postgresql" else 2)
     assert Registration.objects.get().status == RegistrationStatus.WAITLISTED
 
 
