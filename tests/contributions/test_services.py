@@ -54,6 +54,19 @@ def test_html_is_stored_as_typed(workshop):
     assert _capture(workshop, text, "id-2").text == text
 
 
+def test_an_entry_sent_again_keeps_its_workshop_and_survives_the_closing(workshop):
+    stored = _capture(workshop, "Une proposition", "abc-2")
+    other = WorkshopFactory(event=workshop.event)
+    with pytest.raises(services.ContributionError, match="autre atelier"):
+        _capture(other, "Une proposition", "abc-2")
+    # Sent again once the day is closed to capture (a phone back online): the stored entry.
+    workshop.event.state = EventState.RESTITUTION_PUBLISHED
+    again = services.capture(workshop=workshop, user=None, text="Une proposition",
+                             client_id="abc-2")
+    assert (again.contribution, again.created) == (stored, False)
+    assert Contribution.objects.count() == 1
+
+
 def test_capture_is_closed_on_a_cancelled_day():
     workshop = WorkshopFactory(event=EventFactory(state=EventState.CANCELLED))
     with pytest.raises(services.ContributionError, match="fermée"):
