@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -67,46 +66,33 @@ def capture(*, workshop: Workshop, user, text: str, client_id: str,
     (flaky venue Wi-Fi) returns the one already stored."""
     if not client_id or len(client_id) > 64:
         raise ContributionError("Identifiant de saisie manquant ou invalide.")
+    existing = Contribution.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        if existing.workshop_id != workshop.pk:
+            raise ContributionError("Cet identifiant de saisie appartient à un autre atelier.")
+        return Captured(existing, created=False)
     event = workshop.event
     if event.state not in CAPTURE_STATES:
-        # An entry sent again after the capture closed still finds the one stored.
-        existing = _captured(client_id, workshop)
-        if existing is not None:
-            return existing
         raise ContributionError("La saisie est fermée pour cette journée.")
-    contribution = Contribution(
-        campaign_id=event.campaign_id, theme_id=workshop.theme_id, text=clean_text(text),
-        origin=Contribution.Origin.WORKSHOP, event=event, workshop=workshop,
-        department_id=event.department_id, health_territory_id=event.health_territory_id,
-        entered_by=user, college=college,
-        # Said aloud in the room and typed by the facilitator: public at once.
-        state=ContributionState.PUBLISHED, client_id=client_id,
-    )
+    text = clean_text(text)
     try:
-        # One hand-written INSERT, in autocommit when no transaction runs: a room's live
-        # capture is a burst of writes (see bench/contributions.py). An entry sent again
-        # (flaky venue Wi-Fi) is caught by the unique client id, not looked up first.
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            sql.insert(contribution)
+        with transaction.atomic():
+            contribution = Contribution.objects.create(
+                campaign_id=event.campaign_id, theme_id=workshop.theme_id, text=text,
+                origin=Contribution.Origin.WORKSHOP, event=event, workshop=workshop,
+                department_id=event.department_id, health_territory_id=event.health_territory_id,
+                entered_by=user, college=college,
+                # Said aloud in the room and typed by the facilitator: public at once.
+                state=ContributionState.PUBLISHED, client_id=client_id,
+            )
     except IntegrityError:
-        existing = _captured(client_id, workshop)
-        if existing is None:
-            raise ContributionError("La saisie n’a pas pu être enregistrée : réessayez.") from None
-        return existing
+        # The same entry arrived twice at the same instant: the first one won.
+        return Captured(Contribution.objects.get(client_id=client_id), created=False)
     # Published at once: the public list (cached for visitors) must show it. Bumped after the
     # insert's commit, not inside it: every capture updates that one row, and facilitators
     # capturing at once queued on it for as long as each insert took to commit.
     bump_public_content()
     return Captured(contribution, created=True)
-
-
-def _captured(client_id: str, workshop: Workshop) -> Captured | None:
-    existing = Contribution.objects.filter(client_id=client_id).first()
-    if existing is None:
-        return None
-    if existing.workshop_id != workshop.pk:
-        raise ContributionError("Cet identifiant de saisie appartient à un autre atelier.")
-    return Captured(existing, created=False)
 
 
 @transaction.atomic
