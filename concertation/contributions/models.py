@@ -29,6 +29,12 @@ VISIBLE_STATES = (ContributionState.PUBLISHED, ContributionState.RETAINED,
 VOTABLE_STATES = (ContributionState.PUBLISHED, ContributionState.RETAINED)
 
 
+def is_public(state: str, merged_into_id: int | None) -> bool:
+    """Whether a contribution's page is open to anyone: a visible one, or a merged one (its
+    page says where it went). Its author also sees it when it is not."""
+    return state in VISIBLE_STATES or merged_into_id is not None
+
+
 class ContributionQuerySet(models.QuerySet["Contribution"]):
     def visible(self) -> ContributionQuerySet:
         return self.filter(state__in=VISIBLE_STATES)

@@ -201,11 +201,6 @@ def _check_open(event: Event) -> None:
         raise RegistrationError("Les inscriptions à cette journée ne sont pas ouvertes.")
 
 
-def _open_seat_filter() -> Q:
-    return (Q(state=EventState.REGISTRATION_OPEN, date__gte=timezone.localdate())
-            & (Q(capacity__isnull=True) | Q(seats_taken__lt=F("capacity"))))
-
-
 _EVENT, _WORKSHOP = Event._meta.db_table, Workshop._meta.db_table
 _TAKE_DAY_SEAT_SQL = (
     f"UPDATE {_EVENT} SET seats_taken = seats_taken + 1 WHERE id = %s AND state = %s "

@@ -25,16 +25,23 @@ def manage_url(registration: Registration, absolute: bool = True) -> str:
     return settings.SITE_URL + path if absolute else path
 
 
-def read_token(token: str) -> Registration:
+def read_link(token: str) -> tuple[int, str]:
+    """The registration's id and code a signed link carries, without reading the database
+    (a vote checks them in its own statement)."""
     try:
         data = signing.loads(token, salt=SALT, max_age=settings.REGISTRATION_LINK_DAYS * 86400)
     except signing.SignatureExpired:
         raise BadLink("Ce lien a expiré.") from None
     except signing.BadSignature:
         raise BadLink("Ce lien n’est pas valide : vérifiez qu’il est complet.") from None
+    return data.get("r"), data.get("c")
+
+
+def read_token(token: str) -> Registration:
+    pk, code = read_link(token)
     registration = (
         Registration.objects.select_related("event__campaign", "event__department__region")
-        .filter(pk=data.get("r"), code=data.get("c"))
+        .filter(pk=pk, code=code)
         .first()
     )
     if registration is None:

@@ -8,6 +8,7 @@ from django.db import connection, connections
 
 from concertation.registrations import services
 from concertation.registrations.models import Registration, RegistrationStatus
+from tests.concurrency import race
 from tests.factories import EventFactory, WorkshopFactory, applicant
 
 pytestmark = [
@@ -74,28 +75,6 @@ def test_concurrent_duplicates_of_one_email_take_one_seat():
     assert Registration.objects.filter(event=event).count() == 1
 
 
-def _run(*jobs) -> list[BaseException]:
-    """Run the callables in threads released together; returns what they raised."""
-    barrier = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def run(job) -> None:
-        try:
-            barrier.wait()
-            job()
-        except BaseException as error:  # reported by the caller, never swallowed
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 def _counters_match(event) -> None:
     event.refresh_from_db()
     confirmed = Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED)
@@ -107,7 +86,7 @@ def _counters_match(event) -> None:
 def test_concurrent_sign_ups_never_exceed_a_workshop_smaller_than_the_day():
     event = EventFactory(open=True, capacity=ATTEMPTS)
     small = [WorkshopFactory(event=event, capacity=4, title=f"Atelier {i}") for i in range(2)]
-    errors = _run(*[
+    errors = race(*[
         (lambda i=i: services.register(
             event=event, applicant=applicant(email=f"w{i}@example.org"),
             workshops=[small[i % 2]]))
@@ -129,7 +108,7 @@ def test_seats_freed_during_a_burst_go_to_waiting_people_exactly():
                                  workshops=[]).registration for i in range(SEATS)]
     event.refresh_from_db()  # full: the sign-ups below go straight to the waiting list
     cancelled = holders[:4]
-    errors = _run(
+    errors = race(
         *[(lambda r=r: services.cancel(r)) for r in cancelled],
         *[(lambda i=i: services.register(
             event=event, applicant=applicant(email=f"late{i}@example.org"), workshops=[]))

@@ -18,11 +18,11 @@ from concertation.contributions import services
 from concertation.contributions.health import health_details
 from concertation.contributions.models import (
     MAX_TEXT,
-    VISIBLE_STATES,
     Comment,
     Contribution,
     Report,
     Vote,
+    is_public,
 )
 from concertation.core.forms import DsfrFormMixin
 from concertation.territories.models import Department
@@ -124,9 +124,7 @@ def _visible(pk: int, user) -> Contribution:
     # Its author sees an unpublished contribution; nobody else does (a workshop's entries
     # have no author: an anonymous visitor must not match that empty author).
     mine = user.is_authenticated and contribution.author_id == user.pk
-    if contribution.state not in VISIBLE_STATES and not mine:
-        if contribution.merged_into_id:
-            return contribution  # the page says where it went
+    if not mine and not is_public(contribution.state, contribution.merged_into_id):
         raise Http404("Contribution non publiée")
     return contribution
 

@@ -3,9 +3,7 @@ or pass on each published proposal of their day, as in Pol.is."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
-from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -20,9 +18,8 @@ from concertation.contributions.models import (
     Vote,
 )
 from concertation.contributions.templatetags.contribution_votes import vote_buttons
-from concertation.registrations import tokens
 from concertation.registrations.models import Registration, RegistrationStatus
-from concertation.registrations.tokens import BadLink, read_token
+from concertation.registrations.tokens import BadLink, read_link, read_token
 
 
 def _participant(token: str):
@@ -61,17 +58,15 @@ def vote_page(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 def vote(request: HttpRequest, token: str, contribution_pk: int) -> HttpResponse:
-    # The link is read as `read_token` reads it (same salt, lifetime and fields), but the
-    # registration is checked by the vote's own statement: `read_token` loads it with its day,
-    # campaign and region, one query that cost more than the vote itself.
+    # The registration is checked by the vote's own statement: `read_token` loads it with its
+    # day, campaign and region, one query that cost more than the vote itself.
     try:
-        link = signing.loads(token, salt=tokens.SALT,
-                             max_age=settings.REGISTRATION_LINK_DAYS * 86400)
+        registration_id, code = read_link(token)
         value = int(request.POST.get("value", ""))
         services.vote_by_link(contribution_id=contribution_pk, value=value,
-                              registration_id=link.get("r"), code=link.get("c"))
-    except signing.BadSignature:  # expired links included
-        raise Http404("Ce lien n’est pas valide ou a expiré.") from None
+                              registration_id=registration_id, code=code)
+    except BadLink as exc:  # expired links included
+        raise Http404(str(exc)) from None
     except Registration.DoesNotExist:
         raise Http404("Seules les inscriptions confirmées votent.") from None
     except Contribution.DoesNotExist:
