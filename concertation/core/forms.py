@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
 
 
 def dsfr_widgets(form: forms.BaseForm) -> None:
     """Give each widget the design system's class, so templates render plain `{{ field }}`."""
-    for field in form.fields.values():
+    dsfr_classes(form.fields.values())
+
+
+def dsfr_classes(fields: Iterable[forms.Field]) -> None:
+    for field in fields:
         widget = field.widget
         if isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
             continue

@@ -11,6 +11,7 @@ the ORM's cost matters, and keep the SQL portable (SQLite and PostgreSQL both ru
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
@@ -242,6 +243,20 @@ def execute(sql: str, params: Sequence = (), using: str = "default") -> int:
         return cursor.rowcount
 
 
+_PLACEHOLDER = re.compile(r"%([%s])")
+
+
+@cache
+def _numbered(sql: str) -> bytes:
+    """`sql` with PostgreSQL's own placeholders ($1, $2…) instead of `%s` (and `%` for
+    `%%`), encoded: what psycopg's raw cursor sends as it is. psycopg's usual cursor parses
+    the `%s` out of every statement and keeps the result only for statements of at most 50
+    parameters: a sign-up's write has more, and that parse cost 0.3 ms of CPU each time."""
+    numbers = iter(range(1, sql.count("%s") + 1))
+    return _PLACEHOLDER.sub(lambda m: "%" if m[1] == "%" else f"${next(numbers)}",
+                            sql).encode()
+
+
 @contextmanager
 def _cursor(connection, sql: str, params: Sequence):
     """A cursor that has run `sql`. On PostgreSQL it binds the parameters on the server and
@@ -258,9 +273,9 @@ def _cursor(connection, sql: str, params: Sequence):
     connection.validate_no_broken_transaction()
     started = time.monotonic()
     with connection.wrap_database_errors:
-        cursor = psycopg.Cursor(connection.connection)
+        cursor = psycopg.RawCursor(connection.connection)
         try:
-            cursor.execute(sql, params, prepare=True)
+            cursor.execute(_numbered(sql), params, prepare=True)
             if connection.queries_logged:
                 connection.queries_log.append({
                     "sql": f"{sql} -- {list(params)!r}",

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import copy
 import secrets
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import groupby
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from concertation.core.forms import DsfrFormMixin
+from concertation.core.forms import DsfrFormMixin, dsfr_classes
 from concertation.events.models import Event, Workshop
 from concertation.registrations.services import Applicant
 
@@ -25,27 +27,41 @@ def workshop_slots(event: Event, workshops: Sequence[Workshop] | None = None
     return [list(group) for _, group in groupby(workshops, key=lambda w: w.starts_at)]
 
 
+def _slot_choices(slots: list[list[Workshop]]) -> tuple:
+    """Per slot, its label and its choices (the seats left in each workshop's label)."""
+    layout = []
+    for slot in slots:
+        choices = []
+        for w in slot:
+            left = max(w.capacity - w.seats_taken, 0)
+            note = f"{left} place{'s' if left > 1 else ''} restante{'s' if left > 1 else ''}"
+            if left == 0:
+                note = "complet : liste d’attente"
+            choices.append((str(w.pk), f"{w.title} — {note}"))
+        label = _slot_label(slot) if len(slots) > 1 else "Atelier choisi"
+        layout.append((label, tuple(choices)))
+    return tuple(layout)
+
+
+def _slot_field(label: str, choices: Sequence[tuple[str, str]], initial=None) -> forms.Field:
+    return forms.ChoiceField(
+        label=label, choices=choices, widget=forms.RadioSelect, initial=initial,
+        error_messages={"required": "Choisissez un atelier.",
+                        "invalid_choice": "Cet atelier n’appartient pas à cette journée."},
+    )
+
+
 class WorkshopChoiceMixin:
     """One radio group per time slot, named slot_0, slot_1…"""
 
     def add_workshop_fields(self, event: Event, initial=(), workshops=None) -> None:
         self.slots = workshop_slots(event, workshops)
         chosen = {w.pk for w in initial}
-        for i, slot in enumerate(self.slots):
-            choices = []
-            for w in slot:
-                left = max(w.capacity - w.seats_taken, 0)
-                note = f"{left} place{'s' if left > 1 else ''} restante{'s' if left > 1 else ''}"
-                if left == 0:
-                    note = "complet : liste d’attente"
-                choices.append((str(w.pk), f"{w.title} — {note}"))
-            self.fields[f"slot_{i}"] = forms.ChoiceField(
-                label=_slot_label(slot) if len(self.slots) > 1 else "Atelier choisi",
-                choices=choices, widget=forms.RadioSelect,
-                initial=next((str(w.pk) for w in slot if w.pk in chosen), None),
-                error_messages={"required": "Choisissez un atelier.",
-                                "invalid_choice": "Cet atelier n’appartient pas à cette journée."},
-            )
+        for i, (slot, (label, choices)) in enumerate(zip(self.slots,
+                                                          _slot_choices(self.slots),
+                                                          strict=True)):
+            self.fields[f"slot_{i}"] = _slot_field(
+                label, choices, initial=next((str(w.pk) for w in slot if w.pk in chosen), None))
 
     def slot_fields(self):
         return [self[f"slot_{i}"] for i in range(len(self.slots))]
@@ -86,23 +102,44 @@ class RegistrationForm(WorkshopChoiceMixin, DsfrFormMixin, forms.Form):
     website = forms.CharField(label="Ne pas remplir ce champ", required=False)
     submission_token = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, event: Event, email_required=True, workshops=None, **kwargs):
+    email_required = True
+
+    def __init__(self, *args, event: Event, workshops=None, **kwargs):
+        kwargs["initial"] = {"submission_token": secrets.token_urlsafe(24)} | (
+            kwargs.get("initial") or {})
+        # The fields are built once per layout of day and process (`_fields`) and shared,
+        # instead of deep-copied from the declared ones on every request: that copy was a
+        # tenth of a sign-up's CPU in a burst (bench/signup.py). So nothing may change a
+        # field of a form once built; what differs between forms of one layout (the
+        # submission token, the workshop rows) is kept on the form.
+        self.base_fields = {}
         super().__init__(*args, **kwargs)
         self.event = event
-        self.fields["college"].choices = event.campaign.college_choices
-        self.fields["college"].error_messages["required"] = "Choisissez votre collège."
-        self.fields["email"].required = email_required
-        self.fields["submission_token"].initial = secrets.token_urlsafe(24)
-        self.add_workshop_fields(event, workshops=workshops)
+        self.slots = workshop_slots(event, workshops)
         # `has_questions`, when the caller annotated it, spares a query for most days.
         self.questions = (list(event.questions.all()) if getattr(event, "has_questions", True)
                           else [])
-        for question in self.questions:
-            self.fields[f"question_{question.pk}"] = forms.CharField(
-                label=question.label, required=question.required, max_length=2000,
+        self.fields = dict(_fields(
+            type(self), tuple(event.campaign.college_choices), _slot_choices(self.slots),
+            tuple((q.pk, q.label, q.required) for q in self.questions)))
+
+    @classmethod
+    def build_fields(cls, colleges: tuple, slots: tuple, questions: tuple
+                     ) -> dict[str, forms.Field]:
+        fields = copy.deepcopy(cls.base_fields)
+        fields["college"].choices = colleges
+        fields["college"].error_messages["required"] = "Choisissez votre collège."
+        fields["email"].required = cls.email_required
+        for i, (label, choices) in enumerate(slots):
+            fields[f"slot_{i}"] = _slot_field(label, choices)
+        for pk, label, required in questions:
+            fields[f"question_{pk}"] = forms.CharField(
+                label=label, required=required, max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
-        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+        fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+        dsfr_classes(fields.values())
+        return fields
 
     def clean_website(self):
         if self.cleaned_data["website"]:
@@ -129,18 +166,29 @@ class SecretariatRegistrationForm(RegistrationForm):
     """Sign-up taken by phone or on paper: e-mail optional, a phone number instead."""
 
     phone = forms.CharField(label="Téléphone (facultatif)", max_length=30, required=False)
+    email_required = False
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, email_required=False, **kwargs)
-        self.fields["email"].label = "Adresse électronique (facultatif)"
-        self.fields["consent_processing"].label = (
+    @classmethod
+    def build_fields(cls, *layout) -> dict[str, forms.Field]:
+        fields = super().build_fields(*layout)
+        fields["email"].label = "Adresse électronique (facultatif)"
+        fields["consent_processing"].label = (
             "La personne a accepté le traitement de ses données pour organiser cette journée."
         )
+        return fields
 
     def applicant(self) -> Applicant:
         applicant = super().applicant()
         applicant.phone = self.cleaned_data["phone"]
         return applicant
+
+
+@lru_cache(maxsize=256)
+def _fields(form_class: type[RegistrationForm], colleges: tuple, slots: tuple,
+            questions: tuple) -> dict[str, forms.Field]:
+    """The fields of a sign-up form for this layout: its campaign's colleges, its slots with
+    their choices (labels included, as they tell the seats left) and its custom questions."""
+    return form_class.build_fields(colleges, slots, questions)
 
 
 class ChangeWorkshopsForm(WorkshopChoiceMixin, DsfrFormMixin, forms.Form):

@@ -90,6 +90,13 @@ def test_statements_are_counted(day, django_assert_num_queries):
     assert day.seats_taken == 3
 
 
+def test_placeholders_and_escaped_percent_signs(day):
+    # On PostgreSQL the statement goes out with $1, $2…: `%%` stays a literal `%`.
+    ((text, pk),) = sql.fetch("SELECT %s || ' à 50%%', id FROM "
+                              f"{Event._meta.db_table} WHERE id = %s", ["remise", day.pk])
+    assert (text, pk) == ("remise à 50%", day.pk)
+
+
 def test_enqueue_in_transaction_writes_the_backends_row(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with transaction.atomic():

@@ -6,7 +6,7 @@ import json
 
 from django.contrib import messages
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -60,7 +60,8 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.info(request, "La journée ou l’atelier choisi est complet : vous êtes "
                                        "inscrit(e) sur la liste d’attente. Vous recevrez un "
                                        "courriel si une place se libère.")
-            return redirect(manage_url(registration, absolute=False))
+            # A path already: `redirect()` would first try it as a URL name.
+            return HttpResponseRedirect(manage_url(registration, absolute=False))
     if request.method == "POST":
         event = _event(slug)  # the page shows the whole day again, with the form's errors
     context = {
