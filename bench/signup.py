@@ -42,7 +42,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -120,6 +120,7 @@ class Burst:
     latencies_ms: list[float]
     statuses: Counter = field(default_factory=Counter)
     sample_error: str = ""
+    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds spent, by party
 
     @property
     def requests_per_s(self) -> float:
@@ -131,6 +132,43 @@ class Burst:
     def count(self, predicate: Callable[[int], bool]) -> int:
         return sum(n for status, n in self.statuses.items()
                    if isinstance(status, int) and predicate(status))
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[str, float]]:
+    """Every process of the server (gunicorn, by its command line) and of PostgreSQL (on
+    this machine): its party and the CPU seconds it has used."""
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+            with open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:
+                command = cmdline.read()
+        except OSError:  # gone meanwhile
+            continue
+        party = ("server" if b"bench.wsgi_bench" in command
+                 else "postgres" if command.startswith(b"postgres") else None)
+        if party:
+            found[int(entry.name)] = (party, (int(fields[11]) + int(fields[12])) / _TICK)
+    return found
+
+
+@contextlib.contextmanager
+def _cpu_use(into: dict[str, float]) -> Iterator[None]:
+    """CPU seconds used meanwhile by the server, PostgreSQL and this client (all its
+    threads). A process that ended meanwhile is not counted (PostgreSQL's backends of the
+    burst live on: the server keeps its connections)."""
+    before, client = _processes(), os.times()
+    yield
+    after, client_after = _processes(), os.times()
+    for pid, (party, seconds) in after.items():
+        into[party] = into.get(party, 0.0) + seconds - before.get(pid, (party, 0.0))[1]
+    into["client"] = (client_after.user + client_after.system) - (client.user + client.system)
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -210,13 +248,15 @@ def _fire(port: int, path: str, attempts: int, concurrency: int,
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
     for thread in threads:
         thread.start()
-    gate.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
+    cpu: dict[str, float] = {}
+    with _cpu_use(cpu):
+        gate.wait()
+        began = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - began
     return Burst(elapsed, [x for mine in latencies for x in mine],
-                 sum(statuses, Counter()), sample[0] if sample else "")
+                 sum(statuses, Counter()), sample[0] if sample else "", cpu)
 
 
 def _form_body(day: dict, colleges: list[str], tag: str) -> Callable[[int, Session], bytes]:
@@ -353,7 +393,28 @@ def _report(rows: list[tuple[str, Burst, Burst, dict, int]], args: argparse.Name
         f"| ratio to minimal insert ({insert_rate:,.0f} requests/s) | ≥ {TARGET_RATIO} "
         f"| {ratio:.2f} | {verdict(ratio >= TARGET_RATIO)} |",
     ]
-    return "\n".join(lines) + "\n\n" + "\n".join(checks)
+    return ("\n".join(lines) + "\n\n" + "\n".join(checks) + "\n\n"
+            + _cpu_table(inserts, signups))
+
+
+def _cpu_table(inserts: list[Burst], signups: list[Burst]) -> str:
+    """Where the two cores went, per request: the ratio of throughputs follows the ratio of
+    these totals, which move less from round to round than the throughputs do."""
+    parties = ("server", "postgres", "client")
+    lines = ["CPU per request, all rounds (ms):", "",
+             "| burst | server (gunicorn) | PostgreSQL | client | total |",
+             "|---|--:|--:|--:|--:|"]
+    totals = {}
+    for label, bursts in (("minimal insert", inserts), ("sign-up", signups)):
+        n = sum(len(b.latencies_ms) for b in bursts) or 1
+        per = {p: sum(b.cpu_s.get(p, 0.0) for b in bursts) / n * 1000 for p in parties}
+        totals[label] = sum(per.values())
+        lines.append(f"| {label} | {per['server']:.2f} | {per['postgres']:.2f} "
+                     f"| {per['client']:.2f} | {totals[label]:.2f} |")
+    if totals["sign-up"]:
+        lines.append(f"\nCPU ratio (minimal insert's total ÷ sign-up's): "
+                     f"{totals['minimal insert'] / totals['sign-up']:.2f}")
+    return "\n".join(lines)
 
 
 def benchmark(args: argparse.Namespace) -> None:

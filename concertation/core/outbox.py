@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -65,12 +66,19 @@ def task_row(task: Task, args_kwargs: Any) -> Any:
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     backend = task.get_backend()
-    backend.validate_task(task)
+    _validate(task, backend)
     return DBTaskResult(
         id=backend._get_id(), args_kwargs=args_kwargs, priority=task.priority,
         task_path=task.module_path, queue_name=task.queue_name,
         run_after=task.run_after or get_date_max(), backend_name=backend.alias,
     )
+
+
+@cache
+def _validate(task: Task, backend: Any) -> None:
+    # Once per task and backend: the check reads the function's signature, and a sign-up
+    # burst enqueues the same task a thousand times.
+    backend.validate_task(task)
 
 
 def announce(row: Any) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from concertation.registrations.models import Registration
 
@@ -16,12 +18,22 @@ class BadLink(Exception):
 
 
 def make_token(registration: Registration) -> str:
-    return signing.dumps({"r": registration.pk, "c": registration.code}, salt=SALT,
-                         compress=True)
+    # Not compressed: zlib never shortens so small a payload (so links made with
+    # `compress=True` were the same), and trying cost CPU on every sign-up.
+    return signing.dumps({"r": registration.pk, "c": registration.code}, salt=SALT)
+
+
+@cache
+def _manage_path(script_prefix: str) -> tuple[str, str]:
+    """The personal page's path around its token. Every sign-up makes one; `reverse` would
+    walk the URL patterns each time. A token needs no quoting (URL-safe base64 and `:`)."""
+    head, _, tail = reverse("registrations:manage", args=["TOKEN"]).partition("TOKEN")
+    return head, tail
 
 
 def manage_url(registration: Registration, absolute: bool = True) -> str:
-    path = reverse("registrations:manage", args=[make_token(registration)])
+    head, tail = _manage_path(get_script_prefix())
+    path = f"{head}{make_token(registration)}{tail}"
     return settings.SITE_URL + path if absolute else path
 
 

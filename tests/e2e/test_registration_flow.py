@@ -59,7 +59,7 @@ def _register(page: Page, *, first: str, last: str, email: str, workshop: str) -
     _choose(page, workshop)
     _choose(page, "J’accepte que mes données soient traitées")
     page.get_by_role("button", name="Je m’inscris").click()
-    expect(page).to_have_url(re.compile(r"/inscriptions/[^/]+/$"))
+    expect(page).to_have_url(re.compile(r"/inscriptions/[^/]+/\?inscription=1$"))
 
 
 def test_register_by_mail_link_change_workshop_cancel_and_the_waiting_list_moves_up(

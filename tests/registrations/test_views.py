@@ -50,11 +50,42 @@ def test_sign_up_sends_to_the_personal_page_and_an_email(client, event,
                                _form(event))
     registration = Registration.objects.get()
     assert response.status_code == 302
-    token = response["Location"].rstrip("/").rsplit("/", 1)[1]
-    assert read_token(token) == registration
+    path, _, query = response["Location"].partition("?")
+    assert read_token(path.rstrip("/").rsplit("/", 1)[1]) == registration
+    assert query == "inscription=1"
     page = client.get(response["Location"]).content.decode()
     assert "Confirmée" in page and registration.code in page and "<svg" in page
+    assert "Votre inscription est confirmée. Un courriel de confirmation" in page
+    assert "Votre inscription est confirmée." not in client.get(path).content.decode()
     assert mail.outbox[0].to == ["camille@example.org"]
+
+
+def test_personal_links_old_and_new_lead_to_the_registration(event, settings):
+    from django.core import signing
+
+    from concertation.registrations.tokens import SALT, manage_url
+
+    registration = services.register(event=event, applicant=applicant(),
+                                     workshops=[event.workshops.first()]).registration
+    path = manage_url(registration, absolute=False)
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    assert path == reverse("registrations:manage", args=[token])
+    assert manage_url(registration).startswith(settings.SITE_URL + "/inscriptions/")
+    assert read_token(token) == registration
+    # Links made with `compress=True`, as before, still open.
+    legacy = signing.dumps({"r": registration.pk, "c": registration.code}, salt=SALT,
+                           compress=True)
+    assert read_token(legacy) == registration
+
+
+def test_the_personal_page_says_what_became_of_the_sign_up_as_it_is_now(client, event):
+    registration = services.register(event=event, applicant=applicant(),
+                                     workshops=[event.workshops.first()]).registration
+    page = f"{reverse('registrations:manage', args=[make_token(registration)])}?inscription=1"
+    assert "Votre inscription est confirmée." in client.get(page).content.decode()
+    services.cancel(registration)
+    text = client.get(page).content.decode()
+    assert "Annulée" in text and "Votre inscription est confirmée." not in text
 
 
 @pytest.mark.parametrize(
@@ -110,7 +141,7 @@ def _linked(response) -> Registration:
     from concertation.registrations.tokens import read_token
 
     assert response.status_code == 302
-    return read_token(response["Location"].rstrip("/").rsplit("/", 1)[1])
+    return read_token(response["Location"].partition("?")[0].rstrip("/").rsplit("/", 1)[1])
 
 
 def test_closed_or_cancelled_day_shows_no_form(client):

