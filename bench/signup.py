@@ -311,6 +311,16 @@ def _counts(day: dict) -> dict:
             "per_workshop": [per_workshop.get(w, 0) for w in day["workshops"]]}
 
 
+def _combined(*bursts: Burst) -> Burst:
+    cpu: dict[str, float] = {}
+    for burst in bursts:
+        for party, seconds in burst.cpu_s.items():
+            cpu[party] = cpu.get(party, 0.0) + seconds
+    return Burst(sum(b.seconds for b in bursts), [x for b in bursts for x in b.latencies_ms],
+                 sum((b.statuses for b in bursts), Counter()),
+                 next((b.sample_error for b in bursts if b.sample_error), ""), cpu)
+
+
 def _inserted(tag: str) -> int:
     import psycopg
 
@@ -332,20 +342,21 @@ def _statuses(burst: Burst) -> str:
 def _report(rows: list[tuple[str, Burst, Burst, dict, int]], args: argparse.Namespace) -> str:
     lines = [
         "| round | burst | attempts | statuses | rows in DB | confirmed | waitlisted "
-        "| requests/s | p50 ms | p99 ms |",
-        "|---|---|--:|---|--:|--:|--:|--:|--:|--:|",
+        "| requests/s | p50 ms | p99 ms | ratio |",
+        "|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for label, insert, signup, counts, inserted in rows:
         lines.append(
             f"| {label} | minimal insert | {len(insert.latencies_ms):,} | {_statuses(insert)} "
             f"| {inserted:,} | — | — | {insert.requests_per_s:,.0f} | {insert.percentile(50):.0f} "
-            f"| {insert.percentile(99):.0f} |")
+            f"| {insert.percentile(99):.0f} | |")
         lines.append(
             f"| {label} | sign-up | {len(signup.latencies_ms):,} | {_statuses(signup)} "
             f"| {counts['rows']:,} | {counts['confirmed']} "
             f"(workshops {' + '.join(map(str, counts['per_workshop']))}) "
             f"| {counts['waitlisted']} | {signup.requests_per_s:,.0f} "
-            f"| {signup.percentile(50):.0f} | {signup.percentile(99):.0f} |")
+            f"| {signup.percentile(50):.0f} | {signup.percentile(99):.0f} "
+            f"| {signup.requests_per_s / insert.requests_per_s:.2f} |")
 
     signups = [row[2] for row in rows]
     inserts = [row[1] for row in rows]
@@ -463,12 +474,19 @@ def benchmark(args: argparse.Namespace) -> None:
                     raise SystemExit(f"warm-up: {_statuses(burst)}; first:\n"
                                      f"{burst.sample_error}")
             for n, day in enumerate(days[1:], start=1):
-                insert = insert_burst(port, day, colleges, args, args.attempts, f"insert{n}")
+                # The reference runs just before and just after the sign-ups, and counts as
+                # one: the speed of this machine's cores drifts by tens of percent from one
+                # minute to the next, and a reference on one side only carried that drift
+                # into the ratio.
+                before = insert_burst(port, day, colleges, args, args.attempts, f"insert{n}a")
                 signup = signup_burst(port, day, colleges, args, args.attempts)
+                after = insert_burst(port, day, colleges, args, args.attempts, f"insert{n}b")
+                insert = _combined(before, after)
                 if signup.sample_error:
                     print(f"round {n}, first non-302 answer: {signup.sample_error[:500]}")
                 counts = _counts(day) | {"workshop_capacity": day["workshop_capacity"]}
-                rows.append((str(n), insert, signup, counts, _inserted(f"insert{n}")))
+                rows.append((str(n), insert, signup, counts,
+                             _inserted(f"insert{n}a") + _inserted(f"insert{n}b")))
         load_after = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"\n## Sign-up burst — load average after: {load_after}\n")
         print(_report(rows, args))
