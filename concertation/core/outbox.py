@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.tasks.base import Task
+from django.tasks.base import Task, TaskResultStatus
 from django.tasks.signals import task_enqueued
 from django.utils import timezone
 from django.utils.json import normalize_json
@@ -62,7 +62,7 @@ def task_row(task: Task, args_kwargs: Any) -> Any:
     """The row `DatabaseBackend.enqueue` of django-tasks-db writes for `task`, not saved
     (its `set_run_after` signal included), for `sql.insert` or `sql.insert_chain`: a sign-up
     enqueues one e-mail, and the ORM's compilation of this insert cost more than the rest of
-    the row's work. Send `announce(row)` once it is written."""
+    the row's work. Send `announce(row, task)` once it is written."""
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     backend = task.get_backend()
@@ -81,13 +81,25 @@ def _validate(task: Task, backend: Any) -> None:
     backend.validate_task(task)
 
 
-def announce(row: Any) -> None:
-    """The backend's `task_enqueued` signal, for a row written by `task_row`."""
-    result = row.task_result
-    task_enqueued.send(type(result.task.get_backend()), task_result=result)
+def announce(row: Any, task: Task) -> None:
+    """The backend's `task_enqueued` signal, for a row written by `task_row(task, …)`. Its
+    result is the one `row.task_result` gives, made from `task` itself: that property finds
+    the task again by its path and copies it, which validates it anew (it reads the
+    function's signature), on every sign-up of a burst."""
+    from django_tasks_db.backend import TaskResult
+    from django_tasks_db.utils import normalize_uuid
+
+    arguments = row.args_kwargs
+    result = TaskResult(
+        db_result=row, task=task, id=normalize_uuid(row.id), status=TaskResultStatus.READY,
+        enqueued_at=row.enqueued_at, started_at=None, last_attempted_at=None,
+        finished_at=None, args=arguments["args"], kwargs=arguments["kwargs"],
+        backend=row.backend_name, errors=[], worker_ids=row.worker_ids,
+    )
+    task_enqueued.send(type(task.get_backend()), task_result=result)
 
 
 def enqueue_in_transaction(task: Task, *args: Any) -> None:
     """`task.enqueue(*args)` on django-tasks-db's backend, in the caller's transaction."""
     row = sql.insert(task_row(task, normalize_json({"args": list(args), "kwargs": {}})))
-    announce(row)
+    announce(row, task)

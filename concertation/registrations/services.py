@@ -363,7 +363,7 @@ def _register(event, applicant, workshops, submission_token, registered_by, atte
                 outgoing.kind = OutgoingEmail.Kind.WAITLIST
                 OutgoingEmail.objects.filter(pk=outgoing.pk).update(kind=outgoing.kind)
         if queued is not None:
-            announce(queued)
+            announce(queued, deliver_email)
         elif outgoing is not None:
             # Any other backend may run the task at once, before the rows it reads are
             # committed.

@@ -111,6 +111,30 @@ def test_enqueue_in_transaction_writes_the_backends_row(settings):
     assert row.task_result.task.module_path == "concertation.registrations.tasks.deliver_email"
 
 
+def test_the_enqueued_signal_carries_what_the_backend_would_send(settings):
+    from django.tasks.signals import task_enqueued
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    sent = []
+
+    def receiver(sender, task_result, **kwargs):
+        sent.append((sender, task_result))
+
+    task_enqueued.connect(receiver)
+    try:
+        with transaction.atomic():
+            enqueue_in_transaction(deliver_email, 42)
+    finally:
+        task_enqueued.disconnect(receiver)
+    ((sender, result),) = sent
+    expected = DBTaskResult.objects.get().task_result
+    assert sender is type(deliver_email.get_backend())
+    for name in ("id", "status", "enqueued_at", "started_at", "last_attempted_at",
+                 "finished_at", "args", "kwargs", "backend", "errors", "worker_ids"):
+        assert getattr(result, name) == getattr(expected, name), name
+    assert result.task == expected.task and result.db_result.pk == expected.db_result.pk
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements")
 def test_postgresql_prepares_these_statements_only(day):
     sql.fetch(f"SELECT id FROM {Event._meta.db_table} WHERE id = %s", [day.pk])
