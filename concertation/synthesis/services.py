@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
@@ -234,6 +234,23 @@ def unique_slug(title: str) -> str:
     return slug
 
 
+def save_with_unique_slug(synthesis: Synthesis, title: str, attempts: int = 5) -> None:
+    """Save a new synthesis under a free slug made from `title`. Two syntheses of the same
+    title created at the same instant both find the slug free: the second one's insert then
+    fails on the unique slug, and it takes the next one instead of failing."""
+    for _ in range(attempts):
+        synthesis.slug = unique_slug(title)
+        try:
+            with transaction.atomic():  # a savepoint: the caller's transaction goes on
+                synthesis.save(force_insert=True)
+        except IntegrityError:
+            if not Synthesis.objects.filter(slug=synthesis.slug).exists():
+                raise  # another constraint (the same form posted twice): the caller's to say
+            continue
+        return
+    raise SynthesisError("Trop de synthèses portent ce titre en ce moment : réessayez.")
+
+
 def _check_creation(scope: Scope, synthesis: Synthesis) -> None:
     level = synthesis.level
     if level == Level.EVENT:
@@ -307,8 +324,7 @@ def create_synthesis(*, scope: Scope, user, campaign, level: str, title: str, ev
                                    or source_run.status != AnalysisRun.Status.DONE):
         raise SynthesisError("Cette analyse n’est pas terminée ou porte sur une autre "
                              "concertation.")
-    synthesis.slug = unique_slug(f"{synthesis.title} v1")
-    synthesis.save()
+    save_with_unique_slug(synthesis, f"{synthesis.title} v1")
     synthesis.days.set(days)
     summary = "Synthèse créée"
     if source_run is not None:
@@ -799,15 +815,15 @@ def new_edition(*, scope: Scope, user, synthesis: Synthesis) -> Synthesis:
     if Synthesis.objects.filter(previous=locked).exists():
         raise SynthesisError("Une nouvelle version existe déjà : continuez-la.")
     edition = locked.edition + 1
-    copy = Synthesis.objects.create(
+    copy = Synthesis(
         campaign_id=locked.campaign_id, level=locked.level, event_id=locked.event_id,
         health_territory_id=locked.health_territory_id, region_id=locked.region_id,
-        theme_id=locked.theme_id, title=locked.title,
-        slug=unique_slug(f"{locked.title} v{edition}"), introduction=locked.introduction,
+        theme_id=locked.theme_id, title=locked.title, introduction=locked.introduction,
         includes_online=locked.includes_online, source_run_id=locked.source_run_id,
         validation_event_id=locked.validation_event_id, edition=edition, previous=locked,
         created_by=user,
     )
+    save_with_unique_slug(copy, f"{locked.title} v{edition}")
     copy.days.set(locked.days.all())
     decisions = {d.group_id: d for d in Decision.objects.filter(group__synthesis=locked)}
     items = []

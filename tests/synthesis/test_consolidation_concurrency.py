@@ -52,3 +52,12 @@ def test_two_requests_to_detect_again_at_once_run_one_detection():
     # asked); never two running at once, never the same suggestion twice.
     assert detection.attempt in (2, 3) and detection.status == "done"
     assert SynthesisGroup.objects.filter(synthesis=synthesis).count() == 2
+
+
+def test_two_consolidations_of_the_same_title_at_once_both_get_a_page():
+    world = build_world()
+    for round_ in range(3):
+        assert race(_consolidate(world, f"a-{round_}"), _consolidate(world, f"b-{round_}")) == []
+    slugs = list(Synthesis.objects.values_list("slug", flat=True))
+    assert len(slugs) == 6 and len(set(slugs)) == 6
+    assert all(slug.startswith("consolidation-regionale-v1") for slug in slugs)
