@@ -17,12 +17,15 @@
    not timed), then all fire ``--attempts`` POSTs in all to /journees/<slug>/inscription/, as
    fast as they can, each with a distinct e-mail, a fresh submission_token and one of the two
    workshops in turn. 302 = accepted (confirmed or waitlisted). Per round, the same client
-   first fires as many POSTs at ``/__bench__/minimal-insert/`` (same middleware, inserts one
-   ``RegistrationAttempt`` row), so both see the same outside load.
+   fires as many POSTs at ``/__bench__/minimal-insert/`` (same middleware, inserts one
+   ``RegistrationAttempt`` row) just before and just after the sign-ups; the two count as the
+   round's reference, so a drift of the machine's speed during the round weighs on both.
 5. Counts the rows in the database after each burst (confirmed must be exactly the capacity,
    no workshop over its own), and prints the tables with PASS/FAIL against the targets
-   (confirmed = capacity, no 5xx, p99 < 1 s, requests/s >= 0.5 × the minimal insert's).
-   The exit status is 0 whatever the figures, 1 only when the set-up fails.
+   (confirmed = capacity, no 5xx, p99 < 1 s, requests/s >= 0.5 × the minimal insert's),
+   and the CPU each burst cost per request: gunicorn's processes, PostgreSQL's, the client's
+   (read from /proc). The exit status is 0 whatever the figures, 1 only when the set-up
+   fails.
 """
 
 from __future__ import annotations
@@ -440,8 +443,8 @@ def benchmark(args: argparse.Namespace) -> None:
           f"commit {web._git_commit()}")
     print(f"server: gunicorn bench.wsgi_bench, {workers} workers × {args.threads} thread(s), "
           f"worker class {args.worker_class}; client: {args.concurrency} Python threads, "
-          f"{args.attempts:,} POSTs per burst, {args.rounds} round(s) of minimal insert then "
-          f"sign-up; {args.capacity} seats per day (2 workshops of "
+          f"{args.attempts:,} POSTs per burst, {args.rounds} round(s) of minimal insert, "
+          f"sign-up, minimal insert; {args.capacity} seats per day (2 workshops of "
           f"{(args.capacity + 1) // 2})")
     load = os.getloadavg()
     print(f"load average before: {', '.join(f'{x:.2f}' for x in load)}")
