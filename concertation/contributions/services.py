@@ -247,6 +247,16 @@ def _recount(contribution: Contribution) -> None:
 
 
 @transaction.atomic
+def recount_votes(contribution_ids) -> None:
+    """Write the vote counts of these contributions from their votes: after votes went away
+    outside these services (a voter's account or registration deleted outright, see
+    `contributions.signals`). Locked in id order, as `merge` locks."""
+    for contribution in (Contribution.objects.select_for_update()
+                         .filter(pk__in=sorted(set(contribution_ids))).order_by("pk")):
+        _recount(contribution)
+
+
+@transaction.atomic
 def merge(*, target: Contribution, sources: Sequence[Contribution], user,
           reason: str = "") -> Merge:
     """Merge `sources` into `target`. Each voter's vote is carried to the target unless that

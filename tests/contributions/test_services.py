@@ -10,7 +10,13 @@ from concertation.contributions.models import (
 from concertation.contributions.workflow import TRANSITIONS, find
 from concertation.events.models import EventState
 from concertation.registrations.services import register
-from tests.factories import EventFactory, UserFactory, WorkshopFactory, applicant
+from tests.factories import (
+    EventFactory,
+    RegistrationFactory,
+    UserFactory,
+    WorkshopFactory,
+    applicant,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +117,22 @@ def test_one_vote_per_voter_changeable_and_only_when_open(workshop):
     services.transition(contribution=contribution, target=S.REJECTED, user=None, reason="santé")
     with pytest.raises(services.ContributionError, match="pas ouverte au vote"):
         services.vote(contribution=contribution, value=1, user=UserFactory())
+    assert Vote.objects.count() == 1
+
+
+def test_deleting_a_voter_outright_lowers_the_counts(workshop,
+                                                    django_capture_on_commit_callbacks):
+    contribution = _capture(workshop, "Texte", "id-d")  # published as captured
+    alice, bob = UserFactory(), UserFactory()
+    participant = RegistrationFactory(event=workshop.event)
+    services.vote(contribution=contribution, value=1, user=alice)
+    services.vote(contribution=contribution, value=-1, user=bob)
+    services.vote(contribution=contribution, value=1, registration=participant)
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.delete()       # the admin's way: votes go by cascade
+        participant.delete()
+    contribution.refresh_from_db()
+    assert (contribution.agree_count, contribution.disagree_count) == (0, 1)
     assert Vote.objects.count() == 1
 
 
