@@ -11,6 +11,7 @@ from concertation.projects.tokens import confirm_url, unsubscribe_url
 
 SUBJECTS = {
     ProjectEmail.Kind.CONFIRMATION: "Confirmez votre abonnement : {title}",
+    ProjectEmail.Kind.INVITATION: "Suivre le projet : {title}",
     ProjectEmail.Kind.DIGEST: "Actualités du projet : {title}",
 }
 
@@ -26,7 +27,8 @@ def build_message(outgoing: ProjectEmail) -> EmailMultiAlternatives:
         "follower": follower,
         "kind": outgoing.kind,
         "updates": updates,
-        "confirm_url": confirm_url(follower) if outgoing.kind == "confirmation" else "",
+        "confirm_url": confirm_url(follower) if outgoing.kind != ProjectEmail.Kind.DIGEST
+        else "",
         "unsubscribe_url": unsubscribe,
         "project_url": settings.SITE_URL + project.get_absolute_url(),
     }

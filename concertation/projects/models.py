@@ -253,8 +253,9 @@ class ProjectUpdate(models.Model):
 
 
 class Follower(models.Model):
-    """Someone who gets the digest of a project's updates: a participant who contributed to
-    its origins, or anyone who subscribed and confirmed by the signed link."""
+    """Someone who gets the digest of a project's updates once they confirmed by the signed
+    link: anyone who subscribed, or a participant who contributed to its origins and accepted
+    the one invitation sent when the project became public. Nobody follows without opting in."""
 
     class Source(models.TextChoices):
         CONTRIBUTOR = "contributor", "Contributeur"
@@ -289,6 +290,9 @@ class ProjectEmail(models.Model):
 
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", "Confirmation d’abonnement"
+        # To a contributor of the project's origins: the proposal to follow, with the same
+        # signed link as a confirmation. Sent once per follower.
+        INVITATION = "invitation", "Invitation à suivre le projet"
         DIGEST = "digest", "Actualités"
 
     follower = models.ForeignKey(Follower, on_delete=models.CASCADE, related_name="emails")

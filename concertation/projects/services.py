@@ -32,6 +32,8 @@ from concertation.projects.workflow import find
 
 # An unconfirmed subscriber gets at most one confirmation e-mail in this delay.
 CONFIRMATION_RESEND_DELAY = dt.timedelta(minutes=15)
+# The states in which a project takes new followers (and invites its contributors).
+FOLLOWABLE_STATES = (ProjectState.LABELLED, ProjectState.IN_PROGRESS)
 
 
 class TransitionNotAllowed(ValidationError):
@@ -156,6 +158,8 @@ def transition(*, scope: Scope, user, project: Project, target: str,
         locked.labelled_at, locked.labelled_by = now, user
         fields += ["labelled_at", "labelled_by"]
     locked.save(update_fields=fields)
+    # Now public: its contributors are invited to follow it (no one is subscribed unasked).
+    invite_contributors(locked)
     bump_public_content()
     return locked
 
@@ -243,14 +247,45 @@ def origin_contributor_emails(project: Project) -> set[str]:
 
 
 def sync_contributor_followers(project: Project) -> int:
-    """Add the origins' participants as followers; one who unsubscribed stays unsubscribed."""
+    """Record the origins' participants as followers to invite (unconfirmed: they follow
+    only once they opt in by the signed link), and invite them if the project is public.
+    One who unsubscribed stays unsubscribed; an address already known is left as it is."""
     emails = origin_contributor_emails(project)
     known = set(project.followers.values_list("email", flat=True))
-    now = timezone.now()
-    new = [Follower(project=project, email=email, source=Follower.Source.CONTRIBUTOR,
-                    confirmed_at=now, last_digest_at=now) for email in sorted(emails - known)]
+    new = [Follower(project=project, email=email, source=Follower.Source.CONTRIBUTOR)
+           for email in sorted(emails - known)]
     Follower.objects.bulk_create(new, ignore_conflicts=True)
+    invite_contributors(project)
     return len(new)
+
+
+def invite_contributors(project: Project) -> int:
+    """Send each contributor follower who has not answered yet the one invitation to follow
+    the project (its link is the double opt-in's), once the project is public and takes
+    followers. A follower is invited once: one who ignores it hears nothing more."""
+    if project.state not in FOLLOWABLE_STATES:
+        return 0
+    waiting = list(project.followers.filter(
+        source=Follower.Source.CONTRIBUTOR, confirmed_at__isnull=True,
+        unsubscribed_at__isnull=True).exclude(
+        emails__kind=ProjectEmail.Kind.INVITATION).values_list("pk", flat=True))
+    invitations = ProjectEmail.objects.bulk_create(
+        [ProjectEmail(follower_id=pk, kind=ProjectEmail.Kind.INVITATION) for pk in waiting])
+    for outgoing in invitations:
+        _enqueue(outgoing)
+    return len(invitations)
+
+
+def queue_invitations() -> int:
+    """The daily run's share: invite the contributors of every public project not invited
+    yet (those recorded before the project took followers, or before invitations existed)."""
+    count = 0
+    for project in Project.objects.filter(state__in=FOLLOWABLE_STATES).filter(
+            followers__source=Follower.Source.CONTRIBUTOR,
+            followers__confirmed_at__isnull=True).distinct():
+        with transaction.atomic():
+            count += invite_contributors(project)
+    return count
 
 
 def _enqueue(outgoing: ProjectEmail) -> None:
@@ -264,7 +299,7 @@ def subscribe(*, project: Project, email: str) -> Follower:
     """Record a subscription and send the confirmation link (double opt-in). Subscribing
     again re-sends the link, at most once per CONFIRMATION_RESEND_DELAY; an active follower
     gets nothing new, so the form tells nobody whether an address already follows."""
-    if project.state not in (ProjectState.LABELLED, ProjectState.IN_PROGRESS):
+    if project.state not in FOLLOWABLE_STATES:
         raise ValidationError("Ce projet n’accepte plus de nouveaux abonnements.")
     email = email.strip().lower()
     follower, _ = Follower.objects.select_for_update().get_or_create(

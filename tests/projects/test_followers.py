@@ -56,7 +56,82 @@ def test_origin_participants_follow_from_creation(territory, day, roles):
     followers = {f.email: f for f in project.followers.all()}
     assert set(followers) == {"autrice@example.org", "inscrit@example.org",
                               "fusion@example.org"}
-    assert all(f.active and f.source == "contributor" for f in followers.values())
+    # Recorded, but not following: nobody opted in yet.
+    assert all(f.source == "contributor" and not f.active for f in followers.values())
+
+
+def test_contributors_are_invited_once_and_follow_only_after_opting_in(
+        client, project, roles, django_capture_on_commit_callbacks):
+    """A labelled project's contributors get one invitation with the signed link; no digest
+    reaches them until they click it."""
+    project.state = "proposed"
+    project.save()
+    work_lead = project.origin_contributions.get()
+    work_lead.author = UserFactory(email="autrice@example.org")
+    work_lead.save()
+    cts = scope_for(roles["cts"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sync_contributor_followers(project)
+    # A proposed project is not public: nobody is invited to follow it yet.
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.transition(scope=cts, user=roles["cts"], project=project, target="labelled")
+    [invitation] = mail.outbox
+    assert invitation.to == ["autrice@example.org"]
+    assert invitation.subject == f"Suivre le projet : {project.title}"
+    assert "Vous avez contribué" in invitation.body
+    assert "vous ne recevrez rien d’autre" in invitation.body
+    assert "Suivre ce projet" in invitation.alternatives[0][0]
+    follower = Follower.objects.get()
+    assert not follower.active
+    # Not following: no digest.
+    services.post_update(scope=cts, user=roles["cts"], project=project, title="Lancement",
+                         text="Lancement", published_on=dt.date(2025, 1, 1))
+    assert services.queue_digests() == 0
+    # One invitation only: starting the project, saving it or the daily run send no other.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.transition(scope=cts, user=roles["cts"], project=project,
+                            target="in_progress")
+        services.sync_contributor_followers(project)
+        call_command("send_project_digests", stdout=io.StringIO())
+    assert mail.outbox == []
+    # Opting in through the invitation's link makes them a follower.
+    confirm = _link(invitation, "confirmer")
+    client.post(confirm)
+    assert Follower.objects.get().active
+    services.post_update(scope=cts, user=roles["cts"], project=project, title="Suite",
+                         text="Suite", published_on=dt.date(2025, 2, 1))
+    assert services.queue_digests() == 1
+
+
+def test_a_contributor_added_to_a_labelled_project_is_invited(
+        project, roles, django_capture_on_commit_callbacks):
+    work_lead = project.origin_contributions.get()
+    work_lead.author = UserFactory(email="a@example.org")
+    work_lead.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sync_contributor_followers(project)
+    [invitation] = mail.outbox
+    assert invitation.to == ["a@example.org"]
+    assert ProjectEmail.objects.get().kind == "invitation"
+    assert not Follower.objects.get().active
+
+
+def test_a_subscriber_who_also_contributed_stays_a_subscriber(
+        project, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        follower = services.subscribe(project=project, email="a@example.org")
+    services.confirm(follower)
+    work_lead = project.origin_contributions.get()
+    work_lead.author = UserFactory(email="a@example.org")
+    work_lead.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sync_contributor_followers(project)
+    assert mail.outbox == []
+    follower = Follower.objects.get()
+    assert follower.active and follower.source == "subscriber"
 
 
 def test_an_unsubscribed_contributor_stays_unsubscribed(project, work_lead):
@@ -196,3 +271,30 @@ class BrokenBackend:
 
     def send_messages(self, messages):
         raise OSError("boom")
+
+
+def test_contributors_confirmed_unasked_before_follow_only_once_invited_and_accepted(
+        project, django_capture_on_commit_callbacks):
+    """The migration un-confirms the contributors recorded as followers without being asked;
+    the daily run then invites them once."""
+    import importlib
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    migration = importlib.import_module("concertation.projects.migrations.0002_invitations_opt_in")
+    now = timezone.now()
+    unasked = Follower.objects.create(project=project, email="a@example.org",
+                                      source="contributor", confirmed_at=now, last_digest_at=now)
+    accepted = Follower.objects.create(project=project, email="b@example.org",
+                                       source="contributor", confirmed_at=now, last_digest_at=now)
+    ProjectEmail.objects.create(follower=accepted, kind="confirmation", sent_at=now)
+    migration.unconfirm_contributors_who_never_opted_in(apps, None)
+    unasked.refresh_from_db()
+    accepted.refresh_from_db()
+    assert not unasked.active and accepted.active
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_project_digests", stdout=io.StringIO())
+        call_command("send_project_digests", stdout=io.StringIO())
+    [invitation] = mail.outbox
+    assert invitation.to == ["a@example.org"]

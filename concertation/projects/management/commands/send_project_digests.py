@@ -1,11 +1,12 @@
 """Daily (or weekly) chore: e-mail each project's followers the updates posted since their
-last digest, and re-send follower e-mails that failed."""
+last digest, invite the contributors of public projects not invited yet, and re-send
+follower e-mails that failed."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from concertation.projects.services import queue_digests
+from concertation.projects.services import queue_digests, queue_invitations
 from concertation.projects.tasks import retry_pending
 
 
@@ -21,6 +22,8 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"Simulation : {queued} récapitulatif(s) seraient envoyés.")
             return
+        invited = queue_invitations()
         retried = retry_pending()
         self.stdout.write(f"{queued} récapitulatif(s) mis en file d’envoi, "
+                          f"{invited} invitation(s) à suivre un projet, "
                           f"{retried} courriel(s) en attente relancé(s).")
