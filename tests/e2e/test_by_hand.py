@@ -1,0 +1,76 @@
+"""Journeys driven the way a person drives them: the mouse clicks what is drawn on screen
+(never `force=True`), at 1280 px and at 390 px wide, with a screenshot of each step in the
+test's output folder (`E2E_SCREENSHOTS`, or pytest's temporary folder)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from concertation.contributions.models import Contribution, ContributionState
+from concertation.events.models import Event
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+# A day of Auvergne-Rhône-Alpes whose workshops hold proposals in the demo.
+ARA_DAY = "cnr-sante-2022-01"
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    folder = Path(os.environ.get("E2E_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def click_like_a_person(page: Page, target: Locator) -> None:
+    """Moves the mouse to the middle of what is drawn and presses there: a target of no size,
+    or one off screen, cannot be clicked by anybody."""
+    target.scroll_into_view_if_needed()
+    box = target.bounding_box()
+    assert box is not None, "élément absent de la page"
+    assert box["width"] >= 12 and box["height"] >= 12, f"cible trop petite pour la souris : {box}"
+    viewport = page.viewport_size
+    assert viewport is not None
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], (
+        f"cible hors de l’écran ({box['x']:.0f} + {box['width']:.0f} > {viewport['width']})")
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
+def test_organiser_merges_duplicates_with_the_mouse(demo, open_site, shots, viewport):
+    event = Event.objects.get(slug=ARA_DAY)
+    workshop = event.workshops.order_by("position").first()
+    kept, duplicate = Contribution.objects.filter(workshop=workshop).order_by("pk")[:2]
+    organiser = open_site()
+    page = organiser.page
+    page.set_viewport_size(viewport)
+    organiser.login("ars-ara")
+    organiser.goto(f"/espace-organisateur/journees/{event.pk}/contributions/")
+    kept_row = page.get_by_role("row").filter(has_text=kept.text)
+    duplicate_row = page.get_by_role("row").filter(has_text=duplicate.text)
+
+    # Each box and circle is clicked through its label, where the design system draws it.
+    for row in (kept_row, duplicate_row):
+        click_like_a_person(page, row.locator("label").filter(has_text="Sélectionner"))
+        expect(row.get_by_role("checkbox")).to_be_checked()
+    click_like_a_person(page, kept_row.locator("label").filter(has_text="Garder"))
+    expect(kept_row.get_by_role("radio")).to_be_checked()
+    page.screenshot(path=shots / f"fusion-{viewport['width']}-choix.png", full_page=False)
+
+    form = page.locator("form").filter(has=kept_row)
+    click_like_a_person(page, form.get_by_role("button", name="Fusionner la sélection"))
+    expect(page.get_by_role("status")).to_contain_text("1 contribution(s) fusionnée(s)")
+    page.screenshot(path=shots / f"fusion-{viewport['width']}-faite.png", full_page=False)
+    duplicate.refresh_from_db()
+    assert duplicate.state == ContributionState.MERGED
+    assert duplicate.merged_into_id == kept.pk
+    organiser.assert_healthy()
