@@ -14,17 +14,11 @@ from django.conf import settings
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from concertation.core import tabular
 from concertation.projects.imports import COLUMNS
 from concertation.projects.models import Milestone, Project
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _safe_cell(value):
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def sheet_rows(projects: Iterable[Project]) -> list[list]:
@@ -50,8 +44,8 @@ def milestone_sheet(projects: Iterable[Project], fmt: str) -> bytes:
         writer = csv.writer(buffer, delimiter=";")
         writer.writerow(headers)
         for row in rows:
-            writer.writerow([_safe_cell(v.strftime("%d/%m/%Y") if hasattr(v, "strftime")
-                                        else "" if v is None else v) for v in row])
+            writer.writerow(tabular.row(v.strftime("%d/%m/%Y") if hasattr(v, "strftime")
+                                        else "" if v is None else v for v in row))
         # The byte-order mark makes spreadsheet software read the accents right.
         return ("\ufeff" + buffer.getvalue()).encode()
     book = Workbook()
@@ -61,7 +55,7 @@ def milestone_sheet(projects: Iterable[Project], fmt: str) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_safe_cell(v) for v in row])
+        sheet.append(tabular.row(row))
     for row in sheet.iter_rows(min_row=2, min_col=6, max_col=7):
         for cell in row:
             cell.number_format = "DD/MM/YYYY"
@@ -174,7 +168,7 @@ def to_csv(records: list[dict], fields) -> bytes:
     writer = csv.writer(buffer, delimiter=",")
     writer.writerow([f[0] for f in fields])
     for record in records:
-        writer.writerow([_safe_cell(record[f[0]]) for f in fields])
+        writer.writerow(tabular.row(record[f[0]] for f in fields))
     return buffer.getvalue().encode()
 
 

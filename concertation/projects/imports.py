@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from concertation.core import tabular
 from concertation.projects.models import Milestone, MilestoneStatus, Project, ProjectState
 from concertation.projects.workflow import find
 
@@ -41,6 +42,11 @@ KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 
 class SheetError(Exception):
     """The file as a whole cannot be read: a French sentence for the organiser."""
+
+
+NUL_MESSAGE = ("Caractère nul dans {where} : ce n’est pas une feuille CSV en texte (UTF-8 ou "
+               "Windows) ni un XLSX valide. Enregistrez-la à nouveau depuis votre tableur au "
+               "format CSV UTF-8 ou XLSX.")
 
 
 @dataclass
@@ -94,7 +100,13 @@ def read_sheet(name: str, content: bytes) -> list[tuple[int, dict[str, str | dt.
         values = {}
         for column, cell in zip(header, cells, strict=False):
             if column in known:
-                values[column] = cell.strip() if isinstance(cell, str) else cell
+                if isinstance(cell, str):
+                    if "\x00" in cell:
+                        raise SheetError(NUL_MESSAGE.format(where=f"ligne {index}"))
+                    # Other control characters (a line break pasted from a word processor)
+                    # are dropped: they would reach the pages and break every export.
+                    cell = tabular.clean_text(cell).strip()
+                values[column] = cell
         if all(v in ("", None) for v in values.values()):
             continue
         rows.append((index, values))
@@ -104,6 +116,10 @@ def read_sheet(name: str, content: bytes) -> list[tuple[int, dict[str, str | dt.
 
 
 def _csv_rows(content: bytes) -> list[list[str]]:
+    if b"\x00" in content:
+        # Text never holds NUL: a UTF-16 export or a binary file renamed .csv. Refused whole,
+        # since cleaning would import garbage.
+        raise SheetError(NUL_MESSAGE.format(where="le fichier"))
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from concertation.core import tabular
 from concertation.events.models import Event
 from concertation.registrations.models import Registration
 
@@ -35,17 +36,12 @@ def rows(registrations: list[Registration]) -> list[list[str]]:
     return out
 
 
-def _safe_cell(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def to_csv(registrations: list[Registration]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(COLUMNS)
     for row in rows(registrations):
-        writer.writerow([_safe_cell(cell) for cell in row])
+        writer.writerow(tabular.row(row))
     # The byte-order mark makes spreadsheet software read the accents right.
     return ("\ufeff" + buffer.getvalue()).encode()
 
@@ -58,12 +54,12 @@ def to_xlsx(event: Event, registrations: list[Registration]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows(registrations):
-        sheet.append([_safe_cell(cell) for cell in row])
+        sheet.append(tabular.row(row))
     sheet.freeze_panes = "A2"
     for column, width in zip("ABCDEFGHIJKLMNO", [10, 18, 16, 18, 30, 14, 24, 30, 40, 30, 16,
                                                  16, 8, 10, 10], strict=True):
         sheet.column_dimensions[column].width = width
-    book.properties.title = f"Inscriptions — {event.title}"
+    book.properties.title = tabular.clean_text(f"Inscriptions — {event.title}")
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from concertation.campaigns.models import Theme
 from concertation.contributions.models import Comment, Contribution
+from concertation.core import tabular
 from concertation.events.models import Event
 from concertation.synthesis import provenance as prov
 from concertation.synthesis.models import Synthesis
@@ -148,7 +149,9 @@ class _Writer:
 
     def write(self, row: Iterable) -> None:
         values = list(row)
-        self.csv.writerow(["" if v is None else v for v in values])
+        # The CSV goes through the one cell sanitiser (it is opened in spreadsheets and the
+        # workbook is built from it); the JSON keeps the stored text as it is.
+        self.csv.writerow(tabular.row("" if v is None else v for v in values))
         self.json_file.write(("\n" if not self.rows else ",\n")
                              + json.dumps(dict(zip(self.names, values, strict=True)),
                                           ensure_ascii=False))

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from concertation.core import tabular
 from concertation.synthesis import opendata
 
 # Header labels for the spreadsheet (the open-data files keep machine names).
@@ -32,8 +33,6 @@ SHEETS = (
     ("Participation", "participation", {}),
 )
 INTEGER_TYPES = {"integer"}
-# A cell starting with one of these would be read as a formula by a spreadsheet.
-FORMULA_START = ("=", "+", "-", "@")
 
 
 def _cell_value(text: str, type_: str):
@@ -41,15 +40,15 @@ def _cell_value(text: str, type_: str):
         return None
     if type_ in INTEGER_TYPES:
         return int(text)
-    if text.startswith(FORMULA_START):
-        return "'" + text
-    return text
+    # The CSV is already sanitised; once more costs nothing and keeps the sheet safe (an
+    # already neutralised value starts with the apostrophe and is left as it is).
+    return tabular.cell(text)
 
 
 def write(directory: Path, target: Path, title: str) -> None:
     """Build `target` from the CSV files of the open-data set in `directory`."""
     book = Workbook(write_only=True)
-    book.properties.title = title
+    book.properties.title = tabular.clean_text(title)
     bold = Font(bold=True)
     for sheet_title, resource, labels in SHEETS:
         fields = opendata.RESOURCES[resource][1]

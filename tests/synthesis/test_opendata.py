@@ -72,12 +72,15 @@ def test_contents(written):
                                                                     str(data["groups"][0].pk))
     assert merged["date_journee"] == "2022-12-02"
     online = next(r for r in contributions if r["origine"] == "online")
+    # The CSV is opened in spreadsheets: a text that would run as a formula stays text.
     assert (online["journee"], online["college"], online["texte"]) == (
-        "", "citoyen", "=Des maisons de santé partout")
+        "", "citoyen", "'=Des maisons de santé partout")
     comments = [r["texte"] for r in _rows(directory, "commentaires")]
     assert comments == ["Tout à fait d’accord", "Et en Isère aussi", "Le sport, c’est la santé"]
     json_rows = json.loads((directory / "contributions.json").read_text(encoding="utf-8"))
     assert [r["id"] for r in json_rows] == ids
+    # The JSON keeps the stored text as it is.
+    assert "=Des maisons de santé partout" in [r["texte"] for r in json_rows]
     assert json_rows[0]["fusionnee_dans"] is None or isinstance(json_rows[0]["fusionnee_dans"],
                                                                  int)
     everything = "".join(p.read_text(encoding="utf-8") for p in directory.iterdir())

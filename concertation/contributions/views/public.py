@@ -25,10 +25,10 @@ from openpyxl import Workbook
 from concertation.campaigns.models import DEFAULT_COLLEGES, Campaign, Theme
 from concertation.contributions.models import VISIBLE_STATES, Contribution, ContributionState
 from concertation.contributions.search import search
+from concertation.core import tabular
 from concertation.core.forms import DsfrFormMixin
 from concertation.core.public_cache import current_version, public_page
 from concertation.events.models import Event
-from concertation.registrations.exports import _safe_cell
 from concertation.territories.models import HealthTerritory
 
 PAGE_SIZE = 20
@@ -182,14 +182,14 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         writer = csv.writer(buffer, delimiter=";")
         writer.writerow(EXPORT_FIELDS)
         for row in _export_rows(contributions):
-            writer.writerow([_safe_cell(v) if isinstance(v, str) else v for v in row])
+            writer.writerow(tabular.row(row))
         content, ctype = ("\ufeff" + buffer.getvalue()).encode(), "text/csv; charset=utf-8"
     elif fmt == "xlsx":
         book = Workbook(write_only=True)
         sheet = book.create_sheet("Contributions")
         sheet.append(EXPORT_FIELDS)
         for row in _export_rows(contributions):
-            sheet.append([_safe_cell(v) if isinstance(v, str) else v for v in row])
+            sheet.append(tabular.row(row))
         buffer = io.BytesIO()
         book.save(buffer)
         content = buffer.getvalue()
