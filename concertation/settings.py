@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "concertation.core",
     "concertation.territories",
+    "axes",
     "concertation.accounts",
     "concertation.campaigns",
     "concertation.events",
@@ -80,6 +81,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
+    # Last, as django-axes asks: it turns a locked login into its page (accounts/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ROOT_URLCONF = "concertation.urls"
 WSGI_APPLICATION = "concertation.wsgi.application"
 
@@ -143,6 +146,25 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "backoffice:home"
+# Password guessing (organisers' sign-in, admin): django-axes, see accounts/lockout.py. Its
+# backend comes first: it refuses a locked login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "concertation.accounts.lockout.Handler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+# Failures within AXES_COOLOFF_TIME: per account and address, per account, per address.
+LOGIN_FAILURE_LIMITS = (env_int("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", 5),
+                        env_int("LOGIN_FAILURES_PER_ACCOUNT", 10),
+                        env_int("LOGIN_FAILURES_PER_ADDRESS", 20))
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMITS[0]
+AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15) / 60  # in hours, as axes reads it
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every start; lockouts are still logged
+AXES_LOCKOUT_CALLABLE = "concertation.accounts.lockout.locked_out"
+# The client's address as the sign-up limits read it (TRUSTED_PROXIES, X-Forwarded-For).
+AXES_CLIENT_IP_CALLABLE = "concertation.registrations.network.client_ip"
 LOGOUT_REDIRECT_URL = "core:home"
 
 LANGUAGE_CODE = "fr"
