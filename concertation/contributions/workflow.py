@@ -22,7 +22,8 @@ class Transition:
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.SUBMITTED, S.PUBLISHED, "Publier"),
     Transition(S.SUBMITTED, S.REJECTED, "Refuser", needs_reason=True),
-    Transition(S.PUBLISHED, S.REJECTED, "Masquer", needs_reason=True),
+    # The words say what is recorded (« Refusée »): there is no hidden state.
+    Transition(S.PUBLISHED, S.REJECTED, "Refuser et retirer du site", needs_reason=True),
     Transition(S.REJECTED, S.PUBLISHED, "Rétablir"),
     Transition(S.PUBLISHED, S.RETAINED, "Retenir comme piste de travail"),
     Transition(S.RETAINED, S.PUBLISHED, "Ne plus retenir"),

@@ -12,6 +12,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from concertation.contributions.models import Contribution, ContributionState
 from concertation.events.models import Event
+from tests.e2e.helpers import axe_violations, format_violations
 
 pytestmark = [
     pytest.mark.e2e,
@@ -73,4 +74,43 @@ def test_organiser_merges_duplicates_with_the_mouse(demo, open_site, shots, view
     duplicate.refresh_from_db()
     assert duplicate.state == ContributionState.MERGED
     assert duplicate.merged_into_id == kept.pk
+    organiser.assert_healthy()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
+def test_moderation_buttons_are_on_screen_and_say_what_they_record(demo, open_site, shots,
+                                                                   viewport):
+    event = Event.objects.get(slug=ARA_DAY)
+    validated, refused = Contribution.objects.filter(event=event).order_by("pk")[:2]
+    organiser = open_site()
+    page = organiser.page
+    page.set_viewport_size(viewport)
+    organiser.login("ars-ara")
+    organiser.goto(f"/espace-organisateur/journees/{event.pk}/contributions/")
+    # No sideways scrolling needed: the whole page is as wide as the window.
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    # Nor inside a table: a scrolled table hides its last column, where the actions are.
+    overflowing = page.evaluate("""[...document.querySelectorAll('.fr-table__container')]
+        .filter(c => c.scrollWidth > c.clientWidth + 1).length""")
+    assert overflowing == 0, f"{overflowing} tableau(x) plus large(s) que la fenêtre"
+    row = page.get_by_role("row").filter(has_text=validated.text)
+    button = row.get_by_role("button", name="Valider", exact=True)
+    button.scroll_into_view_if_needed()
+    expect(button).to_be_in_viewport(ratio=1)
+    page.screenshot(path=shots / f"moderation-{viewport['width']}.png", full_page=False)
+    violations = axe_violations(page)
+    assert not violations, format_violations(page.url, violations)
+    click_like_a_person(page, button)
+    expect(page.get_by_role("status")).to_contain_text("État de la contribution mis à jour.")
+    expect(page.get_by_role("row").filter(has_text=validated.text)).to_contain_text("Validée")
+
+    # The button that takes a contribution off the site says it refuses it, as recorded.
+    row = page.get_by_role("row").filter(has_text=refused.text)
+    expect(row.get_by_role("button", name="Masquer")).to_have_count(0)
+    row.get_by_label("Motif du refus").fill("Hors du sujet de l’atelier")
+    click_like_a_person(page, row.get_by_role("button", name="Refuser et retirer du site"))
+    expect(page.get_by_role("status")).to_contain_text("État de la contribution mis à jour.")
+    expect(page.get_by_role("row").filter(has_text=refused.text)).to_contain_text("Refusée")
+    refused.refresh_from_db()
+    assert refused.state == ContributionState.REJECTED
     organiser.assert_healthy()
