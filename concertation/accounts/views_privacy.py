@@ -10,6 +10,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from concertation.accounts import privacy
@@ -19,6 +20,7 @@ _signed_in = login_required(login_url="accounts:magic_request")
 
 
 @require_safe
+@never_cache  # personal data: no shared or browser cache keeps a copy
 @_signed_in
 def my_data(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/my_data.html", {
@@ -27,6 +29,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@never_cache
 @_signed_in
 def download(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(

@@ -133,6 +133,7 @@ def test_the_download_holds_the_participants_own_data_only(client, people, campa
     response = client.get(DOWNLOAD)
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["Content-Disposition"].startswith("attachment;")
+    assert "no-store" in response["Cache-Control"]
     data = json.loads(response.content)
     assert data["compte"]["adresse_electronique"] == "lea@example.org"
     assert data["compte"]["prenom"] == "Léa"
