@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from concertation.core import tabular
+from concertation.core.params import int_param
 from concertation.projects.models import Milestone, MilestoneStatus, Project, ProjectState
 from concertation.projects.workflow import find
 
@@ -270,13 +271,14 @@ def _milestone_values(values: dict, project: Project, key: str, current: Milesto
             out["status"] = status
     weight_text = str(values.get("poids") or "").strip()
     if weight_text:
-        try:
-            weight = int(float(weight_text.replace(",", ".")))
-            if weight < 1 or weight > 1000 or float(weight_text.replace(",", ".")) != weight:
-                raise ValueError
+        # A spreadsheet may give a whole number as "2.0" (or "2,0"); "inf", "1e400" and
+        # "nan" are floats too, and int() of them raised OverflowError (a 500).
+        whole = re.sub(r"[.,]0+$", "", weight_text)
+        weight = int_param(whole, min=1, max=1000)
+        if weight is None:
+            errors.append(f"poids « {weight_text[:20]} » invalide (nombre entier de 1 à 1000)")
+        else:
             out["weight"] = weight
-        except ValueError:
-            errors.append(f"poids « {weight_text} » invalide (nombre entier de 1 à 1000)")
     if "preuve_lien" in values:
         link = str(values.get("preuve_lien") or "").strip()
         if link:

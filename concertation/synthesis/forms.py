@@ -9,12 +9,17 @@ from concertation.accounts.scope import Scope
 from concertation.analysis_runs.models import AnalysisRun
 from concertation.campaigns.models import Campaign, Theme
 from concertation.core.forms import DsfrFormMixin
+from concertation.core.params import MAX_BIGINT, MAX_INT, int_list
 from concertation.events.models import Event
 from concertation.synthesis.models import Decision, Synthesis, SynthesisGroup
 
+# Integer columns hold at most 2**31 - 1 on PostgreSQL; an unbounded form field let a typed
+# 20-digit number reach the database and fail there (a 500).
+MAX_VOTES = 10_000
+
 
 class RevisionMixin(forms.Form):
-    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_INT)
 
 
 class SynthesisForm(DsfrFormMixin, forms.Form):
@@ -115,26 +120,26 @@ class IdListField(forms.Field):
     widget = forms.MultipleHiddenInput
 
     def to_python(self, value) -> list[int]:
-        values = value or []
-        if not all(str(v).isdigit() for v in values):
+        ids = int_list(value or [])
+        if ids is None:
             raise forms.ValidationError("Sélection invalide : rechargez la page.")
-        return [int(v) for v in values]
+        return ids
 
 
 class SelectionForm(RevisionMixin):
     """Contributions (or groups) ticked in a list, and where they go."""
 
     selected = IdListField(required=False)
-    target = forms.IntegerField(required=False)
+    target = forms.IntegerField(required=False, min_value=1, max_value=MAX_BIGINT)
     title = forms.CharField(required=False, max_length=200)
 
 
 class DecisionForm(DsfrFormMixin, forms.Form):
     outcome = forms.ChoiceField(label="Décision de la CRSA", choices=Decision.Outcome.choices,
                                 widget=forms.RadioSelect)
-    votes_for = forms.IntegerField(label="Voix pour", min_value=0)
-    votes_against = forms.IntegerField(label="Voix contre", min_value=0)
-    abstentions = forms.IntegerField(label="Abstentions", min_value=0)
+    votes_for = forms.IntegerField(label="Voix pour", min_value=0, max_value=MAX_VOTES)
+    votes_against = forms.IntegerField(label="Voix contre", min_value=0, max_value=MAX_VOTES)
+    abstentions = forms.IntegerField(label="Abstentions", min_value=0, max_value=MAX_VOTES)
     amended_text = forms.CharField(
         label="Texte amendé", required=False, widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Obligatoire pour une proposition adoptée avec amendement.")
@@ -146,6 +151,8 @@ class DecisionForm(DsfrFormMixin, forms.Form):
         for name in ("votes_for", "votes_against", "abstentions"):
             self.fields[name].error_messages["required"] = ("Indiquez le nombre de voix "
                                                             "(0 si aucune).")
+            self.fields[name].error_messages["max_value"] = (
+                f"{MAX_VOTES} voix au plus : vérifiez le nombre saisi.")
         self.fields["outcome"].error_messages["required"] = "Choisissez la décision."
 
     def clean(self):
@@ -157,5 +164,5 @@ class DecisionForm(DsfrFormMixin, forms.Form):
 
 
 class DiffForm(forms.Form):
-    de = forms.IntegerField(label="De la révision", min_value=1)
-    a = forms.IntegerField(label="À la révision", min_value=1)
+    de = forms.IntegerField(label="De la révision", min_value=1, max_value=MAX_INT)
+    a = forms.IntegerField(label="À la révision", min_value=1, max_value=MAX_INT)

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from concertation.contributions.models import Contribution
+from concertation.core.params import MAX_INT, int_param
 from concertation.events.views.backoffice import organiser_required
 from concertation.synthesis import consolidation, diff, provenance, services
 from concertation.synthesis.forms import (
@@ -254,11 +255,9 @@ def suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     """Accept or dismiss one suggestion, accept them all, or look for duplicates again."""
     synthesis = _get_synthesis_for_user(request, pk)
     form = SelectionForm(request.POST)
-    revision = form.data.get("revision")
-    expected = int(revision) if str(revision).isdigit() else None
+    expected = int_param(form.data.get("revision"), max=MAX_INT)
     action = request.POST.get("action", "")
-    group = request.POST.get("group", "")
-    group_id = int(group) if group.isdigit() else 0
+    group_id = int_param(request.POST.get("group"), 0)  # 0 finds no group: the service says so
     common = {"scope": request.scope, "user": request.user, "synthesis": synthesis,
               "expected_revision": expected}
     if action == "accept":

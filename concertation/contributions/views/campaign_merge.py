@@ -17,6 +17,7 @@ from concertation.contributions import services
 from concertation.contributions.models import Contribution, Merge, MergeSource
 from concertation.contributions.search import search
 from concertation.contributions.workflow import MERGEABLE_STATES
+from concertation.core.params import int_list, int_param
 from concertation.events.models import Event
 from concertation.events.views.backoffice import organiser_required
 
@@ -60,8 +61,8 @@ def campaign_merge(request: HttpRequest, slug: str) -> HttpResponse:
     contributions = _candidates(campaign, scope)
     if query:
         contributions = search(contributions, query)
-    if event_id.isdigit():
-        contributions = contributions.filter(event_id=int(event_id))
+    if (day := int_param(event_id)) is not None:  # a bad filter is ignored
+        contributions = contributions.filter(event_id=day)
     contributions = (contributions.select_related("event", "workshop", "health_territory",
                                                   "department")
                      .order_by("-agree_count", "-created_at", "-id"))
@@ -91,14 +92,15 @@ def campaign_merge(request: HttpRequest, slug: str) -> HttpResponse:
 def _merge(request: HttpRequest, campaign: Campaign, scope: Scope, selected: set[str],
            target_typed: str, reason: str) -> str | None:
     """Merges the selection; the French message of a refusal, or None."""
-    ids = {int(pk) for pk in selected if pk.isdigit()}
-    if len(ids) < 2 or not target_typed.isdigit() or int(target_typed) not in ids:
+    ids = set(int_list(selected) or [])
+    target_id = int_param(target_typed)
+    if len(ids) < 2 or target_id not in ids:
         return ("Cochez au moins deux contributions et choisissez celle qui les réunit.")
     chosen = list(_candidates(campaign, scope).filter(pk__in=ids))
     if len(chosen) != len(ids):
         return ("Une des contributions choisies est hors de votre périmètre, d’une autre "
                 "concertation ou déjà fusionnée : rien n’a été fusionné.")
-    target = next(c for c in chosen if c.pk == int(target_typed))
+    target = next(c for c in chosen if c.pk == target_id)
     try:
         services.merge(target=target, sources=chosen, user=request.user, reason=reason)
     except services.ContributionError as exc:

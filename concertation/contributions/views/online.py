@@ -25,6 +25,7 @@ from concertation.contributions.models import (
     is_public,
 )
 from concertation.core.forms import DsfrFormMixin
+from concertation.core.params import int_param
 from concertation.territories.models import Department
 
 
@@ -147,9 +148,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required(login_url="accounts:magic_request")
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
     contribution = _visible(pk, request.user)
+    value = int_param(request.POST.get("value"), min=-1, max=1)
     try:
-        services.vote(contribution=contribution, value=int(request.POST.get("value", "x")),
-                      user=request.user)
+        if value is None:
+            raise ValueError(value)  # the same message as a value the service refuses
+        services.vote(contribution=contribution, value=value, user=request.user)
     except ValueError:
         messages.error(request, "Vote inconnu : d’accord, pas d’accord ou passer.")
     except services.ContributionError as exc:
@@ -165,7 +168,14 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
     contribution = _visible(pk, request.user)
     parent = None
     if request.POST.get("parent"):
-        parent = contribution.comments.filter(pk=request.POST["parent"]).first()
+        parent_id = int_param(request.POST["parent"])
+        parent = contribution.comments.filter(pk=parent_id).first() if parent_id else None
+        if parent is None:
+            # A reply to a comment that is gone (or a tampered form) is not posted at the top
+            # level behind the person's back.
+            messages.error(request, "Le commentaire auquel vous répondez n’existe plus.")
+            return redirect(reverse("contributions:detail", args=[contribution.pk])
+                            + "#commentaires")
     try:
         services.add_comment(contribution=contribution, user=request.user,
                              text=request.POST.get("text", ""), parent=parent)
@@ -184,7 +194,14 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     if not reason:
         messages.error(request, "Indiquez pourquoi vous signalez ce contenu.")
     else:
-        comment_obj = contribution.comments.filter(pk=request.POST.get("comment") or 0).first()
+        comment_obj = None
+        if request.POST.get("comment"):
+            comment_id = int_param(request.POST["comment"])
+            comment_obj = (contribution.comments.filter(pk=comment_id).first() if comment_id
+                           else None)
+            if comment_obj is None:
+                messages.error(request, "Le commentaire signalé n’existe plus.")
+                return redirect("contributions:detail", pk=contribution.pk)
         Report.objects.get_or_create(contribution=contribution, comment=comment_obj,
                                      reporter=request.user, defaults={"reason": reason})
         messages.success(request, "Merci : les modérateurs examineront ce signalement.")

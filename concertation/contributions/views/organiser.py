@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from concertation.contributions import services
 from concertation.contributions.models import Contribution, ContributionState, Merge
 from concertation.contributions.workflow import allowed_targets
+from concertation.core.params import int_list, int_param
 from concertation.events.views.backoffice import _get_event_for_user, organiser_required
 
 
@@ -65,9 +66,11 @@ def change_state(request: HttpRequest, pk: int, contribution_pk: int) -> HttpRes
 @organiser_required
 def merge(request: HttpRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
-    ids = request.POST.getlist("selected")
+    # A tampered id refuses the whole selection (the message below), never part of it.
+    ids = int_list(request.POST.getlist("selected")) or []
     selected = list(Contribution.objects.filter(event=event, pk__in=ids))
-    target = next((c for c in selected if str(c.pk) == request.POST.get("target")), None)
+    target_id = int_param(request.POST.get("target"))
+    target = next((c for c in selected if c.pk == target_id), None)
     if len(selected) < 2 or target is None:
         messages.error(request, "Cochez au moins deux contributions et choisissez celle qui "
                                 "les réunit.")

@@ -18,6 +18,7 @@ from concertation.contributions.models import (
     Vote,
 )
 from concertation.contributions.templatetags.contribution_votes import vote_buttons
+from concertation.core.params import int_param
 from concertation.registrations.models import Registration, RegistrationStatus
 from concertation.registrations.tokens import BadLink, read_link, read_token
 
@@ -62,7 +63,9 @@ def vote(request: HttpRequest, token: str, contribution_pk: int) -> HttpResponse
     # day, campaign and region, one query that cost more than the vote itself.
     try:
         registration_id, code = read_link(token)
-        value = int(request.POST.get("value", ""))
+        value = int_param(request.POST.get("value"), min=-1, max=1)
+        if value is None:
+            raise ValueError(value)
         services.vote_by_link(contribution_id=contribution_pk, value=value,
                               registration_id=registration_id, code=code)
     except BadLink as exc:  # expired links included

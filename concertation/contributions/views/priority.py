@@ -19,6 +19,7 @@ from concertation.contributions.models import (
 )
 from concertation.contributions.views.capture import _workshop_for_facilitator
 from concertation.contributions.views.participant import _participant
+from concertation.core.params import MAX_BIGINT, int_param
 from concertation.events.models import Workshop
 
 
@@ -43,9 +44,9 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         typed = request.POST.get("points", "").strip()
-        try:
-            points = int(typed)
-        except ValueError:
+        # Out of range (negative included) is the service's message, with its bounds.
+        points = int_param(typed, min=-MAX_BIGINT, max=MAX_BIGINT)
+        if points is None:
             messages.error(request, "Indiquez le nombre de points de chaque participant (un "
                                     "nombre entier).")
             status = 400
