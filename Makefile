@@ -32,6 +32,14 @@ $(VENV)/.test-deps: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@ $(VENV)/.run-deps
 
+# The OpenID provider that the ProConnect tests start on loopback (npm's oidc-provider),
+# installed from its lock file here and never at test time. Without npm the tests say they
+# are skipped (with REQUIRE_BROWSER=1, as in CI, they fail).
+OIDC_DEPS := tests/oidc/node_modules/.package-lock.json
+$(OIDC_DEPS): tests/oidc/package.json tests/oidc/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the ProConnect tests will be skipped."; fi
+
 run: $(VENV)/.run-deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
@@ -45,11 +53,11 @@ lint: $(VENV)/.test-deps
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
 	$(PY) -m concertation.checks.deploy
 
-test-sqlite: $(VENV)/.test-deps
+test-sqlite: $(VENV)/.test-deps $(OIDC_DEPS)
 	@echo "== Test suite on SQLite"
 	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS)
 
-test-postgres: $(VENV)/.test-deps
+test-postgres: $(VENV)/.test-deps $(OIDC_DEPS)
 	@if $(PY) -c "import psycopg, sys; psycopg.connect('$(TEST_POSTGRES_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "== Test suite on PostgreSQL"; \
 		DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -n $(PYTEST_WORKERS); \

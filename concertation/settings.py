@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from concertation.env import env_bool, env_choice, env_int, env_list, env_networks, env_str
@@ -223,6 +225,33 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+
+# ProConnect, the State's OpenID Connect federation for agents (see README, "ProConnect"):
+# organisers and staff may sign in through it when all three are set; otherwise its button is
+# not shown and its URLs answer 404. PROCONNECT_ACR lists the acceptable `acr` values (asked
+# for with acr_values and checked in the ID token); empty asks for none.
+PROCONNECT_CLIENT_ID = env_str("PROCONNECT_CLIENT_ID")
+PROCONNECT_CLIENT_SECRET = env_str("PROCONNECT_CLIENT_SECRET")
+PROCONNECT_DISCOVERY_URL = env_str("PROCONNECT_DISCOVERY_URL")
+PROCONNECT_ACR = env_list("PROCONNECT_ACR", ["eidas1"])
+_proconnect_set = [PROCONNECT_CLIENT_ID, PROCONNECT_CLIENT_SECRET, PROCONNECT_DISCOVERY_URL]
+if any(_proconnect_set) and not all(_proconnect_set):
+    raise ImproperlyConfigured(
+        "PROCONNECT_CLIENT_ID, PROCONNECT_CLIENT_SECRET and PROCONNECT_DISCOVERY_URL "
+        "go together: set all three or none"
+    )
+if PROCONNECT_DISCOVERY_URL:
+    _proconnect_url = urlsplit(PROCONNECT_DISCOVERY_URL)
+    # Plain http only to this machine (a provider run by the tests or a developer).
+    if _proconnect_url.scheme != "https" and _proconnect_url.hostname not in (
+        "127.0.0.1", "localhost", "::1"
+    ):
+        raise ImproperlyConfigured(
+            f"PROCONNECT_DISCOVERY_URL must be an https URL, got {PROCONNECT_DISCOVERY_URL!r}"
+        )
+    # The sign-in button and the logout form lead to the provider through a redirect, which
+    # browsers check against form-action.
+    SECURE_CSP["form-action"].append(f"{_proconnect_url.scheme}://{_proconnect_url.netloc}")
 
 # HTTPS=1 in production: secure cookies, HSTS and redirection to https.
 HTTPS = env_bool("HTTPS", False)

@@ -64,3 +64,32 @@ class OrganiserMembership(models.Model):
     def __str__(self) -> str:
         place = self.agency or self.council or "national"
         return f"{self.user} — {place} ({self.get_role_display()})"
+
+
+class OidcIdentity(models.Model):
+    """Links a user to the identity an OpenID provider (ProConnect) asserts for them.
+
+    The pair (issuer, sub) is the provider's stable identifier for a person; the e-mail is
+    only used to find the invited account the first time. Once linked, a user keeps one
+    identity per issuer, so a second ProConnect identity bearing the same e-mail cannot take
+    the account over.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oidc_identities"
+    )
+    issuer = models.CharField("émetteur", max_length=255)
+    sub = models.CharField("identifiant chez l’émetteur", max_length=255)
+    created_at = models.DateTimeField("lié le", auto_now_add=True)
+    last_login_at = models.DateTimeField("dernière connexion", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "identité ProConnect"
+        verbose_name_plural = "identités ProConnect"
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "sub"], name="unique_oidc_issuer_sub"),
+            models.UniqueConstraint(fields=["user", "issuer"], name="unique_oidc_user_issuer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.issuer}"
