@@ -4,9 +4,17 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from concertation.accounts.scope import ScopedQuerySet
 from concertation.campaigns.models import Campaign, Theme
 from concertation.events.models import Event
 from concertation.territories.models import HealthTerritory, Region
+
+
+class AnalysisRunQuerySet(ScopedQuerySet):
+    # A run is placed by its selection: its region, its territory or its day. A run over
+    # every region has no place and is reached only by a scope that covers everything.
+    scope_region = ("region_id", "health_territory__region_id", "event__department__region_id")
+    scope_territory = ("health_territory_id", "event__health_territory_id")
 
 
 class AnalysisRun(models.Model):
@@ -44,6 +52,8 @@ class AnalysisRun(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AnalysisRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,10 +3,12 @@ the stored result (groups of similar contributions, near-duplicates, opinion gro
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from concertation.accounts.scope import Scope
 from concertation.analysis_runs.models import AnalysisRun
 from concertation.contributions.models import VISIBLE_STATES, Contribution, Vote
 
@@ -32,8 +34,29 @@ def selection(run: AnalysisRun):
     return contributions
 
 
-def start(*, user, campaign, event=None, region=None, health_territory=None, theme=None,
-          groups: int | None = None, seed: int = 0) -> AnalysisRun:
+def check_placement(scope: Scope, *, event=None, region=None, health_territory=None) -> None:
+    """A run is placed by its selection, and reads only what its launcher may read: an ARS
+    within its region, a CTS within its territory (a day of it, or the territory itself)."""
+    place = scope.manage
+    if place.everywhere:
+        return
+    if event is not None and not scope.can_manage_event(event):
+        raise PermissionDenied("Cette journée n’est pas dans votre périmètre.")
+    if health_territory is not None and not place.covers(health_territory.region_id,
+                                                         health_territory.pk):
+        raise PermissionDenied("Ce territoire n’est pas dans votre périmètre.")
+    if region is not None and region.pk not in place.region_ids:
+        raise PermissionDenied("Cette région n’est pas dans votre périmètre : choisissez votre "
+                               "territoire ou l’une de vos journées.")
+    if event is None and health_territory is None and region is None:
+        raise PermissionDenied("Choisissez une région, un territoire ou une journée de votre "
+                               "périmètre : une analyse de toutes les régions est réservée à "
+                               "l’administration nationale.")
+
+
+def start(*, scope: Scope, user, campaign, event=None, region=None, health_territory=None,
+          theme=None, groups: int | None = None, seed: int = 0) -> AnalysisRun:
+    check_placement(scope, event=event, region=region, health_territory=health_territory)
     run = AnalysisRun(campaign=campaign, event=event, region=region,
                       health_territory=health_territory, theme=theme, created_by=user,
                       parameters={"groups": groups, "seed": seed},
@@ -51,9 +74,9 @@ def start(*, user, campaign, event=None, region=None, health_territory=None, the
     return run
 
 
-def cancel(run: AnalysisRun) -> bool:
+def cancel(*, scope: Scope, run: AnalysisRun) -> bool:
     """Ask a queued or running analysis to stop; it stops at its next step."""
-    updated = AnalysisRun.objects.filter(
+    updated = AnalysisRun.objects.within(scope).filter(
         pk=run.pk, status__in=[AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING]
     ).update(status=AnalysisRun.Status.CANCELLED, finished_at=timezone.now(),
              step="Annulée à la demande")

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from concertation.accounts.access import organiser_required
+from concertation.accounts.scope import Scope
 from concertation.analysis_runs import services
 from concertation.analysis_runs.models import AnalysisRun
 from concertation.campaigns.models import Campaign, Theme
 from concertation.contributions.models import Contribution
 from concertation.core.forms import DsfrFormMixin
 from concertation.events.models import Event
-from concertation.events.views.backoffice import organiser_required
 from concertation.territories.models import HealthTerritory, Region
 
 # Colour of each opinion group on the map (design system illustrative colours).
@@ -39,22 +41,34 @@ class LaunchForm(DsfrFormMixin, forms.Form):
     seed = forms.IntegerField(label="Graine", initial=0, min_value=0, max_value=2**31 - 1,
                               help_text="Même graine, mêmes données : même résultat.")
 
+    def __init__(self, *args, scope: Scope, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the places of the organiser's scope are offered (and accepted).
+        self.fields["region"].queryset = Region.objects.filter(pk__in=scope.region_ids) \
+            if not scope.everything else Region.objects.all()
+        if not scope.everything:
+            self.fields["region"].empty_label = "Choisir" if scope.region_ids else "—"
+        self.fields["health_territory"].queryset = scope.health_territories()
+        self.fields["event"].queryset = Event.objects.within(scope).exclude(state="draft")
+
 
 @organiser_required
 def index(request: HttpRequest) -> HttpResponse:
-    form = LaunchForm(request.POST or None)
+    form = LaunchForm(request.POST or None, scope=request.scope)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            run = services.start(user=request.user, campaign=data["campaign"],
+            run = services.start(scope=request.scope, user=request.user,
+                                 campaign=data["campaign"],
                                  event=data["event"], region=data["region"],
                                  health_territory=data["health_territory"], theme=data["theme"],
                                  groups=data["groups"], seed=data["seed"] or 0)
-        except services.AnalysisError as exc:
+        except (services.AnalysisError, PermissionDenied) as exc:
             form.add_error(None, str(exc))
         else:
             return redirect("analysis_runs:detail", pk=run.pk)
-    runs = AnalysisRun.objects.select_related("campaign", "region", "event")[:30]
+    runs = AnalysisRun.objects.within(request.scope).select_related(
+        "campaign", "region", "event")[:30]
     return render(request, "analysis_runs/index.html", {"form": form, "runs": runs})
 
 
@@ -79,7 +93,8 @@ def _map(opinions: dict | None) -> list[dict]:
 
 @organiser_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(AnalysisRun.objects.select_related("campaign"), pk=pk)
+    run = get_object_or_404(AnalysisRun.objects.within(request.scope).select_related("campaign"),
+                            pk=pk)
     context: dict = {"run": run}
     if run.status == AnalysisRun.Status.DONE and run.result:
         wanted = set()
@@ -107,8 +122,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @organiser_required
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(AnalysisRun, pk=pk)
-    if services.cancel(run):
+    run = get_object_or_404(AnalysisRun.objects.within(request.scope), pk=pk)
+    if services.cancel(scope=request.scope, run=run):
         messages.success(request, "L’analyse est annulée.")
     else:
         messages.error(request, "Cette analyse est déjà terminée.")

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from concertation.accounts.scope import ScopedQuerySet
 from concertation.campaigns.models import Campaign, Theme
 from concertation.events.models import Event, Workshop
 from concertation.registrations.models import Registration
@@ -35,7 +36,11 @@ def is_public(state: str, merged_into_id: int | None) -> bool:
     return state in VISIBLE_STATES or merged_into_id is not None
 
 
-class ContributionQuerySet(models.QuerySet["Contribution"]):
+class ContributionQuerySet(ScopedQuerySet):
+    # An online contribution has its own place; a workshop one is placed where its day is.
+    scope_region = ("department__region_id",)
+    scope_territory = ("health_territory_id",)
+
     def visible(self) -> ContributionQuerySet:
         return self.filter(state__in=VISIBLE_STATES)
 

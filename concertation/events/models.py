@@ -5,9 +5,11 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from concertation.accounts.scope import Scope, ScopedQuerySet
 from concertation.campaigns.models import Campaign, Theme
 from concertation.territories.models import Department, HealthTerritory
 
@@ -22,7 +24,10 @@ class EventState(models.TextChoices):
     CANCELLED = "cancelled", "Annulée"
 
 
-class EventQuerySet(models.QuerySet["Event"]):
+class EventQuerySet(ScopedQuerySet):
+    scope_region = ("department__region_id",)
+    scope_territory = ("health_territory_id",)
+
     def public(self) -> EventQuerySet:
         return self.filter(is_public=True).exclude(state=EventState.DRAFT)
 
@@ -192,6 +197,17 @@ class Talk(models.Model):
         return self.title
 
 
+class WorkshopQuerySet(ScopedQuerySet):
+    scope_region = ("event__department__region_id",)
+    scope_territory = ("event__health_territory_id",)
+
+    def facilitated_by(self, scope: Scope) -> WorkshopQuerySet:
+        """The workshops this person may run live: those they facilitate, and every workshop
+        of the days they organise."""
+        return self.filter(Q(pk__in=scope.workshop_ids) | scope.manage.q(
+            self.scope_region, self.scope_territory))
+
+
 class Workshop(SeatCounter):
     """A parallel workshop (atelier). Workshops with the same start time form one time slot."""
 
@@ -210,6 +226,8 @@ class Workshop(SeatCounter):
     capacity = models.PositiveIntegerField("nombre de places")
     starts_at = models.TimeField("début", null=True, blank=True)
     ends_at = models.TimeField("fin", null=True, blank=True)
+
+    objects = WorkshopQuerySet.as_manager()
 
     class Meta:
         ordering = ["event", "position", "id"]

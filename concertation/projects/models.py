@@ -17,6 +17,7 @@ from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from concertation.accounts.scope import ScopedQuerySet
 from concertation.campaigns.models import Theme
 from concertation.contributions.models import Contribution
 from concertation.synthesis.models import SynthesisGroup
@@ -58,7 +59,11 @@ class Programme(models.Model):
         return self.name
 
 
-class ProjectQuerySet(models.QuerySet["Project"]):
+class ProjectQuerySet(ScopedQuerySet):
+    # A regional project (no territory) is the ARS's alone.
+    scope_region = ("region_id",)
+    scope_territory = ("health_territory_id",)
+
     def public(self) -> ProjectQuerySet:
         return self.filter(state__in=PUBLIC_STATES)
 

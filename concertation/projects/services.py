@@ -375,7 +375,7 @@ def import_sheet(*, scope: Scope, user, filename: str, rows) -> tuple[ImportLog 
 
     slugs = {str(values.get("projet") or "").strip() for _, values in rows}
     with transaction.atomic():
-        managed = permissions.filter_projects(scope, Project.objects.filter(slug__in=slugs))
+        managed = Project.objects.filter(slug__in=slugs).within(scope)
         projects = {p.slug: p for p in managed.select_for_update().order_by("pk")}
         plan = plan_import(rows, projects)
         if plan.errors:

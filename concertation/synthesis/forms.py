@@ -49,7 +49,7 @@ class SynthesisForm(DsfrFormMixin, forms.Form):
             Event.objects.exclude(state="draft").select_related("department")).order_by("date")
         self.fields["health_territory"].queryset = scope.health_territories()
         self.fields["region"].queryset = scope.regions()
-        self.fields["source_run"].queryset = AnalysisRun.objects.filter(
+        self.fields["source_run"].queryset = AnalysisRun.objects.within(scope).filter(
             status=AnalysisRun.Status.DONE).select_related("campaign")
 
 

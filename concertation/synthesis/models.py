@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from concertation.accounts.scope import AreaName, Scope, ScopedQuerySet
 from concertation.analysis_runs.models import AnalysisRun
 from concertation.campaigns.models import Campaign, Theme
 from concertation.contributions.models import Contribution
@@ -27,6 +28,37 @@ class SynthesisState(models.TextChoices):
     IN_VALIDATION = "in_validation", "Soumise à la CRSA"
     VALIDATED = "validated", "Validée"
     TRANSMITTED = "transmitted", "Transmise au ministère"
+
+
+# The levels a CTS may hold (a regional or national synthesis is the ARS's or the ministry's).
+TERRITORIAL_LEVELS = ("event", "territory", "theme")
+
+
+class SynthesisQuerySet(ScopedQuerySet):
+    def within(self, scope: Scope, area: AreaName = "manage") -> SynthesisQuerySet:
+        """The ARS reaches the syntheses of its region (every level), the CTS those of its
+        territory (its days, its territory, its themes), never a regional one."""
+        place = scope.area(area)
+        if place.everywhere:
+            return self
+        return self.filter(place.q(["region_id"], ())
+                           | (Q(level__in=TERRITORIAL_LEVELS)
+                              & place.q((), ["health_territory_id"])))
+
+    def transmitted(self) -> SynthesisQuerySet:
+        return self.filter(state=SynthesisState.TRANSMITTED)
+
+    def readable(self, scope: Scope) -> SynthesisQuerySet:
+        """What a scope may read: its own area, what it records CRSA decisions on, and, for
+        the national secretariat, every edition transmitted to it (never a draft)."""
+        if scope.national:
+            return self.filter(Q(pk__in=self.within(scope).values("pk"))
+                               | Q(pk__in=self.within(scope, "decide").values("pk"))
+                               | Q(state=SynthesisState.TRANSMITTED))
+        if not scope.decide or scope.decide == scope.manage:
+            return self.within(scope)
+        return self.filter(Q(pk__in=self.within(scope).values("pk"))
+                           | Q(pk__in=self.within(scope, "decide").values("pk")))
 
 
 class Synthesis(models.Model):
@@ -82,6 +114,8 @@ class Synthesis(models.Model):
     # The random key of the creation form that made it: the same form posted twice (a double
     # click) finds this synthesis instead of creating a second one.
     request_key = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = SynthesisQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -17,12 +17,13 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
-from concertation.accounts.scope import Scope
+from concertation.accounts.scope import AreaName, Scope
 from concertation.analysis_runs.models import AnalysisRun
 from concertation.contributions.models import VISIBLE_STATES, Contribution, ContributionState
 from concertation.core.public_cache import bump_public_content
 from concertation.events.models import Event
 from concertation.synthesis.models import (
+    TERRITORIAL_LEVELS,
     Decision,
     DuplicateDetection,
     Synthesis,
@@ -68,33 +69,15 @@ class Frozen(SynthesisError):
 
 # --- Permissions -------------------------------------------------------------------------------
 
-def visible_syntheses(scope: Scope, queryset: QuerySet | None = None) -> QuerySet[Synthesis]:
-    """The syntheses an organiser may open: the ARS those of its region (every level), the CTS
-    those of its territory (its days and its territory)."""
-    queryset = Synthesis.objects.all() if queryset is None else queryset
-    if scope.everything:
-        return queryset
-    if not scope.is_organiser:
-        return queryset.none()
-    return queryset.filter(
-        Q(region_id__in=scope.region_ids)
-        | Q(health_territory_id__in=scope.territory_ids,
-            level__in=[Level.EVENT, Level.TERRITORY, Level.THEME])
-    )
+def can_manage(scope: Scope, synthesis: Synthesis, area: AreaName = "manage") -> bool:
+    """The object-level twin of `Synthesis.objects.within(scope)`, for a row already locked."""
+    place = scope.area(area)
+    return place.covers(synthesis.region_id, None) or (
+        synthesis.level in TERRITORIAL_LEVELS and place.covers(None, synthesis.health_territory_id))
 
 
-def can_manage(scope: Scope, synthesis: Synthesis) -> bool:
-    if scope.everything:
-        return True
-    if synthesis.region_id is not None and synthesis.region_id in scope.region_ids:
-        return True
-    return (synthesis.health_territory_id is not None
-            and synthesis.health_territory_id in scope.territory_ids
-            and synthesis.level in (Level.EVENT, Level.TERRITORY, Level.THEME))
-
-
-def _check_scope(scope: Scope, synthesis: Synthesis) -> None:
-    if not can_manage(scope, synthesis):
+def _check_scope(scope: Scope, synthesis: Synthesis, area: AreaName = "manage") -> None:
+    if not can_manage(scope, synthesis, area):
         raise PermissionDenied("Cette synthèse n’est pas dans votre périmètre.")
 
 
@@ -162,10 +145,10 @@ def _decision_snapshot(decision: Decision | None) -> dict | None:
 
 
 def _begin(scope: Scope, synthesis: Synthesis, expected_revision: int | None, *,
-           edit: bool = True) -> Synthesis:
+           edit: bool = True, area: AreaName = "manage") -> Synthesis:
     """Lock the synthesis and check that this write may happen on it now."""
     locked = Synthesis.objects.select_for_update().get(pk=synthesis.pk)
-    _check_scope(scope, locked)
+    _check_scope(scope, locked, area)
     if locked.frozen:
         raise Frozen(FROZEN_MESSAGE)
     if expected_revision is not None and expected_revision != locked.revision:
@@ -320,8 +303,9 @@ def create_synthesis(*, scope: Scope, user, campaign, level: str, title: str, ev
             or not scope.can_manage_event(validation_event)):
         raise SynthesisError("La séance de validation doit être une restitution régionale avec "
                              "la CRSA de votre périmètre.")
-    if source_run is not None and (source_run.campaign_id != campaign.pk
-                                   or source_run.status != AnalysisRun.Status.DONE):
+    if source_run is not None and (
+            source_run.campaign_id != campaign.pk or source_run.status != AnalysisRun.Status.DONE
+            or not AnalysisRun.objects.within(scope).filter(pk=source_run.pk).exists()):
         raise SynthesisError("Cette analyse n’est pas terminée ou porte sur une autre "
                              "concertation.")
     save_with_unique_slug(synthesis, f"{synthesis.title} v1")
@@ -745,7 +729,7 @@ def record_decision(*, scope: Scope, user, synthesis: Synthesis, group, outcome:
     """The CRSA's decision on one proposal, recorded once, with its vote count."""
     # No revision check: decisions on different proposals do not conflict (the texts voted on
     # cannot change while the synthesis is submitted), and recording one twice is refused below.
-    locked = _begin(scope, synthesis, expected_revision=None, edit=False)
+    locked = _begin(scope, synthesis, expected_revision=None, edit=False, area="decide")
     group = _group_of(locked, group)
     if locked.state != SynthesisState.IN_VALIDATION:
         raise SynthesisError("Les décisions s’enregistrent quand la synthèse est soumise à la "

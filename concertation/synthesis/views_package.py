@@ -7,29 +7,29 @@ import contextlib
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from concertation.events.views.backoffice import organiser_required
+from concertation.accounts.access import organiser_required, role_required
 from concertation.synthesis import package as packages
-from concertation.synthesis import services
 from concertation.synthesis.models import Package, Synthesis
 
 SHOWN = 10  # packages listed, newest first
 
 
-def _synthesis(request: HttpRequest, pk: int) -> Synthesis:
-    # Outside the organiser's scope: 404, as for the other synthesis pages.
-    syntheses = Synthesis.objects.select_related("campaign", "region", "health_territory",
-                                                 "event", "previous")
-    return get_object_or_404(services.visible_syntheses(request.scope, syntheses), pk=pk)
+def _synthesis(request: HttpRequest, pk: int, *, read: bool = False) -> Synthesis:
+    # Outside the scope: 404, as for the other synthesis pages. The national secretariat and
+    # the CRSA's read the package of what reached them; only the region's organisers make one.
+    syntheses = (Synthesis.objects.readable(request.scope) if read
+                 else Synthesis.objects.within(request.scope))
+    return get_object_or_404(syntheses.select_related(
+        "campaign", "region", "health_territory", "event", "previous"), pk=pk)
 
 
-@organiser_required
+@role_required("read")
 def index(request: HttpRequest, pk: int) -> HttpResponse:
-    synthesis = _synthesis(request, pk)
+    synthesis = _synthesis(request, pk, read=True)
     try:
         edition = packages.validated_edition(synthesis)
     except packages.PackageError as exc:
@@ -63,22 +63,13 @@ def request_package(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("synthesis_package:index", pk=synthesis.pk)
 
 
-@organiser_required
-def download(request: HttpRequest, pk: int, package_pk: int, kind: str) -> FileResponse:
-    synthesis = _synthesis(request, pk)
+@role_required("read")
+def download(request: HttpRequest, pk: int, package_pk: int, kind: str) -> HttpResponse:
+    synthesis = _synthesis(request, pk, read=True)
     editions = {synthesis.pk}
     # From a new draft edition, the package of the edition it was started from.
     with contextlib.suppress(packages.PackageError):
         editions.add(packages.validated_edition(synthesis).pk)
     package = get_object_or_404(Package, pk=package_pk, synthesis_id__in=editions,
                                 status=Package.Status.DONE)
-    return _file_response(package, kind)
-
-
-def _file_response(package: Package, kind: str) -> FileResponse:
-    file_kind = packages.FILE_KINDS.get(kind)
-    path = package.files.get(kind)
-    if file_kind is None or not path or not default_storage.exists(path):
-        raise Http404("Fichier introuvable.")
-    return FileResponse(default_storage.open(path, "rb"), as_attachment=True,
-                        filename=path.rsplit("/", 1)[-1], content_type=file_kind.content_type)
+    return packages.file_response(request, package, kind)

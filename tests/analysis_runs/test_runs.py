@@ -1,14 +1,27 @@
 import pytest
 from django.urls import reverse
 
+from concertation.accounts.scope import EVERYWHERE as ALL_PLACES
+from concertation.accounts.scope import Scope
 from concertation.analysis_runs import services
 from concertation.analysis_runs.models import AnalysisRun
 from concertation.contributions import services as contributions
 from concertation.events.models import EventState
 from concertation.registrations.services import register
-from tests.factories import EventFactory, UserFactory, WorkshopFactory, applicant, organiser_of
+from tests.factories import (
+    EventFactory,
+    UserFactory,
+    WorkshopFactory,
+    agency_organiser,
+    applicant,
+    make_territory,
+    organiser_of,
+)
 
 pytestmark = pytest.mark.django_db
+
+# The services' own behaviour, for a scope that reaches every day (a superuser's).
+EVERYWHERE = Scope(manage=ALL_PLACES)
 
 TEXTS = [
     "Recruter des médecins généralistes dans les zones rurales",
@@ -59,8 +72,8 @@ def test_an_analysis_runs_in_the_background_and_stores_groups_and_opinions(
 
 def test_same_seed_same_result(day):
     user = UserFactory()
-    first = services.start(user=user, campaign=day.campaign, event=day, seed=3)
-    second = services.start(user=user, campaign=day.campaign, event=day, seed=3)
+    first = services.start(scope=EVERYWHERE, user=user, campaign=day.campaign, event=day, seed=3)
+    second = services.start(scope=EVERYWHERE, user=user, campaign=day.campaign, event=day, seed=3)
     services.execute(first.pk)
     services.execute(second.pk)
     first.refresh_from_db()
@@ -69,19 +82,19 @@ def test_same_seed_same_result(day):
 
 
 def test_a_cancelled_run_stops_and_an_empty_selection_is_refused(day):
-    run = services.start(user=None, campaign=day.campaign, event=day)
-    assert services.cancel(run)
+    run = services.start(scope=EVERYWHERE, user=None, campaign=day.campaign, event=day)
+    assert services.cancel(scope=EVERYWHERE, run=run)
     services.execute(run.pk)
     run.refresh_from_db()
     assert run.status == AnalysisRun.Status.CANCELLED and run.result is None
-    assert not services.cancel(run)
+    assert not services.cancel(scope=EVERYWHERE, run=run)
     empty = EventFactory(state=EventState.HELD)
     with pytest.raises(services.AnalysisError, match="moins de deux"):
-        services.start(user=None, campaign=empty.campaign, event=empty)
+        services.start(scope=EVERYWHERE, user=None, campaign=empty.campaign, event=empty)
 
 
 def test_progress_fragment_and_permissions(client, day):
-    run = services.start(user=None, campaign=day.campaign, event=day)
+    run = services.start(scope=EVERYWHERE, user=None, campaign=day.campaign, event=day)
     client.force_login(UserFactory())
     assert client.get(reverse("analysis_runs:detail", args=[run.pk])).status_code == 403
     client.force_login(organiser_of(day.health_territory))
@@ -91,3 +104,64 @@ def test_progress_fragment_and_permissions(client, day):
     response = client.post(reverse("analysis_runs:index"), {"campaign": day.campaign.pk,
                                                             "groups": "1", "seed": "0"})
     assert "Assurez-vous que cette valeur est supérieure ou égale à 2" in response.content.decode()
+
+
+# --- Territory: an organiser reaches only the analyses of their own area -----------------------
+
+@pytest.fixture
+def elsewhere():
+    """A CTS organiser of another region's territory (Ain, Auvergne-Rhône-Alpes)."""
+    return organiser_of(make_territory("01"))
+
+
+def test_another_territorys_organiser_cannot_read_nor_cancel_a_run(client, day, elsewhere):
+    run = services.start(scope=EVERYWHERE, user=None, campaign=day.campaign, event=day)
+    client.force_login(elsewhere)
+    assert client.get(reverse("analysis_runs:detail", args=[run.pk])).status_code == 404
+    assert client.post(reverse("analysis_runs:cancel", args=[run.pk])).status_code == 404
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.QUEUED
+    assert f'href="{reverse("analysis_runs:detail", args=[run.pk])}"' not in client.get(
+        reverse("analysis_runs:index")).content.decode()
+    # The organisers of the day's territory and region still reach it.
+    for user in (organiser_of(day.health_territory), agency_organiser("24")):
+        client.force_login(user)
+        assert client.get(reverse("analysis_runs:detail", args=[run.pk])).status_code == 200
+
+
+def test_the_launch_form_offers_and_accepts_only_the_organisers_places(client, day, elsewhere):
+    client.force_login(elsewhere)
+    page = client.get(reverse("analysis_runs:index")).content.decode()
+    assert day.title not in page and "Centre-Val de Loire" not in page
+    for selection in ({"event": day.pk}, {"health_territory": day.health_territory.pk},
+                      {"region": day.department.region_id}, {}):
+        response = client.post(reverse("analysis_runs:index"),
+                               {"campaign": day.campaign.pk, "seed": "0", **selection})
+        assert response.status_code == 200, selection
+        assert not AnalysisRun.objects.exists()
+    # An analysis over every region is not a CTS's to launch either.
+    assert "réservée à l’administration nationale" in response.content.decode()
+
+
+def test_a_cts_does_not_read_a_run_over_its_whole_region(client, day):
+    run = services.start(scope=EVERYWHERE, user=None, campaign=day.campaign,
+                         region=day.department.region)
+    client.force_login(organiser_of(day.health_territory))
+    assert client.get(reverse("analysis_runs:detail", args=[run.pk])).status_code == 404
+    client.force_login(agency_organiser("24"))
+    assert client.get(reverse("analysis_runs:detail", args=[run.pk])).status_code == 200
+
+
+def test_a_new_synthesis_starts_only_from_a_run_of_the_organisers_area(client, day, elsewhere):
+    run = services.start(scope=EVERYWHERE, user=None, campaign=day.campaign, event=day)
+    services.execute(run.pk)
+    label = f"Analyse {run.pk}"
+    client.force_login(elsewhere)
+    assert label not in client.get(reverse("synthesis_backoffice:create")).content.decode()
+    response = client.post(reverse("synthesis_backoffice:create"), {
+        "campaign": day.campaign.pk, "level": "territory", "title": "Synthèse de l’Ain",
+        "health_territory": elsewhere.memberships.get().council.territory_id,
+        "source_run": run.pk})
+    assert response.status_code == 200
+    client.force_login(organiser_of(day.health_territory))
+    assert label in client.get(reverse("synthesis_backoffice:create")).content.decode()

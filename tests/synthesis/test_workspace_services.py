@@ -54,9 +54,10 @@ def test_consolidation_proposes_the_duplicates_across_territories(world):
 
 def test_creation_from_an_analysis_run_gives_suggestions_and_skips_other(world):
     ids = [c.pk for c in world.contributions]
+    # A run over the Ain's territory: the CTS reaches only the runs of its own area.
     run = AnalysisRun.objects.create(
-        campaign=world.campaign, status=AnalysisRun.Status.DONE, engine_version="test",
-        result={"groups": [
+        campaign=world.campaign, health_territory=world.ain, status=AnalysisRun.Status.DONE,
+        engine_version="test", result={"groups": [
             {"id": 1, "label": "médecin, traitant", "members": ids[:2], "other": False},
             {"id": 0, "label": "Autres contributions", "members": ids[2:], "other": True},
         ]})

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from concertation.accounts.scope import Scope, scope_for
+from concertation.accounts.access import organiser_required
+from concertation.core import confirm
 from concertation.events import services
 from concertation.events.forms import (
     DocumentForm,
@@ -25,27 +22,14 @@ from concertation.events.forms import (
     WorkshopFormSet,
 )
 from concertation.events.models import Document, Event, EventState
-from concertation.events.workflow import EDITABLE_STATES, allowed_targets
-
-
-def organiser_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        request.scope = scope_for(request.user)
-        if not request.scope.is_organiser:
-            raise PermissionDenied("Votre compte n’est rattaché à aucune ARS ni aucun CTS.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+from concertation.events.workflow import EDITABLE_STATES, allowed_targets, is_allowed
 
 
 def _get_event_for_user(request: HttpRequest, pk: int) -> Event:
     """The event if the organiser may manage it; 404 otherwise, so others' drafts stay hidden."""
-    scope: Scope = request.scope
-    events = Event.objects.select_related("campaign", "department__region", "health_territory")
-    event = get_object_or_404(scope.filter_events(events), pk=pk)
-    return event
+    events = Event.objects.within(request.scope).select_related(
+        "campaign", "department__region", "health_territory")
+    return get_object_or_404(events, pk=pk)
 
 
 def _error_text(error: ValidationError) -> str:
@@ -191,6 +175,18 @@ def change_state(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid() or form.cleaned_data["target"] not in EventState.values:
         messages.error(request, "Action inconnue.")
         return redirect("backoffice:manage", pk=event.pk)
+    target = form.cleaned_data["target"]
+    if (target == EventState.RESTITUTION_PUBLISHED and is_allowed(event.state, target)
+            and not confirm.confirmed(request)):
+        return confirm.ask(
+            request, title="publier la restitution",
+            consequences=[f"La restitution de « {event.title} » paraît sur la page publique "
+                          "de la journée : les pistes de travail retenues, leurs votes et "
+                          "leur provenance, et le classement des votes de priorité clos.",
+                          "La journée passe à l’état « Restitution publiée », le dernier de "
+                          "son cycle : elle ne reviendra pas en arrière."],
+            confirm_label="Oui, publier la restitution", back=("backoffice:manage", event.pk),
+            back_label="Non, revenir à la journée")
     try:
         services.transition(
             scope=request.scope,

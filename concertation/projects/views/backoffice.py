@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from concertation.events.views.backoffice import organiser_required
+from concertation.accounts.access import organiser_required
 from concertation.projects import exports, imports, permissions, services
 from concertation.projects.forms import (
     ImportForm,
@@ -28,7 +28,7 @@ def _get_project_for_user(request: HttpRequest, pk: int) -> Project:
     hidden."""
     projects = Project.objects.select_related("region", "health_territory", "programme",
                                               "labelled_by")
-    return get_object_or_404(permissions.filter_projects(request.scope, projects), pk=pk)
+    return get_object_or_404(projects.within(request.scope), pk=pk)
 
 
 def _error_text(error: ValidationError | PermissionDenied) -> str:
@@ -38,7 +38,7 @@ def _error_text(error: ValidationError | PermissionDenied) -> str:
 @require_safe
 @organiser_required
 def home(request: HttpRequest) -> HttpResponse:
-    projects = permissions.filter_projects(request.scope, Project.objects.for_listing())
+    projects = Project.objects.for_listing().within(request.scope)
     context = {
         "projects": projects.order_by("-created_on", "title"),
         "eligible_groups": permissions.eligible_groups(request.scope).filter(
@@ -243,7 +243,7 @@ def export_sheet(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         return render(request, "404.html", status=404)
     # Abandoned projects are left out: their milestones no longer change.
-    projects = (permissions.filter_projects(request.scope, Project.objects.all())
+    projects = (Project.objects.all().within(request.scope)
                 .exclude(state=ProjectState.ABANDONED).prefetch_related("milestones")
                 .order_by("created_on", "pk"))
     content = exports.milestone_sheet(projects, fmt)

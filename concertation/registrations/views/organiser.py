@@ -12,9 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from concertation.accounts.access import organiser_required
 from concertation.core.forms import DsfrFormMixin
 from concertation.events.models import Event
-from concertation.events.views.backoffice import _get_event_for_user, organiser_required
+from concertation.events.views.backoffice import _get_event_for_user
 from concertation.registrations import exports, services
 from concertation.registrations.forms import SecretariatRegistrationForm
 from concertation.registrations.models import (

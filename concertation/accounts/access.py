@@ -1,0 +1,58 @@
+"""The gate of every back-office view: who is signed in, and which kind of right the page
+needs. The objects themselves are then fetched through `Model.objects.within(request.scope)`
+(see `scope.py`), so the gate never has to know about ids."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Literal
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from concertation.accounts.scope import Scope, scope_for
+
+Need = Literal["manage", "moderate", "decide", "read", "facilitate"]
+
+REFUSALS: dict[Need, str] = {
+    "manage": "Cette page est réservée aux organisateurs d’une ARS ou d’un CTS.",
+    "moderate": "Cette page est réservée aux organisateurs et aux modérateurs.",
+    "decide": "Cette page est réservée aux organisateurs et au secrétariat de la CRSA.",
+    "read": "Cette page est réservée aux organisateurs, au secrétariat de la CRSA et au "
+            "secrétariat national.",
+    "facilitate": "Cette page est réservée aux animateurs d’atelier et aux organisateurs.",
+}
+
+
+def allows(scope: Scope, need: Need) -> bool:
+    if need == "read":
+        return bool(scope.manage or scope.decide or scope.national)
+    if need == "facilitate":
+        return bool(scope.manage or scope.workshop_ids)
+    return bool(scope.area(need))
+
+
+def role_required(need: Need) -> Callable[[Callable[..., HttpResponse]],
+                                          Callable[..., HttpResponse]]:
+    """Signed in (else the login page), with the right kind of role (else a French 403 page
+    that says which). Sets `request.scope` for the view."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            scope = scope_for(request.user)
+            request.scope = scope  # type: ignore[attr-defined]
+            if not allows(scope, need):
+                raise PermissionDenied(REFUSALS[need])
+            return view(request, *args, **kwargs)
+
+        wrapper.required_role = need  # type: ignore[attr-defined]  # read by the access matrix
+        return wrapper
+
+    return decorator
+
+
+organiser_required = role_required("manage")
