@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 import string
 from collections.abc import Callable
+from typing import Literal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -16,9 +17,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from concertation.accounts.access import organiser_required, role_required
+from concertation.accounts.scope import AreaName
 from concertation.contributions.models import Contribution
 from concertation.core.params import MAX_INT, int_param
-from concertation.events.views.backoffice import organiser_required
 from concertation.synthesis import consolidation, diff, provenance, services
 from concertation.synthesis.forms import (
     ConsolidationForm,
@@ -44,13 +46,15 @@ POOL_SHOWN = 200  # contributions not yet grouped listed on the workspace
 REQUEST_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
 
 
-def _get_synthesis_for_user(request: HttpRequest, pk: int, *related: str) -> Synthesis:
-    """The synthesis if the organiser may act on it; 404 otherwise (others' work stays
-    hidden)."""
-    syntheses = Synthesis.objects.select_related(
+def _get_synthesis_for_user(request: HttpRequest, pk: int, *related: str,
+                            area: AreaName | Literal["read"] = "manage") -> Synthesis:
+    """The synthesis if this person may act on it (or, for "read", open it); 404 otherwise
+    (others' work stays hidden)."""
+    syntheses = (Synthesis.objects.readable(request.scope) if area == "read"
+                 else Synthesis.objects.within(request.scope, area))
+    return get_object_or_404(syntheses.select_related(
         "campaign", "region", "health_territory", "event", "theme", "validation_event",
-        "previous", *related)
-    return get_object_or_404(services.visible_syntheses(request.scope, syntheses), pk=pk)
+        "previous", *related), pk=pk)
 
 
 def _error_text(error) -> str:
@@ -96,7 +100,7 @@ def _write(request: HttpRequest, synthesis: Synthesis, action: Callable[[], obje
 
 @organiser_required
 def index(request: HttpRequest) -> HttpResponse:
-    syntheses = (services.visible_syntheses(request.scope)
+    syntheses = (Synthesis.objects.within(request.scope)
                  .select_related("campaign", "region", "health_territory", "event")
                  .annotate(group_count=Count("groups", distinct=True))
                  .order_by("-created_at", "-id"))
@@ -491,17 +495,17 @@ def _validation_context(synthesis: Synthesis, bound: dict[int, DecisionForm]) ->
     return context
 
 
-@organiser_required
+@role_required("decide")
 def validation(request: HttpRequest, pk: int) -> HttpResponse:
-    synthesis = _get_synthesis_for_user(request, pk)
+    synthesis = _get_synthesis_for_user(request, pk, area="decide")
     return render(request, "synthesis/backoffice/validation.html",
                   _validation_context(synthesis, {}))
 
 
 @require_POST
-@organiser_required
+@role_required("decide")
 def decide(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
-    synthesis = _get_synthesis_for_user(request, pk)
+    synthesis = _get_synthesis_for_user(request, pk, area="decide")
     group = get_object_or_404(synthesis.groups, pk=group_pk)
     form = DecisionForm(request.POST, prefix=f"g{group.pk}")
     if form.is_valid():

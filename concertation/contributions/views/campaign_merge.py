@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from concertation.accounts.access import organiser_required
 from concertation.accounts.scope import Scope
 from concertation.campaigns.models import Campaign
 from concertation.contributions import services
@@ -19,24 +20,16 @@ from concertation.contributions.search import search
 from concertation.contributions.workflow import MERGEABLE_STATES
 from concertation.core.params import int_list, int_param
 from concertation.events.models import Event
-from concertation.events.views.backoffice import organiser_required
 
 PAGE_SIZE = 50
 RECENT_MERGES = 20
 
 
-def in_scope(contributions: QuerySet, scope: Scope) -> QuerySet:
+def _candidates(campaign: Campaign, scope: Scope) -> QuerySet:
     """The contributions an organiser may merge: of their region (ARS) or their health
     territory (CTS), whichever day or online."""
-    if scope.everything:
-        return contributions
-    return contributions.filter(Q(department__region_id__in=scope.region_ids)
-                                | Q(health_territory_id__in=scope.territory_ids))
-
-
-def _candidates(campaign: Campaign, scope: Scope) -> QuerySet:
-    return in_scope(Contribution.objects.filter(campaign=campaign, state__in=MERGEABLE_STATES),
-                    scope)
+    return Contribution.objects.filter(campaign=campaign,
+                                       state__in=MERGEABLE_STATES).within(scope)
 
 
 @organiser_required
@@ -71,8 +64,8 @@ def campaign_merge(request: HttpRequest, slug: str) -> HttpResponse:
         contribution.checked = str(contribution.pk) in selected
         contribution.kept = str(contribution.pk) == target_typed
     days = scope.filter_events(Event.objects.filter(campaign=campaign)).order_by("date", "id")
-    merges = (Merge.objects.filter(undone_at__isnull=True, target__in=in_scope(
-        Contribution.objects.filter(campaign=campaign), scope))
+    merges = (Merge.objects.filter(undone_at__isnull=True, target__in=Contribution.objects.filter(
+        campaign=campaign).within(scope))
         .select_related("target__event", "target__workshop", "target__health_territory",
                         "target__department")
         .prefetch_related(Prefetch("sources", queryset=MergeSource.objects.select_related(
@@ -117,7 +110,7 @@ def _merge(request: HttpRequest, campaign: Campaign, scope: Scope, selected: set
 @organiser_required
 def campaign_unmerge(request: HttpRequest, slug: str, merge_pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, slug=slug)
-    targets = in_scope(Contribution.objects.filter(campaign=campaign), request.scope)
+    targets = Contribution.objects.filter(campaign=campaign).within(request.scope)
     record = get_object_or_404(Merge, pk=merge_pk, target__in=targets)
     try:
         services.unmerge(merge_record=record, user=request.user)

@@ -10,11 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from concertation.accounts.access import organiser_required
 from concertation.contributions import services
 from concertation.contributions.models import Contribution, ContributionState, Merge
 from concertation.contributions.workflow import allowed_targets
 from concertation.core.params import int_list, int_param
-from concertation.events.views.backoffice import _get_event_for_user, organiser_required
+from concertation.events.views.backoffice import _get_event_for_user
 
 
 def with_counts(contributions):
@@ -105,13 +106,8 @@ def unmerge(request: HttpRequest, pk: int, merge_pk: int) -> HttpResponse:
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     """Online contributions waiting for a moderator (pre-moderation, flagged for health
     details) and reported ones, within the organiser's territories."""
-    scope = request.scope
-    contributions = Contribution.objects.select_related("campaign", "department", "theme")
-    if not scope.everything:
-        contributions = contributions.filter(
-            Q(department__region_id__in=scope.region_ids)
-            | Q(health_territory_id__in=scope.territory_ids)
-        )
+    contributions = (Contribution.objects.within(request.scope, "moderate")
+                     .select_related("campaign", "department", "theme"))
     pending = contributions.filter(state=ContributionState.SUBMITTED).order_by("created_at")
     reported = (contributions.filter(reports__handled_at__isnull=True)
                 .annotate(open_reports=Count("reports", filter=Q(reports__handled_at__isnull=True)))
@@ -123,15 +119,8 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 @organiser_required
 def moderate(request: HttpRequest, contribution_pk: int) -> HttpResponse:
-    scope = request.scope
-    contribution = get_object_or_404(Contribution.objects.select_related("department"),
+    contribution = get_object_or_404(Contribution.objects.within(request.scope, "moderate"),
                                      pk=contribution_pk)
-    in_scope = scope.everything or (
-        (contribution.department and contribution.department.region_id in scope.region_ids)
-        or contribution.health_territory_id in scope.territory_ids
-    )
-    if not in_scope:
-        return HttpResponse(status=404)
     target = request.POST.get("target", "")
     try:
         if target == "keep":
