@@ -184,8 +184,14 @@ STORAGES = {
 }
 # Without a collectstatic (tests, development), serve straight from the apps' folders.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
+# MEDIA_URL is routed nowhere: files are served by views that check their object's visibility
+# (`core/downloads.py`). Behind nginx, MEDIA_ACCEL_REDIRECT_PREFIX names an `internal`
+# location aliasing MEDIA_ROOT (e.g. "/protected-media/") and nginx sends the bytes; behind
+# Apache (mod_xsendfile) or lighttpd, MEDIA_X_SENDFILE=1 does the same with X-Sendfile.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_ACCEL_REDIRECT_PREFIX = env_str("MEDIA_ACCEL_REDIRECT_PREFIX", "")
+MEDIA_X_SENDFILE = env_bool("MEDIA_X_SENDFILE", False)
 # Uploaded documents (PDF) are limited to this many bytes.
 MAX_DOCUMENT_SIZE = env_int("MAX_DOCUMENT_SIZE", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_DOCUMENT_SIZE + 1024 * 1024

@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
 from concertation.core import views as core_views
 
@@ -21,10 +19,8 @@ urlpatterns = [
     path("espace-organisateur/", include("concertation.synthesis.urls_package")),
     path("compte/", include("concertation.accounts.urls")),
     path("admin/", admin.site.urls),
-    # Uploaded documents are public PDFs attached to public days; a deployment may serve
-    # MEDIA_ROOT from its front web server instead.
-    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve,
-         {"document_root": settings.MEDIA_ROOT}),
+    # No route serves MEDIA_ROOT: every file goes through its app's view, which checks the
+    # rule of the file's page first (`core/downloads.py`).
 ]
 
 handler404 = core_views.page_not_found

@@ -9,4 +9,6 @@ urlpatterns = [
     path("agenda/region-<str:region_code>.ics", public.region_ics, name="region_ics"),
     path("journees/<slug:slug>/", public.detail, name="detail"),
     path("journees/<slug:slug>.ics", public.event_ics, name="ics"),
+    path("journees/<slug:slug>/documents/<int:pk>/<str:filename>", public.document,
+         name="document"),
 ]

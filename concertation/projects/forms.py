@@ -3,10 +3,12 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from concertation.accounts.scope import Scope
 from concertation.campaigns.models import Theme
-from concertation.core.forms import DsfrFormMixin
+from concertation.core.downloads import basename
+from concertation.core.forms import DsfrFormMixin, ProtectedFileInput
 from concertation.projects import permissions
 from concertation.projects.models import (
     Milestone,
@@ -148,6 +150,15 @@ class MilestoneForm(DsfrFormMixin, forms.ModelForm):
         self.fields["key"].help_text = ("Identifiant du jalon dans les feuilles d’import ; "
                                         "laissé vide, il est tiré de l’intitulé.")
         self.fields["evidence_file"].help_text = "PDF, 10 Mo au plus."
+        # The link to the current evidence goes through its checked download view.
+        widget = ProtectedFileInput(self._evidence_url, attrs=self.fields["evidence_file"]
+                                    .widget.attrs)
+        self.fields["evidence_file"].widget = widget
+
+    def _evidence_url(self, file) -> str:
+        milestone = self.instance
+        return reverse("projects:evidence", args=[milestone.project.slug, milestone.pk,
+                                                  basename(file.name)])
 
     def clean_evidence_file(self):
         upload = self.cleaned_data.get("evidence_file")

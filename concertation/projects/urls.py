@@ -11,4 +11,6 @@ urlpatterns = [
     path("projets/abonnement/desabonner/<str:token>/", public.unsubscribe, name="unsubscribe"),
     path("projets/<slug:slug>/", public.detail, name="detail"),
     path("projets/<slug:slug>/suivre/", public.follow, name="follow"),
+    path("projets/<slug:slug>/jalons/<int:pk>/<str:filename>", public.evidence,
+         name="evidence"),
 ]

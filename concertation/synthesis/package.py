@@ -3,7 +3,8 @@
 `request_package` checks the organiser's scope, finds the validated (or transmitted) edition
 and records a queued package at that edition's revision; the background task
 (`tasks.build_package`) then writes the PDF, DOCX, ODT and XLSX report, the open-data set and
-a zip of everything into storage, under a random folder name (storage is served as is)."""
+a zip of everything into storage, under a random folder name. Storage is not served as is:
+`file_response` hands a file out once a view has checked who may read its synthesis."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from concertation.accounts.scope import Scope
+from concertation.core.downloads import basename, serve_file
 from concertation.core.public_cache import bump_public_content
 from concertation.synthesis import opendata, report, workbook
 from concertation.synthesis.models import Decision, Package, Synthesis, SynthesisState
@@ -115,6 +118,16 @@ def latest_package(synthesis: Synthesis) -> Package | None:
     transmitted bumps the revision, not the content)."""
     return (Package.objects.filter(synthesis=synthesis, status=Package.Status.DONE)
             .order_by("-finished_at", "-id").first())
+
+
+def file_response(request: HttpRequest, package: Package, kind: str) -> HttpResponse:
+    """One file of a finished package, for a view that has checked who may read it."""
+    file_kind = FILE_KINDS.get(kind)
+    path = package.files.get(kind)
+    if file_kind is None or not path:
+        raise Http404("Fichier introuvable.")
+    return serve_file(request, path, storage=default_storage, filename=basename(path),
+                      content_type=file_kind.content_type)
 
 
 @dataclass

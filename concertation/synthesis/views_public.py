@@ -4,7 +4,7 @@ of its transmission package."""
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -12,7 +12,6 @@ from concertation.core.public_cache import public_page
 from concertation.synthesis import package as packages
 from concertation.synthesis import report, sources
 from concertation.synthesis.models import Synthesis
-from concertation.synthesis.views_package import _file_response
 
 
 def published():
@@ -41,9 +40,12 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-def download(request: HttpRequest, slug: str, kind: str) -> FileResponse:
+def download(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    # The rule of the synthesis's page: a synthesis withdrawn from the site (or never
+    # published) has no public files either; its organisers download them from the
+    # back-office.
     synthesis = get_object_or_404(published(), slug=slug)
     package = packages.latest_package(synthesis)
     if package is None:
         raise Http404("Aucun document publié pour cette synthèse.")
-    return _file_response(package, kind)
+    return packages.file_response(request, package, kind)

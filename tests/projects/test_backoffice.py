@@ -195,7 +195,9 @@ def test_milestone_evidence_pdf_is_checked(client, roles, project):
     milestone = Milestone.objects.get()
     assert milestone.evidence_file.name.endswith(".pdf")
     page = client.get(project.get_absolute_url()).content.decode()
-    assert milestone.evidence_file.url in page
+    link = reverse("projects:evidence", args=[project.slug, milestone.pk, "preuve.pdf"])
+    assert f'href="{link}"' in page
+    assert b"".join(client.get(link).streaming_content) == PDF
 
 
 def test_import_page_reports_bad_rows_and_changes_nothing(client, roles, project):

@@ -1,5 +1,7 @@
 from django import forms, template
 
+from concertation.core import downloads
+
 register = template.Library()
 
 
@@ -35,3 +37,9 @@ def fr_plural(value, suffix: str = "s") -> str:
         return suffix if abs(int(value)) > 1 else ""
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def basename(name: str) -> str:
+    """The last part of a stored file's name, as protected download URLs end with it."""
+    return downloads.basename(name)

@@ -1,4 +1,4 @@
-"""Public pages: the agenda, a day's page, and calendar files."""
+"""Public pages: the agenda, a day's page, its documents, and calendar files."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from concertation.core.downloads import basename, serve_file, visible_or_404
 from concertation.core.public_cache import public_page
 from concertation.events.forms import AgendaFilterForm
 from concertation.events.ics import event_calendar, feed_calendar
-from concertation.events.models import Event, EventState
+from concertation.events.models import Document, Event, EventState
 from concertation.territories.models import Region
 
 AGENDA_PAGE_SIZE = 20
@@ -105,6 +106,20 @@ def event_ics(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(event_calendar(event), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
     return response
+
+
+@require_safe
+def document(request: HttpRequest, slug: str, pk: int, filename: str) -> HttpResponse:
+    """A document of a day: to anyone while the day's page is public, otherwise only to the
+    organisers whose scope covers the day (the back-office lists drafts' documents too)."""
+    documents = Document.objects.filter(event__slug=slug, pk=pk)
+    document = visible_or_404(
+        request, documents.filter(event__in=Event.objects.public()),
+        lambda scope: documents.filter(event__in=Event.objects.within(scope)))
+    if basename(document.file.name) != filename:
+        raise Http404("Fichier introuvable.")
+    return serve_file(request, document.file, filename=filename,
+                      content_type="application/pdf")
 
 
 def _feed(name: str, events) -> HttpResponse:

@@ -1,5 +1,5 @@
-"""Public pages: the list of labelled projects, a project's page, following a project, and
-the open-data files."""
+"""Public pages: the list of labelled projects, a project's page and its milestones' evidence,
+following a project, and the open-data files."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from concertation.core.downloads import basename, serve_file, visible_or_404
 from concertation.core.public_cache import public_page
 from concertation.projects import exports, services, tokens
 from concertation.projects.forms import ProjectFilterForm, SubscribeForm
@@ -66,6 +67,20 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_follow": project.state in (ProjectState.LABELLED, ProjectState.IN_PROGRESS),
     }
     return render(request, "projects/detail.html", context)
+
+
+@require_safe
+def evidence(request: HttpRequest, slug: str, pk: int, filename: str) -> HttpResponse:
+    """A milestone's evidence document: to anyone once the project is public (labelled),
+    before that only to the organisers who manage the project."""
+    milestones = Milestone.objects.filter(project__slug=slug, pk=pk)
+    milestone = visible_or_404(
+        request, milestones.filter(project__in=Project.objects.public()),
+        lambda scope: milestones.filter(project__in=Project.objects.within(scope)))
+    if not milestone.evidence_file or basename(milestone.evidence_file.name) != filename:
+        raise Http404("Fichier introuvable.")
+    return serve_file(request, milestone.evidence_file, filename=filename, inline=True,
+                      content_type="application/pdf")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
