@@ -56,3 +56,18 @@ def role_required(need: Need) -> Callable[[Callable[..., HttpResponse]],
 
 
 organiser_required = role_required("manage")
+
+
+def role_home(scope: Scope) -> str | None:
+    """The page a person lands on after signing in, by the first role they hold (an
+    organiser's back-office, a facilitator's workshops, a moderator's queue, the list of
+    syntheses for the CRSA and national secretariats); None without a role."""
+    if scope.manage:
+        return "backoffice:home"
+    if scope.workshop_ids:
+        return "contributions:my_workshops"
+    if scope.moderate:
+        return "contributions_backoffice:moderation"
+    if scope.decide or scope.national:
+        return "synthesis_backoffice:index"
+    return None

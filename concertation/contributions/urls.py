@@ -13,6 +13,7 @@ urlpatterns = [
     path("concertations/<slug:slug>/", online.campaign_page, name="campaign"),
     path("concertations/<slug:slug>/contribuer/", online.contribute, name="contribute"),
     path("concertations/<slug:slug>/similaires/", online.similar, name="similar"),
+    path("animation/", capture.my_workshops, name="my_workshops"),
     path("animation/ateliers/<int:pk>/", capture.capture_page, name="capture"),
     path("animation/ateliers/<int:pk>/saisie/", capture.capture_submit, name="capture_submit"),
     path("animation/ateliers/<int:pk>/saisie/<int:contribution_pk>/", capture.capture_edit,

@@ -38,6 +38,16 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A French page that says why, and where this person's own pages are."""
+    from concertation.accounts.access import role_home
+    from concertation.accounts.scope import scope_for
+
+    reason = str(exception) if exception and str(exception) else ""
+    home = role_home(scope_for(request.user)) if request.user.is_authenticated else None
+    return render(request, "403.html", {"reason": reason, "role_home": home}, status=403)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     # No context processors or database here: the error may come from them.
     from django.template import loader

@@ -98,13 +98,16 @@ def _write(request: HttpRequest, synthesis: Synthesis, action: Callable[[], obje
 
 # --- List, creation, consolidation -------------------------------------------------------------
 
-@organiser_required
+@role_required("read")
 def index(request: HttpRequest) -> HttpResponse:
-    syntheses = (Synthesis.objects.within(request.scope)
+    syntheses = (Synthesis.objects.readable(request.scope)
                  .select_related("campaign", "region", "health_territory", "event")
                  .annotate(group_count=Count("groups", distinct=True))
                  .order_by("-created_at", "-id"))
-    return render(request, "synthesis/backoffice/index.html", {"syntheses": syntheses})
+    return render(request, "synthesis/backoffice/index.html", {
+        "syntheses": syntheses, "organiser": request.scope.is_organiser,
+        # Who reads without managing: each row then opens the page of what they may do.
+        "decides": bool(request.scope.decide)})
 
 
 @organiser_required

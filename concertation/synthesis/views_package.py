@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from concertation.accounts.access import organiser_required, role_required
 from concertation.synthesis import package as packages
 from concertation.synthesis.models import Package, Synthesis
+from concertation.synthesis.services import can_manage
 
 SHOWN = 10  # packages listed, newest first
 
@@ -41,7 +42,9 @@ def index(request: HttpRequest, pk: int) -> HttpResponse:
     pending = any(p.status in (Package.Status.QUEUED, Package.Status.RUNNING) for p in rows)
     context = {"synthesis": synthesis, "edition": edition, "refusal": refusal,
                "packages": rows, "pending": pending, "kinds": packages.FILES,
-               "here": "Dossier de transmission"}
+               "here": "Dossier de transmission",
+               # The national and CRSA secretariats read the packages; the region makes them.
+               "may_request": can_manage(request.scope, synthesis)}
     if request.htmx:
         return render(request, "synthesis/backoffice/_packages.html", context)
     return render(request, "synthesis/backoffice/package.html", context)

@@ -29,8 +29,8 @@ def facilitator(workshop):
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("facilitator", 200), ("organiser_of_territory", 200), ("organiser_elsewhere", 403),
-     ("other_user", 403), ("anonymous", 302)],
+    [("facilitator", 200), ("organiser_of_territory", 200), ("organiser_elsewhere", 404),
+     ("other_user", 404), ("anonymous", 302)],
 )
 def test_who_may_capture(client, workshop, facilitator, role, expected):
     user = {
@@ -99,3 +99,21 @@ def test_projector_shows_the_workshop_proposals_escaped(client, workshop, facili
     fragment = client.get(reverse("contributions:projector", args=[workshop.pk]),
                           headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in fragment and "1 proposition" in fragment
+
+
+def test_a_facilitator_lands_on_their_workshops_after_signing_in(client, workshop, facilitator):
+    """Signing in leads to the back-office home, which sends a facilitator without an
+    organiser role to « Mes ateliers » instead of a refusal."""
+    client.force_login(facilitator)
+    response = client.get(reverse("backoffice:home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("contributions:my_workshops")
+    page = client.get(response["Location"]).content.decode()
+    assert workshop.title in page
+    assert reverse("contributions:capture", args=[workshop.pk]) in page
+    # Someone with no role at all gets a French page that says why.
+    client.force_login(UserFactory())
+    refused = client.get(reverse("backoffice:home"))
+    assert refused.status_code == 403
+    assert "réservée aux organisateurs" in refused.content.decode()
+    assert "Accès refusé" in refused.content.decode()

@@ -9,24 +9,39 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from concertation.accounts.access import role_required
+from concertation.accounts.scope import scope_for
 from concertation.contributions import services
 from concertation.contributions.models import Contribution, ContributionState
-from concertation.contributions.permissions import can_facilitate
 from concertation.events.models import Workshop
 
 
 def _workshop_for_facilitator(request: HttpRequest, pk: int) -> Workshop:
-    workshop = get_object_or_404(
-        Workshop.objects.select_related("event__campaign", "event__department", "theme"), pk=pk
-    )
-    if not can_facilitate(request.user, workshop):
-        raise PermissionDenied("Vous n’animez pas cet atelier.")
-    return workshop
+    """The workshop if this person facilitates it or organises its day; 404 otherwise."""
+    request.scope = scope = scope_for(request.user)
+    return get_object_or_404(
+        Workshop.objects.facilitated_by(scope).select_related(
+            "event__campaign", "event__department", "theme"), pk=pk)
+
+
+@role_required("facilitate")
+def my_workshops(request: HttpRequest) -> HttpResponse:
+    """A facilitator's home: the workshops they run, the coming ones first."""
+    workshops = (Workshop.objects.filter(pk__in=request.scope.workshop_ids)
+                 .select_related("event", "theme")
+                 .order_by("-event__date", "starts_at", "position", "id"))
+    today = timezone.localdate()
+    rows = list(workshops)
+    return render(request, "contributions/my_workshops.html", {
+        "coming": [w for w in rows if w.event.date >= today][::-1],
+        "past": [w for w in rows if w.event.date < today],
+        "organiser": request.scope.is_organiser,
+    })
 
 
 def _entry(contribution: Contribution, created: bool) -> dict:

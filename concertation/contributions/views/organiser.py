@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from concertation.accounts.access import organiser_required
+from concertation.accounts.access import organiser_required, role_required
 from concertation.contributions import services
 from concertation.contributions.models import Contribution, ContributionState, Merge
 from concertation.contributions.workflow import allowed_targets
@@ -102,7 +102,7 @@ def unmerge(request: HttpRequest, pk: int, merge_pk: int) -> HttpResponse:
     return redirect("contributions_backoffice:day", pk=event.pk)
 
 
-@organiser_required
+@role_required("moderate")
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     """Online contributions waiting for a moderator (pre-moderation, flagged for health
     details) and reported ones, within the organiser's territories."""
@@ -117,7 +117,7 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@organiser_required
+@role_required("moderate")
 def moderate(request: HttpRequest, contribution_pk: int) -> HttpResponse:
     contribution = get_object_or_404(Contribution.objects.within(request.scope, "moderate"),
                                      pk=contribution_pk)

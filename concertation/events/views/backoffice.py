@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from concertation.accounts.access import organiser_required
+from concertation.accounts.access import REFUSALS, organiser_required, role_home
+from concertation.accounts.scope import scope_for
 from concertation.core import confirm
 from concertation.events import services
 from concertation.events.forms import (
@@ -36,8 +38,15 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-@organiser_required
+@login_required
 def home(request: HttpRequest) -> HttpResponse:
+    # Where everyone lands after signing in: someone with another role goes to its page.
+    request.scope = scope_for(request.user)
+    if not request.scope.is_organiser:
+        landing = role_home(request.scope)
+        if landing is None:
+            raise PermissionDenied(REFUSALS["manage"])
+        return redirect(landing)
     events = request.scope.filter_events(Event.objects.for_listing())
     state = request.GET.get("etat", "")
     if state and state in EventState.values:
