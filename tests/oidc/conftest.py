@@ -38,6 +38,7 @@ SITE = "http://testserver"
 REDIRECT_URI = f"{SITE}/compte/proconnect/retour/"
 OTHER_REDIRECT_URI = "http://autre-service.test/retour"
 POST_LOGOUT_REDIRECT_URI = f"{SITE}/"
+REGISTRATION_TOKEN = "jeton-d-enregistrement-de-test"
 
 
 def provider_sub(email: str) -> str:
@@ -55,6 +56,25 @@ class Provider:
 
     def metadata(self) -> dict:
         return requests.get(self.discovery_url, timeout=5).json()
+
+    def register_client(self, site: str) -> tuple[str, str]:
+        """Registers a client of the site at `site` (RFC 7591); returns its id and secret."""
+        response = requests.post(
+            self.metadata()["registration_endpoint"], timeout=10,
+            headers={"Authorization": f"Bearer {REGISTRATION_TOKEN}"},
+            json={
+                "redirect_uris": [f"{site}/compte/proconnect/retour/"],
+                "post_logout_redirect_uris": [f"{site}/"],
+                "token_endpoint_auth_method": "client_secret_post",
+                "id_token_signed_response_alg": "RS256",
+                "userinfo_signed_response_alg": "RS256",
+                "response_types": ["code"],
+                "grant_types": ["authorization_code"],
+            },
+        )
+        response.raise_for_status()
+        client = response.json()
+        return client["client_id"], client["client_secret"]
 
 
 def _unavailable(reason: str):
@@ -85,7 +105,8 @@ def oidc_provider() -> Iterator[Provider]:
         {**client, "client_id": OTHER_CLIENT_ID, "client_secret": OTHER_CLIENT_SECRET,
          "redirect_uris": [OTHER_REDIRECT_URI]},
     ]
-    env = {**os.environ, "OIDC_TEST_CLIENTS": json.dumps(clients), "NODE_ENV": "test"}
+    env = {**os.environ, "OIDC_TEST_CLIENTS": json.dumps(clients), "NODE_ENV": "test",
+           "OIDC_TEST_REGISTRATION_TOKEN": REGISTRATION_TOKEN}
     with tempfile.TemporaryFile(mode="w+") as stderr:
         process = subprocess.Popen(
             [node, str(HERE / "provider.mjs")], cwd=HERE, env=env,

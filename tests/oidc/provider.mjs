@@ -2,7 +2,8 @@
 // shaped like ProConnect: authorization code flow, RS256 ID tokens, userinfo returned as a
 // signed JWT, `acr` values eidas1..3, RP-initiated logout. Listens on 127.0.0.1 on a free
 // port and prints one JSON line with its issuer once it answers; tests/oidc/conftest.py reads
-// it. The clients come from the OIDC_TEST_CLIENTS environment variable (a JSON list).
+// it. The clients come from the OIDC_TEST_CLIENTS environment variable (a JSON list); more
+// may register themselves with the OIDC_TEST_REGISTRATION_TOKEN.
 //
 // No browser is needed to sign in: the interaction page is a plain HTML form (an e-mail and
 // an optional acr) that a test posts with an HTTP client. Any e-mail signs in; the account's
@@ -24,6 +25,10 @@ function accountFor(email) {
 
 function escapeHtml(value) {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function page(title, body) {
+  return `<!doctype html><html lang="fr"><meta charset="utf-8"><title>${title}</title><h1>${title}</h1>${body}</html>`;
 }
 
 async function readForm(req) {
@@ -58,7 +63,25 @@ server.listen(0, "127.0.0.1", () => {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
       jwtUserinfo: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      // The provider's own pages, plain and in French: its default ones fetch a web font
+      // from outside, and nothing here may reach past this machine.
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          ctx.body = page("Déconnexion", `${form}
+<button type="submit" form="op.logoutForm" name="logout" value="yes">Se déconnecter du fournisseur</button>
+<button type="submit" form="op.logoutForm">Rester connecté</button>`);
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.body = page("Déconnecté", "<p>Vous êtes déconnecté du fournisseur.</p>");
+        },
+      },
+      // Dynamic registration, for a test whose redirect URI is known only once it runs (the
+      // browser tests' live server); guarded by a token the fixture chooses.
+      registration: {
+        enabled: Boolean(process.env.OIDC_TEST_REGISTRATION_TOKEN),
+        initialAccessToken: process.env.OIDC_TEST_REGISTRATION_TOKEN,
+      },
     },
     pkce: { required: () => true },
     ttl: {
@@ -105,6 +128,10 @@ server.listen(0, "127.0.0.1", () => {
       return grant;
     },
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+    async renderError(ctx, out) {
+      ctx.type = "html";
+      ctx.body = page("Erreur", `<pre>${escapeHtml(JSON.stringify(out))}</pre>`);
+    },
   });
   const callback = provider.callback();
 
@@ -120,10 +147,10 @@ server.listen(0, "127.0.0.1", () => {
       return;
     }
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-    res.end(`<!doctype html><html lang="fr"><title>Fournisseur de test</title>
-<form method="post" action="/interaction/${escapeHtml(details.uid)}/login">
-<input name="email" type="email"><input name="acr" value="eidas1">
-<button type="submit">Se connecter</button></form></html>`);
+    res.end(page("Fournisseur de test", `<form method="post" action="/interaction/${escapeHtml(details.uid)}/login">
+<label>Adresse électronique <input name="email" type="email"></label>
+<label>Niveau <input name="acr" value="eidas1"></label>
+<button type="submit">S’authentifier chez le fournisseur</button></form>`));
   }
 
   server.on("request", (req, res) => {
