@@ -57,9 +57,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "dsfr",
     "django_tasks_db",
+    "axes",
     "concertation.core",
     "concertation.territories",
-    "axes",
     "concertation.accounts",
     "concertation.campaigns",
     "concertation.events",
@@ -81,10 +81,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-]
-
     # Last, as django-axes asks: it turns a locked login into its page (accounts/lockout.py).
     "axes.middleware.AxesMiddleware",
+]
+
 ROOT_URLCONF = "concertation.urls"
 WSGI_APPLICATION = "concertation.wsgi.application"
 
@@ -146,8 +146,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "backoffice:home"
 # Password guessing (organisers' sign-in, admin): django-axes, see accounts/lockout.py. Its
 # backend comes first: it refuses a locked login before the password is even checked.
 AUTHENTICATION_BACKENDS = [
@@ -167,6 +165,8 @@ AXES_VERBOSE = False  # no banner on every start; lockouts are still logged
 AXES_LOCKOUT_CALLABLE = "concertation.accounts.lockout.locked_out"
 # The client's address as the sign-up limits read it (TRUSTED_PROXIES, X-Forwarded-For).
 AXES_CLIENT_IP_CALLABLE = "concertation.registrations.network.client_ip"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "backoffice:home"
 LOGOUT_REDIRECT_URL = "core:home"
 
 LANGUAGE_CODE = "fr"
@@ -287,14 +287,22 @@ LOGGING = {
 # Whole-page cache of public pages for anonymous visitors (see concertation/core/public_cache.py).
 PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", True)
 
-# Sign-ups allowed per hour from one network address, and for one e-mail address.
+# Sign-ups allowed per hour from one network address. Per e-mail address, sign-ups are never
+# refused (that would let anyone lock an address's owner out): past this many attempts an hour
+# with an address already registered, its owner is no longer mailed about them.
 REGISTRATION_RATE_PER_IP = env_int("REGISTRATION_RATE_PER_IP", 30)
 REGISTRATION_RATE_PER_EMAIL = env_int("REGISTRATION_RATE_PER_EMAIL", 5)
+# Requests for a link by e-mail (login link, confirmation again) per hour, counted apart from
+# sign-ups: from one network address (a venue's attendees share one), and for one address.
+LINK_REQUEST_RATE_PER_IP = env_int("LINK_REQUEST_RATE_PER_IP", 60)
+LINK_REQUEST_RATE_PER_EMAIL = env_int("LINK_REQUEST_RATE_PER_EMAIL", 5)
 # Reverse proxies in front of the server (addresses or networks). Only a request coming from one
 # of them is believed about its client's address (the last X-Forwarded-For entry not added by a
 # trusted proxy); otherwise the connection's own address counts. Empty: X-Forwarded-For ignored.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 # How long the personal link sent to a participant stays valid, in days.
 REGISTRATION_LINK_DAYS = env_int("REGISTRATION_LINK_DAYS", 400)
+# How long an e-mail login link (participants only, single use) stays valid, in minutes.
+LOGIN_LINK_MINUTES = env_int("LOGIN_LINK_MINUTES", 15)
 # Attempts before an e-mail is left for an organiser to look at.
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)

@@ -66,6 +66,25 @@ class OrganiserMembership(models.Model):
         return f"{self.user} — {place} ({self.get_role_display()})"
 
 
+class LoginToken(models.Model):
+    """One e-mail login link (see `magic.py`): the link's secret is not stored, only its hash
+    and the nonce it is derived from with SECRET_KEY."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    nonce = models.CharField(max_length=64)
+    email = models.EmailField()
+    next_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "lien de connexion"
+        verbose_name_plural = "liens de connexion"
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
 class OidcIdentity(models.Model):
     """Links a user to the identity an OpenID provider (ProConnect) asserts for them.
 

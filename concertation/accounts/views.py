@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.db import transaction
@@ -12,7 +13,7 @@ from concertation.accounts import magic
 from concertation.accounts.tasks import send_login_link
 from concertation.core.forms import DsfrFormMixin
 from concertation.registrations.network import client_ip
-from concertation.registrations.services import RateLimited, check_rate_limit
+from concertation.registrations.services import RateLimited, check_link_request_limit
 
 
 class MagicLinkForm(DsfrFormMixin, forms.Form):
@@ -35,25 +36,38 @@ def request_link(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
         try:
-            check_rate_limit(ip=client_ip(request), email=email)
+            check_link_request_limit(ip=client_ip(request), email=email)
         except RateLimited as exc:
             form.add_error(None, exc.messages[0])
         else:
-            url = magic.login_url(email, next_url)
-            transaction.on_commit(lambda: send_login_link.enqueue(email, url))
-            return render(request, "accounts/link_sent.html", {"email": email})
-    return render(request, "accounts/request_link.html", {"form": form, "next": next_url})
+            # The same work and the same page for every address, organisers' included: the
+            # task decides what the mail says (see `magic.py`), so nobody learns who has a role.
+            token = magic.issue(email, next_url)
+            transaction.on_commit(lambda: send_login_link.enqueue(token.pk))
+            return render(request, "accounts/link_sent.html",
+                          {"email": email, "minutes": settings.LOGIN_LINK_MINUTES})
+    return render(request, "accounts/request_link.html",
+                  {"form": form, "next": next_url, "minutes": settings.LOGIN_LINK_MINUTES})
+
+
+def _bad_link(request: HttpRequest, exc: magic.BadMagicLink) -> HttpResponse:
+    return render(request, "accounts/bad_link.html", {"reason": str(exc)}, status=400)
 
 
 def magic_login(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        email, next_url = magic.read(token)
+        if request.method != "POST":
+            # A confirmation click, so that mail scanners opening links neither sign anyone in
+            # nor spend the link.
+            found = magic.read(token)
+            return render(request, "accounts/confirm_login.html", {"email": found.email})
+        # Spent first, in its own statement: a link refused below stays spent.
+        found = magic.use(token)
+        user = magic.user_for(found.email)
+        if not user.is_active:
+            raise magic.BadMagicLink("Ce compte est désactivé.")
     except magic.BadMagicLink as exc:
-        return render(request, "accounts/bad_link.html", {"reason": str(exc)}, status=400)
-    if request.method != "POST":
-        # A confirmation click, so that mail scanners opening links do not sign anyone in.
-        return render(request, "accounts/confirm_login.html", {"email": email})
-    user = magic.user_for(email)
+        return _bad_link(request, exc)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, "Vous êtes connecté(e).")
-    return redirect(_safe_next(request, next_url) or "contributions:list")
+    return redirect(_safe_next(request, found.next_url) or "contributions:list")

@@ -20,6 +20,7 @@ SUBJECTS = {
     OutgoingEmail.Kind.CANCELLED: "Inscription annulée : {title}",
     OutgoingEmail.Kind.CHANGED: "Inscription modifiée : {title}",
     OutgoingEmail.Kind.REMINDER: "Rappel : {title}",
+    OutgoingEmail.Kind.ALREADY: "Vous êtes déjà inscrit(e) : {title}",
 }
 
 

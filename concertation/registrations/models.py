@@ -145,6 +145,9 @@ class OutgoingEmail(models.Model):
         CANCELLED = "cancelled", "Annulation"
         CHANGED = "changed", "Modification"
         REMINDER = "reminder", "Rappel"
+        # The form was sent again with this registration's address: the owner gets their
+        # link again (the form itself answers as for a new sign-up, telling nobody).
+        ALREADY = "already", "Déjà inscrit(e)"
 
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE,
                                      related_name="emails")
@@ -162,7 +165,21 @@ class OutgoingEmail(models.Model):
 
 
 class RegistrationAttempt(models.Model):
-    """Recent sign-up attempts, hashed, for the rate limits (per address and per e-mail)."""
+    """Recent sign-up attempts, hashed: the limit per network address; per e-mail, they bound
+    how often a sign-up with an address already registered mails its owner."""
+
+    ip_hash = models.CharField(max_length=64, db_index=True)
+    email_hash = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M}"
+
+
+class LinkRequest(models.Model):
+    """Recent requests for a link by e-mail (login link, confirmation sent again), hashed, for
+    their own rate limits: counted apart from sign-ups, so that neither uses up the other's
+    allowance, and a flood of requests for someone's address never stops them signing up."""
 
     ip_hash = models.CharField(max_length=64, db_index=True)
     email_hash = models.CharField(max_length=64, db_index=True)

@@ -31,6 +31,7 @@ from concertation.registrations.models import (
     Answer,
     AttendanceSummary,
     CustomQuestion,
+    LinkRequest,
     OutgoingEmail,
     Registration,
     RegistrationAttempt,
@@ -45,6 +46,9 @@ class RegistrationError(ValidationError):
 
 
 class AlreadyRegistered(RegistrationError):
+    """Shown as is to the secretariat only: the public form answers as for a new sign-up and
+    mails the owner instead (`remind_registered`), so that it tells nobody who registered."""
+
     def __init__(self, registration: Registration):
         super().__init__(
             "Cette adresse électronique est déjà inscrite à cette journée : aucune seconde "
@@ -85,58 +89,83 @@ def _hash(value: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{value}".encode()).hexdigest()
 
 
+# Sign-ups and requests for a link by e-mail (login link, confirmation again) are counted
+# apart (`RegistrationAttempt`, `LinkRequest`): a venue's attendees behind one NAT asking for
+# login links leave its sign-ups alone, and the other way round. Neither count per e-mail
+# address ever refuses a sign-up: anyone can type anyone's address, so such a limit would let
+# them lock its owner out. Per address, sign-up attempts only bound how often an address
+# already registered is mailed (`remind_registered`).
 _ATTEMPTS_SQL = (
-    "SELECT COALESCE(SUM(CASE WHEN ip_hash = %s THEN 1 ELSE 0 END), 0), "
-    "COALESCE(SUM(CASE WHEN email_hash = %s THEN 1 ELSE 0 END), 0) "
-    f"FROM {RegistrationAttempt._meta.db_table} "
-    "WHERE (ip_hash = %s OR email_hash = %s) AND at >= %s"
+    f"SELECT COUNT(*) FROM {RegistrationAttempt._meta.db_table} WHERE ip_hash = %s AND at >= %s"
 )
 
 
 IP_LIMIT = "Trop d’inscriptions depuis cette connexion : réessayez dans une heure."
-EMAIL_LIMIT = "Trop de tentatives pour cette adresse : réessayez dans une heure."
+LINK_IP_LIMIT = "Trop de demandes depuis cette connexion : réessayez dans une heure."
+LINK_EMAIL_LIMIT = ("Plusieurs liens ont déjà été envoyés à cette adresse dans l’heure : "
+                    "utilisez le plus récent, ou réessayez plus tard.")
 
 
-def _refuse_over_limits(ip_hash: str, email_hash: str, email: bool, now: dt.datetime) -> None:
-    # One statement for both limits; each count stays near its limit, as refusals are not
-    # recorded.
+def _refuse_over_limits(ip_hash: str, now: dt.datetime) -> None:
+    # The count stays near its limit, as refusals are not recorded.
     since = connection.ops.adapt_datetimefield_value(now - RATE_WINDOW)
-    ((by_ip, by_email),) = sql.fetch(_ATTEMPTS_SQL, [ip_hash, email_hash, ip_hash, email_hash,
-                                                      since])
+    ((by_ip,),) = sql.fetch(_ATTEMPTS_SQL, [ip_hash, since])
     if by_ip >= settings.REGISTRATION_RATE_PER_IP:
         raise RateLimited(IP_LIMIT)
-    if email and by_email >= settings.REGISTRATION_RATE_PER_EMAIL:
-        raise RateLimited(EMAIL_LIMIT)
 
 
 def _attempt(*, ip: str, email: str, now: dt.datetime | None = None) -> RegistrationAttempt:
-    """Refuse a burst of sign-ups from one address or for one e-mail; return this attempt's
-    record, not yet saved (refused attempts are not recorded, so a flood counts no further)."""
+    """Refuse a burst of sign-ups from one network address; return this attempt's record, not
+    yet saved (refused attempts are not recorded, so a flood counts no further)."""
     now = now or timezone.now()
-    ip_hash, email_hash = _hash(ip), _hash(email.lower())
-    _refuse_over_limits(ip_hash, email_hash, bool(email), now)
-    return RegistrationAttempt(ip_hash=ip_hash, email_hash=email_hash, at=now)
+    ip_hash = _hash(ip)
+    _refuse_over_limits(ip_hash, now)
+    return RegistrationAttempt(ip_hash=ip_hash, email_hash=_hash(email.lower()), at=now)
 
 
 def _within_limits(ip: str, email: str, now: dt.datetime) -> tuple[RegistrationAttempt, tuple]:
-    """This sign-up's attempt (not saved) and an SQL condition: it stays within the limits.
+    """This sign-up's attempt (not saved) and an SQL condition: it stays within the limit.
     The sign-up's rows are written only if it holds, in the same statement (see
-    `sql.insert_chain`), so a sign-up checks the limits without a query of its own."""
+    `sql.insert_chain`), so a sign-up checks the limit without a query of its own."""
     ip_hash, email_hash = _hash(ip), _hash(email.lower())
     since = connection.ops.adapt_datetimefield_value(now - RATE_WINDOW)
     table = RegistrationAttempt._meta.db_table
     condition = f"(SELECT COUNT(*) FROM {table} WHERE ip_hash = %s AND at >= %s) < %s"
     params = [ip_hash, since, settings.REGISTRATION_RATE_PER_IP]
-    if email:
-        condition += f" AND (SELECT COUNT(*) FROM {table} WHERE email_hash = %s AND at >= %s) < %s"
-        params += [email_hash, since, settings.REGISTRATION_RATE_PER_EMAIL]
     return RegistrationAttempt(ip_hash=ip_hash, email_hash=email_hash, at=now), (condition,
                                                                                  params)
 
 
-def check_rate_limit(*, ip: str, email: str, now: dt.datetime | None = None) -> None:
-    """Refuse a burst of sign-ups from one address or for one e-mail, then record this one."""
-    _attempt(ip=ip, email=email, now=now).save()
+def check_link_request_limit(*, ip: str, email: str, now: dt.datetime | None = None) -> None:
+    """Refuse a burst of requests for a link by e-mail from one network address or for one
+    e-mail address, then record this one. Counted apart from sign-ups."""
+    now = now or timezone.now()
+    ip_hash, email_hash = _hash(ip), _hash(email.lower())
+    counts = LinkRequest.objects.filter(at__gte=now - RATE_WINDOW).aggregate(
+        by_ip=Count("pk", filter=Q(ip_hash=ip_hash)),
+        by_email=Count("pk", filter=Q(email_hash=email_hash)),
+    )
+    if counts["by_ip"] >= settings.LINK_REQUEST_RATE_PER_IP:
+        raise RateLimited(LINK_IP_LIMIT)
+    if counts["by_email"] >= settings.LINK_REQUEST_RATE_PER_EMAIL:
+        # The owner is not locked out: the links already sent to them still work.
+        raise RateLimited(LINK_EMAIL_LIMIT)
+    LinkRequest.objects.create(ip_hash=ip_hash, email_hash=email_hash, at=now)
+
+
+def remind_registered(registration: Registration, now: dt.datetime | None = None) -> bool:
+    """The public form was sent with the address of this registration (its owner who forgot,
+    or someone else): mail its owner their personal link again, unless that address was
+    tried more than REGISTRATION_RATE_PER_EMAIL times this hour (a flood mails no more).
+    The form answers as for a new sign-up either way. Whether a mail was queued."""
+    since = (now or timezone.now()) - RATE_WINDOW
+    tried = RegistrationAttempt.objects.filter(
+        email_hash=_hash(registration.email.lower()), at__gte=since).count()
+    if tried > settings.REGISTRATION_RATE_PER_EMAIL:
+        return False
+    with transaction.atomic():
+        send_email(registration, OutgoingEmail.Kind.ALREADY)
+    return True
 
 
 def _lock(event: Event) -> Event:
@@ -345,8 +374,7 @@ def _register(event, applicant, workshops, submission_token, registered_by, atte
             day = (_SEATS_SQL + " FOR KEY SHARE", [event.pk])
         written = sql.insert_chain(rows, only_if=within, also=day)
         if written is None:
-            # Over a limit: nothing was written. Say which (a rare path: one more query).
-            _refuse_over_limits(attempt.ip_hash, attempt.email_hash, bool(email), attempt.at)
+            # Over the limit: nothing was written.
             raise RateLimited(IP_LIMIT)
         if day is not None and written[0] is not None and written[1] >= written[0]:
             may_have_room = False
@@ -658,7 +686,11 @@ def personal_data(registration: Registration) -> dict:
 
 
 def prune_rate_limit_records(now: dt.datetime | None = None) -> int:
-    """Drop sign-up attempts older than the rate-limit window: they no longer count."""
+    """Drop sign-up attempts and link requests older than the rate-limit window (they no
+    longer count), and login links past their lifetime."""
+    from concertation.accounts import magic
+
     since = (now or timezone.now()) - RATE_WINDOW
     deleted, _ = RegistrationAttempt.objects.filter(at__lt=since).delete()
-    return deleted
+    requests, _ = LinkRequest.objects.filter(at__lt=since).delete()
+    return deleted + requests + magic.prune(now)

@@ -5,6 +5,7 @@ from concertation.registrations.views import public
 app_name = "registrations"
 urlpatterns = [
     path("journees/<slug:slug>/inscription/", public.register, name="register"),
+    path("journees/<slug:slug>/inscription/envoyee/", public.submitted, name="submitted"),
     path("journees/<slug:slug>/inscription/renvoyer/", public.resend, name="resend"),
     path("inscriptions/<str:token>/", public.manage, name="manage"),
     path("inscriptions/<str:token>/annuler/", public.cancel, name="cancel"),

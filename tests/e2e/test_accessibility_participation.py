@@ -109,6 +109,7 @@ def test_participant_pages_have_no_wcag_violation(demo, site):
     reports += _scan_paths(
         site,
         [
+            f"/journees/{DAY}/inscription/envoyee/",
             f"/inscriptions/{data.token}/",
             f"/inscriptions/{data.token}/contributions/",
             f"/ateliers/{data.workshop.pk}/projection/",

@@ -44,11 +44,16 @@ def test_reminders_go_once_to_confirmed_people_of_days_soon(
 
 
 def test_daily_chore_drops_expired_rate_limit_records(capsys):
-    from concertation.registrations.models import RegistrationAttempt
+    from concertation.accounts import magic
+    from concertation.accounts.models import LoginToken
+    from concertation.registrations.models import LinkRequest, RegistrationAttempt
 
     old = timezone.now() - dt.timedelta(hours=3)
-    services.check_rate_limit(ip="1.2.3.4", email="a@example.org", now=old)
-    services.check_rate_limit(ip="1.2.3.4", email="b@example.org")
+    for at in (old, timezone.now()):
+        services.check_link_request_limit(ip="1.2.3.4", email="a@example.org", now=at)
+        RegistrationAttempt.objects.create(ip_hash="x", email_hash="y", at=at)
+        LoginToken.objects.filter(pk=magic.issue("a@example.org").pk).update(created_at=at)
     call_command("send_reminders")
-    assert "1 trace(s) de limitation effacée(s)" in capsys.readouterr().out
-    assert RegistrationAttempt.objects.count() == 1
+    assert "3 trace(s) de limitation effacée(s)" in capsys.readouterr().out
+    assert RegistrationAttempt.objects.count() == LinkRequest.objects.count() == 1
+    assert LoginToken.objects.count() == 1

@@ -198,13 +198,13 @@ def test_anonymisation_keeps_the_counts(event):
     assert before["registered"] == 1 and before["present"] == 1
 
 
-def test_rate_limits_per_address_and_per_email(settings):
-    settings.REGISTRATION_RATE_PER_IP = 3
-    settings.REGISTRATION_RATE_PER_EMAIL = 2
-    services.check_rate_limit(ip="1.2.3.4", email="a@example.org")
-    services.check_rate_limit(ip="1.2.3.4", email="a@example.org")
+def test_link_request_limits_per_address_and_per_email(settings):
+    settings.LINK_REQUEST_RATE_PER_IP = 3
+    settings.LINK_REQUEST_RATE_PER_EMAIL = 2
+    services.check_link_request_limit(ip="1.2.3.4", email="a@example.org")
+    services.check_link_request_limit(ip="1.2.3.4", email="a@example.org")
     with pytest.raises(services.RateLimited, match="adresse"):
-        services.check_rate_limit(ip="5.6.7.8", email="a@example.org")
-    services.check_rate_limit(ip="1.2.3.4", email="b@example.org")
+        services.check_link_request_limit(ip="5.6.7.8", email="a@example.org")
+    services.check_link_request_limit(ip="1.2.3.4", email="b@example.org")
     with pytest.raises(services.RateLimited, match="connexion"):
-        services.check_rate_limit(ip="1.2.3.4", email="c@example.org")
+        services.check_link_request_limit(ip="1.2.3.4", email="c@example.org")

@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core import mail
@@ -43,21 +44,22 @@ def _form(event, **overrides):
     return data
 
 
-def test_sign_up_sends_to_the_personal_page_and_an_email(client, event,
-                                                         django_capture_on_commit_callbacks):
+def test_sign_up_says_to_read_the_email_which_holds_the_personal_link(
+        client, event, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("registrations:register", args=[event.slug]),
                                _form(event))
     registration = Registration.objects.get()
     assert response.status_code == 302
-    path, _, query = response["Location"].partition("?")
-    assert read_token(path.rstrip("/").rsplit("/", 1)[1]) == registration
-    assert query == "inscription=1"
+    # The same page whatever became of the sign-up (see test_limits_and_enumeration.py).
+    assert response["Location"] == reverse("registrations:submitted", args=[event.slug])
     page = client.get(response["Location"]).content.decode()
-    assert "Confirmée" in page and registration.code in page and "<svg" in page
-    assert "Votre inscription est confirmée. Un courriel de confirmation" in page
-    assert "Votre inscription est confirmée." not in client.get(path).content.decode()
+    assert "Consultez votre messagerie" in page and registration.code not in page
     assert mail.outbox[0].to == ["camille@example.org"]
+    path = re.search(r"https?://[^/\s]+(/inscriptions/[^/\s]+/)", mail.outbox[0].body).group(1)
+    assert read_token(path.rstrip("/").rsplit("/", 1)[1]) == registration
+    page = client.get(path).content.decode()
+    assert "Confirmée" in page and registration.code in page and "<svg" in page
 
 
 def test_personal_links_old_and_new_lead_to_the_registration(event, settings):
@@ -78,14 +80,13 @@ def test_personal_links_old_and_new_lead_to_the_registration(event, settings):
     assert read_token(legacy) == registration
 
 
-def test_the_personal_page_says_what_became_of_the_sign_up_as_it_is_now(client, event):
+def test_the_personal_page_shows_the_registration_as_it_is_now(client, event):
     registration = services.register(event=event, applicant=applicant(),
                                      workshops=[event.workshops.first()]).registration
-    page = f"{reverse('registrations:manage', args=[make_token(registration)])}?inscription=1"
-    assert "Votre inscription est confirmée." in client.get(page).content.decode()
+    page = reverse("registrations:manage", args=[make_token(registration)])
+    assert "Confirmée" in client.get(page).content.decode()
     services.cancel(registration)
-    text = client.get(page).content.decode()
-    assert "Annulée" in text and "Votre inscription est confirmée." not in text
+    assert "Annulée" in client.get(page).content.decode()
 
 
 @pytest.mark.parametrize(
@@ -115,33 +116,32 @@ def test_workshop_of_another_day_is_refused(client, event):
     assert not Registration.objects.exists()
 
 
-def test_second_sign_up_with_the_same_email_offers_to_resend(client, event,
-                                                             django_capture_on_commit_callbacks):
+def test_second_sign_up_with_the_same_email_takes_no_seat_and_mails_the_owner(
+        client, event, django_capture_on_commit_callbacks):
     client.post(reverse("registrations:register", args=[event.slug]), _form(event))
-    response = client.post(reverse("registrations:register", args=[event.slug]),
-                           _form(event, submission_token="jeton-2"))
-    page = response.content.decode()
-    assert "déjà inscrite" in page and "Recevoir à nouveau ma confirmation" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("registrations:register", args=[event.slug]),
+                               _form(event, submission_token="jeton-2"))
+    # Answered as any sign-up: the page does not say the address is registered.
+    assert response["Location"] == reverse("registrations:submitted", args=[event.slug])
     assert Registration.objects.count() == 1
+    assert mail.outbox[-1].to == ["camille@example.org"]
+    assert "vous étiez déjà inscrit(e)" in mail.outbox[-1].body
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("registrations:resend", args=[event.slug]),
                     {"email": "camille@example.org"})
     assert mail.outbox[-1].to == ["camille@example.org"]
+    assert mail.outbox[-1].subject.startswith("Inscription confirmée")
 
 
 def test_replayed_form_is_a_no_op(client, event):
     first = client.post(reverse("registrations:register", args=[event.slug]), _form(event))
     again = client.post(reverse("registrations:register", args=[event.slug]), _form(event))
-    # Both lead to the same registration's page (the links differ when the two requests fall
-    # in different seconds: a signed link carries its time).
-    assert _linked(first) == _linked(again) == Registration.objects.get()
-
-
-def _linked(response) -> Registration:
-    from concertation.registrations.tokens import read_token
-
-    assert response.status_code == 302
-    return read_token(response["Location"].partition("?")[0].rstrip("/").rsplit("/", 1)[1])
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    registration = Registration.objects.get()
+    assert registration.submission_token == "jeton-1"
+    assert registration.emails.count() == 1  # the confirmation only
 
 
 def test_closed_or_cancelled_day_shows_no_form(client):
