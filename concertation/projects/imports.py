@@ -12,6 +12,10 @@ import datetime as dt
 import io
 import re
 import unicodedata
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -38,6 +42,12 @@ COLUMNS = [
 ]
 REQUIRED = ("projet", "cle_jalon")
 MAX_ROWS = 5000
+# Rows read at most, blank ones included, and what an XLSX may inflate to (a sheet of
+# MAX_ROWS milestones with long notes is about 5 MB of XML).
+MAX_SCANNED_ROWS = 2 * MAX_ROWS
+MAX_XLSX_INFLATED = 16_000_000
+# A row's start tag in a sheet's XML, with or without a namespace prefix.
+ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 
 
@@ -45,6 +55,7 @@ class SheetError(Exception):
     """The file as a whole cannot be read: a French sentence for the organiser."""
 
 
+TOO_MANY_ROWS = f"Le fichier compte plus de {MAX_ROWS} lignes : découpez-le."
 NUL_MESSAGE = ("Caractère nul dans {where} : ce n’est pas une feuille CSV en texte (UTF-8 ou "
                "Windows) ni un XLSX valide. Enregistrez-la à nouveau depuis votre tableur au "
                "format CSV UTF-8 ou XLSX.")
@@ -80,7 +91,10 @@ STATE_BY_NAME = {_fold(s.label): s.value for s in ProjectState} | {
 
 
 def read_sheet(name: str, content: bytes) -> list[tuple[int, dict[str, str | dt.date]]]:
-    """The data rows with their line numbers in the file (the header is line 1)."""
+    """The data rows with their line numbers in the file (the header is line 1).
+
+    Rows are streamed and reading stops at the limit: a 440 KB XLSX can hold 1.5 million
+    rows, and reading it whole took 31 s, past gunicorn's timeout."""
     lowered = name.lower()
     if lowered.endswith(".xlsx"):
         raw = _xlsx_rows(content)
@@ -88,16 +102,25 @@ def read_sheet(name: str, content: bytes) -> list[tuple[int, dict[str, str | dt.
         raw = _csv_rows(content)
     else:
         raise SheetError("Format non reconnu : déposez un fichier .csv ou .xlsx.")
-    if not raw:
+    with closing(raw):
+        return _data_rows(raw)
+
+
+def _data_rows(raw: Iterator[list]) -> list[tuple[int, dict[str, str | dt.date]]]:
+    first = next(raw, None)
+    if first is None:
         raise SheetError("Le fichier est vide.")
-    header = [_fold(h or "").replace(" ", "_") for h in raw[0]]
+    header = [_fold(h or "").replace(" ", "_") for h in first]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise SheetError("Colonne(s) manquante(s) en première ligne : " + ", ".join(missing)
                          + ". Partez de la feuille des jalons téléchargée depuis cette page.")
     known = {c for c, _ in COLUMNS}
     rows = []
-    for index, cells in enumerate(raw[1:], start=2):
+    for index, cells in enumerate(raw, start=2):
+        if index > MAX_SCANNED_ROWS:
+            # Blank rows are skipped, but reading them is work too.
+            raise SheetError(TOO_MANY_ROWS)
         values = {}
         for column, cell in zip(header, cells, strict=False):
             if column in known:
@@ -111,12 +134,12 @@ def read_sheet(name: str, content: bytes) -> list[tuple[int, dict[str, str | dt.
         if all(v in ("", None) for v in values.values()):
             continue
         rows.append((index, values))
-    if len(rows) > MAX_ROWS:
-        raise SheetError(f"Le fichier compte plus de {MAX_ROWS} lignes : découpez-le.")
+        if len(rows) > MAX_ROWS:
+            raise SheetError(TOO_MANY_ROWS)
     return rows
 
 
-def _csv_rows(content: bytes) -> list[list[str]]:
+def _csv_rows(content: bytes) -> Iterator[list[str]]:
     if b"\x00" in content:
         # Text never holds NUL: a UTF-16 export or a binary file renamed .csv. Refused whole,
         # since cleaning would import garbage.
@@ -128,24 +151,58 @@ def _csv_rows(content: bytes) -> list[list[str]]:
         text = content.decode("cp1252", errors="replace")
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    yield from csv.reader(io.StringIO(text), delimiter=delimiter)
 
 
-def _xlsx_rows(content: bytes) -> list[list]:
+def _xlsx_rows(content: bytes) -> Iterator[list]:
     from openpyxl import load_workbook
 
+    unreadable = SheetError("Le fichier XLSX est illisible : enregistrez-le à nouveau depuis "
+                            "votre tableur.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        # An XLSX is a zip: what it inflates to bounds the work of reading it, whatever the
+        # sheet declares (openpyxl loads the shared strings whole, before any row). zipfile
+        # never inflates a member past its declared size.
+        inflated = sum(item.file_size for item in archive.infolist())
+        if inflated > MAX_XLSX_INFLATED:
+            raise SheetError("Le classeur est trop volumineux une fois décompressé "
+                             f"({inflated // 1_000_000} Mo) pour une feuille de {MAX_ROWS} "
+                             "lignes au plus : découpez-le.")
+        # openpyxl parses a sheet without a <dimension> whole to size it, element by element
+        # (900,000 empty rows fit in 15 MB and took 4 s): count the rows first, as bytes.
+        rows = sum(len(ROW_TAG.findall(archive.read(item)))
+                   for item in archive.infolist() if item.filename.endswith(".xml"))
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError,
+            NotImplementedError) as error:
+        raise unreadable from error
+    if rows > MAX_SCANNED_ROWS:
+        raise SheetError(f"Le classeur compte {rows:,} lignes".replace(",", "\u00a0")
+                         + " (toutes feuilles comprises) : une feuille de jalons en compte "
+                         f"{MAX_ROWS} au plus. Découpez-la.")
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on a damaged file
-        raise SheetError("Le fichier XLSX est illisible : enregistrez-le à nouveau depuis "
-                         "votre tableur.") from error
-    sheet = book.worksheets[0]
-    rows = []
-    for cells in sheet.iter_rows(values_only=True):
-        rows.append(["" if c is None else c if isinstance(c, dt.date) else str(c)
-                     for c in cells])
-    book.close()
-    return rows
+        raise unreadable from error
+    try:
+        sheet = book.worksheets[0]
+        declared = sheet.max_row  # from the sheet's <dimension>, when it has one
+        if declared is not None and declared > MAX_SCANNED_ROWS:
+            raise SheetError(f"Le classeur déclare {declared:,} lignes".replace(",", "\u00a0")
+                             + f" : une feuille de jalons en compte {MAX_ROWS} au plus. "
+                             "Découpez-la.")
+        # Read the rows actually there: a declared size pads with empty rows when too large
+        # and silently drops rows when too small.
+        sheet.reset_dimensions()
+        for cells in sheet.iter_rows(values_only=True):
+            yield ["" if c is None else c if isinstance(c, dt.date) else str(c)
+                   for c in cells]
+    except SheetError:
+        raise
+    except Exception as error:  # a damaged sheet fails while streaming, not at opening
+        raise unreadable from error
+    finally:
+        book.close()
 
 
 def parse_date(value) -> dt.date | None:
