@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from concertation.accounts.models import LoginToken
 from concertation.contributions.models import (
     VISIBLE_STATES,
     Comment,
@@ -158,8 +159,9 @@ def erase_account(user) -> None:
     """The participant's right to erasure. Public contributions and comments stay, without
     their author; unpublished ones are withdrawn (text replaced, a pending contribution
     refused, logged); reports lose their reporter; project follows are deleted; votes and
-    priority points stay, on the emptied account, so every count is unchanged. Registrations
-    are not touched: each is erased from its own personal link."""
+    priority points stay, on the emptied account, so every count is unchanged; pending login
+    links for the address are dropped. Registrations are not touched: each is erased from
+    its own personal link."""
     User = get_user_model()
     user = User.objects.select_for_update().get(pk=user.pk)
     if has_role(user):
@@ -185,6 +187,10 @@ def erase_account(user) -> None:
     Report.objects.filter(reporter=user).update(reporter=None)
     if user.email:
         Follower.objects.filter(email__iexact=user.email).delete()
+        # Login links not used yet name the address (and would open a fresh account).
+        LoginToken.objects.filter(email__iexact=user.email).delete()
+    # A ProConnect identity left from a role since withdrawn must not reach the shell.
+    user.oidc_identities.all().delete()
     user.username = f"compte-efface-{user.pk}"
     user.email = user.first_name = user.last_name = ""
     user.is_active = False

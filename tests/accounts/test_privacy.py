@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from concertation.accounts import privacy
-from concertation.accounts.models import OrganiserMembership
+from concertation.accounts.models import LoginToken, OrganiserMembership
 from concertation.contributions import services as contributions
 from concertation.contributions.models import (
     Comment,
@@ -247,8 +247,17 @@ def test_erasure_anonymises_keeps_the_votes_and_signs_out(client, people):
 def test_signing_in_again_with_the_address_opens_an_empty_account(
         client, people, django_capture_on_commit_callbacks):
     lea = people["lea"]
+    # A link asked for before the erasure is dropped with it; another address's stays.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:magic_request"), {"email": "lea@example.org"})
+        client.post(reverse("accounts:magic_request"), {"email": "noe@example.org"})
+    earlier = re.search(r"https?://[^/\s]+(/compte/lien/\S+/)", mail.outbox[-2].body).group(1)
     client.force_login(lea)
     client.post(ERASE, {"confirm": "oui"})
+    assert not LoginToken.objects.filter(email="lea@example.org").exists()
+    assert LoginToken.objects.filter(email="noe@example.org").exists()
+    assert client.post(earlier).status_code == 400
+    assert client.get(MY_DATA).status_code == 302  # signed in to nothing
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("accounts:magic_request"), {"email": "lea@example.org"})
     path = re.search(r"https?://[^/\s]+(/compte/lien/\S+/)", mail.outbox[-1].body).group(1)
