@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view reads the body; after sessions and auth, for the page's template.
+    "concertation.core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -194,7 +196,13 @@ MEDIA_ACCEL_REDIRECT_PREFIX = env_str("MEDIA_ACCEL_REDIRECT_PREFIX", "")
 MEDIA_X_SENDFILE = env_bool("MEDIA_X_SENDFILE", False)
 # Uploaded documents (PDF) are limited to this many bytes.
 MAX_DOCUMENT_SIZE = env_int("MAX_DOCUMENT_SIZE", 10 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_DOCUMENT_SIZE + 1024 * 1024
+# A whole request body (a document and the form around it) past this is refused from its
+# Content-Length before it is read (core/middleware.py), so no upload reaches the disk.
+MAX_REQUEST_BODY = env_int("MAX_REQUEST_BODY", MAX_DOCUMENT_SIZE + 1024 * 1024)
+# The fields other than files (Django counts files apart): no form needs more than Django's
+# default; past it, a 400 (RequestDataTooBig).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Files above this go to a temporary file while read, below it stay in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Mail goes to the console unless an SMTP host is given.

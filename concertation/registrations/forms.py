@@ -83,7 +83,7 @@ class RegistrationForm(WorkshopChoiceMixin, DsfrFormMixin, forms.Form):
                                    required=False)
     college = forms.ChoiceField(label="Collège", widget=forms.RadioSelect)
     accessibility_needs = forms.CharField(
-        label="Besoins d’accessibilité (facultatif)", required=False,
+        label="Besoins d’accessibilité (facultatif)", required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Par exemple : accès en fauteuil, boucle magnétique, interprète LSF.",
     )
@@ -99,8 +99,14 @@ class RegistrationForm(WorkshopChoiceMixin, DsfrFormMixin, forms.Form):
         label="J’accepte que mon nom apparaisse dans les comptes rendus publics.", required=False
     )
     # Left empty by people; filled by robots that fill every field.
-    website = forms.CharField(label="Ne pas remplir ce champ", required=False)
-    submission_token = forms.CharField(widget=forms.HiddenInput)
+    website = forms.CharField(label="Ne pas remplir ce champ", required=False, max_length=200)
+    # Bounded by its column (64): a longer one failed in the database (a 500 on PostgreSQL).
+    submission_token = forms.CharField(
+        widget=forms.HiddenInput, max_length=64,
+        error_messages={"max_length": "Le formulaire a expiré ou a été modifié : rechargez la "
+                                      "page et recommencez.",
+                        "required": "Le formulaire a expiré ou a été modifié : rechargez la "
+                                    "page et recommencez."})
 
     email_required = True
 
@@ -140,6 +146,13 @@ class RegistrationForm(WorkshopChoiceMixin, DsfrFormMixin, forms.Form):
         fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
         dsfr_classes(fields.values())
         return fields
+
+    def clean(self):
+        data = super().clean()
+        # An error on the hidden token would be shown nowhere: it becomes the form's.
+        if "submission_token" in self._errors:
+            self.add_error(None, self._errors.pop("submission_token"))
+        return data
 
     def clean_website(self):
         if self.cleaned_data["website"]:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from concertation.accounts.access import organiser_required, role_required
 from concertation.accounts.scope import AreaName
 from concertation.contributions.models import Contribution
+from concertation.core import confirm
 from concertation.core.params import MAX_INT, int_param
 from concertation.synthesis import consolidation, diff, provenance, services
 from concertation.synthesis.forms import (
@@ -40,7 +41,7 @@ from concertation.synthesis.models import (
     SynthesisRevision,
     SynthesisState,
 )
-from concertation.synthesis.workflow import EDITABLE_STATES, allowed_targets
+from concertation.synthesis.workflow import EDITABLE_STATES, allowed_targets, find
 
 POOL_SHOWN = 200  # contributions not yet grouped listed on the workspace
 REQUEST_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
@@ -432,6 +433,11 @@ def change_state(request: HttpRequest, pk: int) -> HttpResponse:
     form = SelectionForm(request.POST)
     expected = form.cleaned_data["revision"] if form.is_valid() else None
     target = request.POST.get("target", "")
+    step = find(synthesis.state, target)
+    if step is not None and step.consequences and not confirm.confirmed(request):
+        return confirm.ask(request, title=step.confirm_title, consequences=step.consequences,
+                           confirm_label=step.confirm_label,
+                           back=("synthesis_backoffice:workspace", synthesis.pk))
     labels = {SynthesisState.IN_VALIDATION: "La synthèse est soumise à la CRSA.",
               SynthesisState.DRAFT: "La synthèse est revenue à la rédaction.",
               SynthesisState.VALIDATED: "La validation est close.",

@@ -17,19 +17,51 @@ class Transition:
     target: S
     action: str  # the button label in the back-office
     help: str  # what the button does, shown next to it
+    # For a step that cannot be undone: what the confirmation page says will happen, the title
+    # it completes (« Confirmer : … ») and its button. Empty for a step that can be undone.
+    consequences: tuple[str, ...] = ()
+    confirm_title: str = ""
+    confirm_label: str = ""
 
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.DRAFT, S.IN_VALIDATION, "Soumettre à la CRSA",
                "Les propositions ne peuvent plus être modifiées ; la CRSA enregistre ses "
-               "décisions."),
+               "décisions.",
+               consequences=(
+                   "Les groupes, les textes des propositions et leur classement ne se "
+                   "modifient plus : la CRSA se prononce sur les textes tels qu’ils sont.",
+                   "La page « Validation avec la CRSA » s’ouvre pour enregistrer chaque "
+                   "décision et son décompte de voix.",
+                   "Revenir à la rédaction reste possible tant qu’aucune décision n’est "
+                   "enregistrée ; après la première, non.",
+               ),
+               confirm_title="soumettre la synthèse à la CRSA",
+               confirm_label="Oui, soumettre à la CRSA"),
     Transition(S.IN_VALIDATION, S.DRAFT, "Revenir à la rédaction",
                "Possible tant qu’aucune décision n’a été enregistrée."),
     Transition(S.IN_VALIDATION, S.VALIDATED, "Clore la validation",
-               "Possible quand chaque proposition retenue a sa décision."),
+               "Possible quand chaque proposition retenue a sa décision.",
+               consequences=(
+                   "Les décisions de la CRSA ne se corrigent plus.",
+                   "Le dossier de transmission peut alors être préparé et la synthèse "
+                   "publiée sur le site.",
+               ),
+               confirm_title="clore la validation avec la CRSA",
+               confirm_label="Oui, clore la validation"),
     Transition(S.VALIDATED, S.TRANSMITTED, "Marquer comme transmise au ministère",
                "Cette version est figée : toute modification ultérieure se fera dans une "
-               "nouvelle version."),
+               "nouvelle version.",
+               consequences=(
+                   "Cette version est figée : ni ses propositions ni les décisions de la CRSA "
+                   "ne changeront plus.",
+                   "Les contributions citées par les propositions adoptées passent à l’état "
+                   "« Transmise », visible dans la liste publique.",
+                   "Toute reprise du travail se fera dans une nouvelle version, qui repartira "
+                   "des textes définitifs de celle-ci.",
+               ),
+               confirm_title="marquer la version comme transmise au ministère",
+               confirm_label="Oui, transmettre et figer cette version"),
 )
 
 # States in which groups, items and texts may be edited.

@@ -164,7 +164,8 @@ def test_organiser_merges_then_publishes_the_restitution_with_provenance(client,
     client.post(reverse("contributions_backoffice:change_state", args=[event.pk, a.pk]),
                 {"target": ContributionState.RETAINED})
     for target in (EventState.HELD, EventState.RESTITUTION_PUBLISHED):
-        client.post(reverse("backoffice:change_state", args=[event.pk]), {"target": target})
+        client.post(reverse("backoffice:change_state", args=[event.pk]),
+                    {"target": target, "confirm": "1"})
     client.logout()
     page = client.get(event.get_absolute_url()).content.decode()
     assert "Restitution : pistes de travail" in page

@@ -207,7 +207,8 @@ def test_who_may_open_and_close(client, workshop, role):
         vote = services.open_priority_vote(workshop=workshop, user=None, points=4)
     else:
         vote = PriorityVote.objects.get()
-    response = client.post(reverse("contributions:priority_close", args=[workshop.pk, vote.pk]))
+    response = client.post(reverse("contributions:priority_close", args=[workshop.pk, vote.pk]),
+                           {"confirm": "1"})
     assert response.status_code == _expected(role, 302)
     vote.refresh_from_db()
     assert (not vote.is_open) == (role in ALLOWED)

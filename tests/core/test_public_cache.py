@@ -84,7 +84,8 @@ def test_a_visitors_flash_message_is_never_cached_for_others(client, cache_on):
 
     event = EventFactory(open=True)
     registration = register(event=event, applicant=applicant(), workshops=[]).registration
-    client.post(reverse("registrations:cancel", args=[make_token(registration)]))
+    client.post(reverse("registrations:cancel", args=[make_token(registration)]),
+                {"confirm": "1"})
     response = client.post(reverse("registrations:resend", args=[event.slug]),
                            {"email": "autre@example.org"}, follow=True)
     assert "Si cette adresse est inscrite" in response.content.decode()

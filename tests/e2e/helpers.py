@@ -117,3 +117,11 @@ def format_violations(url: str, violations: list[dict]) -> str:
             if summary:
                 lines.extend(f"        {line}" for line in summary.splitlines())
     return "\n".join(lines)
+
+
+def confirm(page: Page, label: str) -> None:
+    """Answers the confirmation step of an irreversible action (`core/confirm.html`): the page
+    says what will happen before its button is clicked."""
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Confirmer : ")
+    expect(page.get_by_role("heading", name="Ce qui va se passer")).to_be_visible()
+    page.get_by_role("button", name=label, exact=True).click()

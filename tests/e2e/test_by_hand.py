@@ -5,13 +5,14 @@ test's output folder (`E2E_SCREENSHOTS`, or pytest's temporary folder)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from concertation.contributions.models import Contribution, ContributionState
-from concertation.events.models import Event
+from concertation.events.models import Event, EventState
 from tests.e2e.helpers import axe_violations, format_violations
 
 pytestmark = [
@@ -113,4 +114,34 @@ def test_moderation_buttons_are_on_screen_and_say_what_they_record(demo, open_si
     expect(page.get_by_role("row").filter(has_text=refused.text)).to_contain_text("Refusée")
     refused.refresh_from_db()
     assert refused.state == ContributionState.REJECTED
+    organiser.assert_healthy()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
+def test_publishing_a_restitution_asks_first(demo, open_site, shots, viewport):
+    event = Event.objects.get(slug=ARA_DAY)
+    organiser = open_site()
+    page = organiser.page
+    page.set_viewport_size(viewport)
+    organiser.login("ars-ara")
+    organiser.goto(f"/espace-organisateur/journees/{event.pk}/contributions/")
+    click_like_a_person(page, page.get_by_role("button", name="Publier la restitution"))
+    # The confirmation says what will happen; nothing is published yet.
+    expect(page).to_have_title(re.compile(r"^Confirmer : publier la restitution"))
+    expect(page.get_by_role("heading", name="Ce qui va se passer")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("ne reviendra pas en arrière")
+    page.screenshot(path=shots / f"confirmation-{viewport['width']}.png", full_page=True)
+    violations = axe_violations(page)
+    assert not violations, format_violations(page.url, violations)
+    event.refresh_from_db()
+    assert event.state == EventState.HELD
+    # Going back changes nothing; asking again and confirming publishes.
+    click_like_a_person(page, page.get_by_role("link", name="Non, revenir à la journée"))
+    expect(page.locator("#etat")).to_have_text("Tenue")
+    organiser.goto(f"/espace-organisateur/journees/{event.pk}/contributions/")
+    click_like_a_person(page, page.get_by_role("button", name="Publier la restitution"))
+    click_like_a_person(page, page.get_by_role("button", name="Oui, publier la restitution"))
+    expect(page.locator("#etat")).to_have_text("Restitution publiée")
+    event.refresh_from_db()
+    assert event.state == EventState.RESTITUTION_PUBLISHED
     organiser.assert_healthy()

@@ -13,6 +13,7 @@ from concertation.contributions.models import Contribution, ContributionState, V
 from concertation.events.models import Event, EventState
 from concertation.registrations import services
 from concertation.registrations.tokens import make_token
+from tests.e2e.helpers import confirm
 from tests.factories import applicant
 
 pytestmark = [
@@ -151,6 +152,7 @@ def test_capture_offline_vote_merge_and_publish_the_restitution(demo, open_site)
     expect(kept_row).to_contain_text("Retenue comme piste de travail")
 
     page.get_by_role("button", name="Publier la restitution").click()
+    confirm(page, "Oui, publier la restitution")
     expect(page.locator("#etat")).to_have_text("Restitution publiée")
     assert Event.objects.get(pk=event.pk).state == EventState.RESTITUTION_PUBLISHED
     states = dict(

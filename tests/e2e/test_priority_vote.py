@@ -16,7 +16,7 @@ from concertation.contributions.models import PriorityVote
 from concertation.events.models import Event
 from concertation.registrations import services as registrations
 from concertation.registrations.tokens import make_token
-from tests.e2e.helpers import axe_violations, format_violations
+from tests.e2e.helpers import axe_violations, confirm, format_violations
 from tests.factories import applicant
 
 pytestmark = [
@@ -110,6 +110,7 @@ def test_participant_spreads_points_and_the_projector_ranks_them(demo, open_site
     # The facilitator closes the vote: the ranking is frozen.
     page.reload()
     page.get_by_role("button", name="Clore le vote et arrêter le classement").click()
+    confirm(page, "Oui, clore le vote")
     expect(page.get_by_role("status")).to_contain_text("Le vote est clos")
     found["clôture"] = axe_violations(page)
     vote.refresh_from_db()

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from concertation.events.models import Event
 from concertation.registrations import services
 from concertation.registrations.models import Registration, RegistrationStatus
+from tests.e2e.helpers import confirm
 from tests.e2e.smtp import Mailbox, smtp_server
 
 pytestmark = [
@@ -121,6 +122,7 @@ def test_register_by_mail_link_change_workshop_cancel_and_the_waiting_list_moves
     assert f"Atelier : {SECOND_WORKSHOP}" in changed.text
 
     page.get_by_role("button", name="Annuler mon inscription").click()
+    confirm(page, "Oui, annuler mon inscription")
     expect(page.get_by_role("status")).to_contain_text("Votre inscription est annulée")
     expect(page.locator("#statut")).to_have_text("Annulée")
     expect(page.get_by_role("button", name="Annuler mon inscription")).to_have_count(0)

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from concertation.events.models import Event
 from concertation.synthesis.consolidation import run_detection
 from concertation.synthesis.models import Decision, Synthesis, SynthesisGroup
-from tests.e2e.helpers import axe_violations, format_violations
+from tests.e2e.helpers import axe_violations, confirm, format_violations
 
 pytestmark = [
     pytest.mark.e2e,
@@ -116,6 +116,7 @@ def test_consolidate_validate_and_transmit_the_region(demo, site, settings):
 
     # Submit to the CRSA, then record its decisions.
     page.get_by_role("button", name="Soumettre à la CRSA").click()
+    confirm(page, "Oui, soumettre à la CRSA")
     expect(page.get_by_role("heading", level=1)).to_have_text("Validation avec la CRSA")
     _accessible(site)
     groups = list(synthesis.groups.order_by("position", "id"))
@@ -133,9 +134,11 @@ def test_consolidate_validate_and_transmit_the_region(demo, site, settings):
     for group in others[2:]:
         _decide(page, page.locator(f"#proposition-{group.pk}"), "Adoptée", (30, 1, 1))
     page.get_by_role("button", name="Clore la validation").click()
+    confirm(page, "Oui, clore la validation")
     expect(page.locator(".fr-badge").first).to_have_text("Validée")
 
     page.get_by_role("button", name="Marquer comme transmise au ministère").click()
+    confirm(page, "Oui, transmettre et figer cette version")
     expect(page.locator(".fr-alert--info").first).to_contain_text("elle est figée")
     _accessible(site)
     synthesis.refresh_from_db()

@@ -174,7 +174,7 @@ def test_participant_changes_workshop_then_cancels_and_the_seat_is_freed(client,
     assert f'value="{b.pk}"' in page
     client.post(reverse("registrations:manage", args=[token]), {"slot_0": str(b.pk)})
     assert list(registration.workshops.all()) == [b]
-    client.post(reverse("registrations:cancel", args=[token]))
+    client.post(reverse("registrations:cancel", args=[token]), {"confirm": "1"})
     registration.refresh_from_db()
     assert registration.status == RegistrationStatus.CANCELLED
 

@@ -145,7 +145,8 @@ def test_the_lifecycle_through_the_pages(client, world):
     synthesis = drafted(world)
     client.force_login(world.ars)
     change = reverse("synthesis_backoffice:change_state", args=[synthesis.pk])
-    response = client.post(change, {"target": "in_validation", "revision": synthesis.revision})
+    response = client.post(change, {"target": "in_validation", "revision": synthesis.revision,
+                                    "confirm": "1"})
     assert response["Location"] == reverse("synthesis_backoffice:validation",
                                            args=[synthesis.pk])
     page = client.get(response["Location"]).content.decode()
@@ -160,7 +161,7 @@ def test_the_lifecycle_through_the_pages(client, world):
     assert "Clore la validation" in page.content.decode()
     synthesis.refresh_from_db()
     for target in ("validated", "transmitted"):
-        client.post(change, {"target": target, "revision": synthesis.revision})
+        client.post(change, {"target": target, "revision": synthesis.revision, "confirm": "1"})
         synthesis.refresh_from_db()
         assert synthesis.state == target
     page = client.get(reverse("synthesis_backoffice:workspace", args=[synthesis.pk]))

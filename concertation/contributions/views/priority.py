@@ -19,6 +19,7 @@ from concertation.contributions.models import (
 )
 from concertation.contributions.views.capture import _workshop_for_facilitator
 from concertation.contributions.views.participant import _participant
+from concertation.core import confirm
 from concertation.core.params import MAX_BIGINT, int_param
 from concertation.events.models import Workshop
 
@@ -74,6 +75,16 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
 def close(request: HttpRequest, pk: int, vote_pk: int) -> HttpResponse:
     workshop = _workshop_for_facilitator(request, pk)
     priority_vote = get_object_or_404(PriorityVote, pk=vote_pk, workshop=workshop)
+    if priority_vote.is_open and not confirm.confirmed(request):
+        return confirm.ask(
+            request, title="clore le vote de priorité",
+            consequences=["Plus personne ne pourra donner ni changer ses points.",
+                          "Le classement est figé tel qu’il est maintenant ; c’est lui que "
+                          "la restitution publiera.",
+                          "Un vote clos ne se rouvre pas : un nouveau tour serait un "
+                          "nouveau vote."],
+            confirm_label="Oui, clore le vote", back=("contributions:priority_manage", workshop.pk),
+            back_label="Non, laisser le vote ouvert")
     try:
         services.close_priority_vote(priority_vote=priority_vote, user=request.user)
     except services.ContributionError as exc:

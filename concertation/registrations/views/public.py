@@ -13,6 +13,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from concertation.core import confirm
 from concertation.events.models import Event
 from concertation.registrations import services
 from concertation.registrations.emails import qr_svg
@@ -148,6 +149,17 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
     registration = _registration(token)
+    if registration.status != RegistrationStatus.CANCELLED and not confirm.confirmed(request):
+        consequences = ["Votre inscription à « " + registration.event.title + " » est annulée : "
+                        "elle ne pourra pas être rétablie.",
+                        "Votre place ira à la première personne en liste d’attente.",
+                        "Pour venir quand même, il faudra vous inscrire de nouveau, s’il reste "
+                        "de la place."]
+        return confirm.ask(request, title="annuler votre inscription",
+                           consequences=consequences,
+                           confirm_label="Oui, annuler mon inscription",
+                           back=("registrations:manage", token),
+                           back_label="Non, garder mon inscription")
     try:
         services.cancel(registration)
     except services.RegistrationError as exc:
