@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from concertation.campaigns.models import Campaign, Phase, Theme
+from concertation.core.admin import PublicContentAdmin
 
 
 class ThemeInline(admin.TabularInline):
@@ -15,7 +16,7 @@ class PhaseInline(admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(PublicContentAdmin):
     list_display = ["title", "scope", "region", "starts_on"]
     list_filter = ["scope"]
     prepopulated_fields = {"slug": ["title"]}

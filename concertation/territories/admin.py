@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from concertation.core.admin import PublicContentAdmin
 from concertation.territories.models import (
     Agency,
     Department,
@@ -10,20 +11,20 @@ from concertation.territories.models import (
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(PublicContentAdmin):
     list_display = ["code", "name"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(PublicContentAdmin):
     list_display = ["code", "name", "region"]
     list_filter = ["region"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(PublicContentAdmin):
     list_display = ["name", "region"]
 
 
@@ -32,7 +33,7 @@ class CouncilInline(admin.StackedInline):
 
 
 @admin.register(HealthTerritory)
-class HealthTerritoryAdmin(admin.ModelAdmin):
+class HealthTerritoryAdmin(PublicContentAdmin):
     list_display = ["name", "region"]
     list_filter = ["region"]
     search_fields = ["name"]
@@ -42,6 +43,6 @@ class HealthTerritoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(TerritorialCouncil)
-class TerritorialCouncilAdmin(admin.ModelAdmin):
+class TerritorialCouncilAdmin(PublicContentAdmin):
     list_display = ["name", "territory"]
     search_fields = ["name"]

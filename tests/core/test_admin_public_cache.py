@@ -1,0 +1,77 @@
+"""The admin writes past the services: its saves and deletions bump the public content version
+as the services do, so no cached public page outlives them."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from concertation.campaigns.models import Campaign, Theme
+from concertation.core.admin import PublicContentAdmin
+from concertation.core.public_cache import current_version
+from concertation.projects.models import Programme
+from concertation.territories.models import (
+    Agency,
+    Department,
+    HealthTerritory,
+    Region,
+    TerritorialCouncil,
+)
+from tests.factories import CampaignFactory, ThemeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client):
+    client.force_login(get_user_model().objects.create_superuser("admin", "a@example.org",
+                                                                 "x"))
+    return client
+
+
+def _version():
+    from concertation.core import public_cache
+
+    public_cache._version["expires"] = 0.0
+    return current_version()
+
+
+@pytest.mark.parametrize("model", [Campaign, Programme, Region, Department, Agency,
+                                   HealthTerritory, TerritorialCouncil])
+def test_reference_data_admins_bump_the_public_content(model):
+    assert isinstance(admin.site._registry[model], PublicContentAdmin)
+
+
+def test_a_deletion_in_the_admin_bumps_the_public_content(staff):
+    campaign = CampaignFactory()
+    before = _version()
+    response = staff.post(reverse("admin:campaigns_campaign_delete", args=[campaign.pk]),
+                          {"post": "yes"})
+    assert response.status_code == 302 and not Campaign.objects.exists()
+    assert _version() > before
+
+
+def test_deleting_selected_rows_bumps_the_public_content(staff):
+    campaign = CampaignFactory()
+    ThemeFactory(campaign=campaign)
+    before = _version()
+    response = staff.post(reverse("admin:campaigns_campaign_changelist"), {
+        "action": "delete_selected", "_selected_action": [campaign.pk], "post": "yes"})
+    assert response.status_code == 302 and not Theme.objects.exists()
+    assert _version() > before
+
+
+def test_a_cached_public_page_does_not_outlive_an_admin_deletion(staff, settings):
+    from django.test import Client
+
+    settings.PUBLIC_PAGE_CACHE = True
+    theme = ThemeFactory(title="Thème à effacer")
+    visitor = Client()  # anonymous, no session: served from the page cache
+    assert "Thème à effacer" in visitor.get(reverse("events:agenda")).content.decode()
+    # The campaign deleted in the admin takes its theme with it (cascade).
+    staff.post(reverse("admin:campaigns_campaign_delete", args=[theme.campaign.pk]),
+               {"post": "yes"})
+    assert not Theme.objects.exists()
+    assert "Thème à effacer" not in visitor.get(reverse("events:agenda")).content.decode()
