@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -68,6 +70,12 @@ def test_an_analysis_runs_in_the_background_and_stores_groups_and_opinions(
     assert len(run.result["opinions"]["participants"]) == 12
     page = client.get(response["Location"]).content.decode()
     assert "Groupes de contributions proches" in page and "<svg" in page
+    # Every participant is a dot with coordinates a browser draws: a French decimal comma
+    # ("19,7") is no SVG number, and put every dot at 0,0.
+    coordinates = re.findall(r'<circle cx="([^"]*)" cy="([^"]*)"', page)
+    assert len(coordinates) == 12
+    assert all(re.fullmatch(r"\d+(\.\d+)?", value) for pair in coordinates for value in pair)
+    assert len(set(coordinates)) > 1
 
 
 def test_same_seed_same_result(day):
