@@ -740,6 +740,22 @@ def record_decision(*, scope: Scope, user, synthesis: Synthesis, group, outcome:
     if not group.accepted:
         raise SynthesisError("Cette suggestion n’a pas été retenue : elle n’est pas soumise "
                              "au vote.")
+    amended_text = _checked_decision(group, outcome, votes_for, votes_against, abstentions,
+                                     amended_text)
+    decision = Decision.objects.create(
+        group=group, outcome=outcome, votes_for=votes_for, votes_against=votes_against,
+        abstentions=abstentions, original_text=group.text, amended_text=amended_text,
+        note=(note or "").strip(), decided_by=user)
+    _commit(locked, user, f"Décision de la CRSA sur « {group.title} » : "
+                          f"{_decision_words(decision)}")
+    return decision
+
+
+def _checked_decision(group: SynthesisGroup, outcome: str, votes_for: int | None,
+                      votes_against: int | None, abstentions: int | None,
+                      amended_text: str) -> str:
+    """Refuses a decision that is incomplete or that its own vote count contradicts; returns
+    the amended text to keep (none unless the outcome is an amendment)."""
     if outcome not in Decision.Outcome.values:
         raise SynthesisError("Choisissez la décision : adoptée, adoptée avec amendement, "
                              "rejetée ou ajournée.")
@@ -748,23 +764,62 @@ def record_decision(*, scope: Scope, user, synthesis: Synthesis, group, outcome:
                              "(0 si aucune).")
     if min(votes_for, votes_against, abstentions) < 0:
         raise SynthesisError("Un nombre de voix ne peut pas être négatif.")
+    # An adoption needs a majority of the votes cast (abstentions are not cast); a rejection
+    # cannot have one. A postponement is decided apart from the count on the text.
+    label = Decision.Outcome(outcome).label.lower()
+    if outcome in (Decision.Outcome.ADOPTED, Decision.Outcome.AMENDED) and (
+            votes_for <= votes_against):
+        how = "plus" if votes_against > votes_for else "autant"
+        raise SynthesisError(
+            f"Une proposition « {label} » ne peut pas avoir {how} de voix contre "
+            f"({votes_against}) que de voix pour ({votes_for}) : vérifiez la décision ou le "
+            "décompte.")
+    if outcome == Decision.Outcome.REJECTED and votes_for > votes_against:
+        raise SynthesisError(
+            f"Une proposition « {label} » ne peut pas avoir plus de voix pour ({votes_for}) que "
+            f"de voix contre ({votes_against}) : vérifiez la décision ou le décompte.")
     amended_text = (amended_text or "").strip()
-    if outcome == Decision.Outcome.AMENDED:
-        if not amended_text:
-            raise SynthesisError("Une proposition adoptée avec amendement a besoin du texte "
-                                 "amendé.")
-        if amended_text == group.text.strip():
-            raise SynthesisError("Le texte amendé est identique au texte soumis.")
-    else:
-        amended_text = ""
-    decision = Decision.objects.create(
-        group=group, outcome=outcome, votes_for=votes_for, votes_against=votes_against,
-        abstentions=abstentions, original_text=group.text, amended_text=amended_text,
-        note=(note or "").strip(), decided_by=user)
-    _commit(locked, user, f"Décision de la CRSA sur « {group.title} » : "
-                          f"{decision.get_outcome_display().lower()} ({votes_for} pour, "
-                          f"{votes_against} contre, {abstentions} abstention"
-                          f"{'s' if abstentions > 1 else ''})")
+    if outcome != Decision.Outcome.AMENDED:
+        return ""
+    if not amended_text:
+        raise SynthesisError("Une proposition adoptée avec amendement a besoin du texte "
+                             "amendé.")
+    if amended_text == group.text.strip():
+        raise SynthesisError("Le texte amendé est identique au texte soumis.")
+    return amended_text
+
+
+def _decision_words(decision: Decision) -> str:
+    n = decision.abstentions
+    return (f"{decision.get_outcome_display().lower()} ({decision.votes_for} pour, "
+            f"{decision.votes_against} contre, {n} abstention{'s' if n > 1 else ''})")
+
+
+@transaction.atomic
+def correct_decision(*, scope: Scope, user, synthesis: Synthesis, group, outcome: str,
+                     votes_for: int | None, votes_against: int | None,
+                     abstentions: int | None, amended_text: str = "",
+                     note: str = "") -> Decision:
+    """Corrects a decision recorded by mistake, while the synthesis is still before the CRSA:
+    once the validation is closed the decisions are final. The revision keeps what it was."""
+    locked = _begin(scope, synthesis, expected_revision=None, edit=False, area="decide")
+    group = _group_of(locked, group)
+    if locked.state != SynthesisState.IN_VALIDATION:
+        raise SynthesisError("Une décision se corrige tant que la synthèse est soumise à la "
+                             "CRSA ; la validation est close.")
+    decision = Decision.objects.select_for_update().filter(group=group).first()
+    if decision is None:
+        raise SynthesisError(f"Il n’y a aucune décision à corriger pour « {group.title} ».")
+    before = _decision_words(decision)
+    decision.amended_text = _checked_decision(group, outcome, votes_for, votes_against,
+                                              abstentions, amended_text)
+    decision.outcome, decision.votes_for = outcome, votes_for
+    decision.votes_against, decision.abstentions = votes_against, abstentions
+    decision.note, decision.decided_by = (note or "").strip(), user
+    decision.decided_at = timezone.now()
+    decision.save()
+    _commit(locked, user, f"Décision de la CRSA corrigée sur « {group.title} » : "
+                          f"{before} → {_decision_words(decision)}")
     return decision
 
 

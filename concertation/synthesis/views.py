@@ -494,7 +494,11 @@ def _validation_context(synthesis: Synthesis, bound: dict[int, DecisionForm]) ->
     rows = consolidation.consolidated_list(synthesis)
     for row in rows:
         row.recorded = _decision(row.group)
-        row.form = bound.get(row.group.pk) or DecisionForm(prefix=f"g{row.group.pk}")
+        # A recorded decision's form is its correction, filled with what was recorded.
+        initial = ({name: getattr(row.recorded, name) for name in DecisionForm.base_fields}
+                   if row.recorded else None)
+        row.form = bound.get(row.group.pk) or DecisionForm(prefix=f"g{row.group.pk}",
+                                                           initial=initial)
         row.amendment = (diff.text_diff(row.recorded.original_text, row.recorded.amended_text)
                          if row.recorded and row.recorded.amended_text else None)
     decided = sum(1 for row in rows if row.recorded)
@@ -517,10 +521,12 @@ def decide(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
     synthesis = _get_synthesis_for_user(request, pk, area="decide")
     group = get_object_or_404(synthesis.groups, pk=group_pk)
     form = DecisionForm(request.POST, prefix=f"g{group.pk}")
+    correction = request.POST.get(f"g{group.pk}-correct") == "1"
     if form.is_valid():
         data = form.cleaned_data
+        write = services.correct_decision if correction else services.record_decision
         try:
-            services.record_decision(
+            write(
                 scope=request.scope, user=request.user, synthesis=synthesis, group=group,
                 outcome=data["outcome"], votes_for=data["votes_for"],
                 votes_against=data["votes_against"], abstentions=data["abstentions"],
@@ -528,7 +534,8 @@ def decide(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
         except (services.SynthesisError, PermissionDenied) as error:
             form.add_error(None, _error_text(error))
         else:
-            messages.success(request, f"Décision enregistrée pour « {group.title} ».")
+            messages.success(request, f"Décision {'corrigée' if correction else 'enregistrée'}"
+                                      f" pour « {group.title} ».")
             return redirect(reverse("synthesis_backoffice:validation", args=[synthesis.pk])
                             + f"#proposition-{group.pk}")
     return render(request, "synthesis/backoffice/validation.html",

@@ -145,3 +145,65 @@ def test_publishing_a_restitution_asks_first(demo, open_site, shots, viewport):
     event.refresh_from_db()
     assert event.state == EventState.RESTITUTION_PUBLISHED
     organiser.assert_healthy()
+
+
+def _before_the_crsa(count: int = 21):
+    """A regional synthesis of Auvergne-Rhône-Alpes submitted to the CRSA with `count`
+    proposals, each citing one of the demo's contributions."""
+    from concertation.synthesis.models import Synthesis, SynthesisState
+    from concertation.territories.models import Region
+    from tests.factories import SynthesisGroupFactory, cite
+
+    day = Event.objects.get(slug=ARA_DAY)
+    synthesis = Synthesis.objects.create(
+        campaign=day.campaign, level=Synthesis.Level.REGION,
+        region=Region.objects.get(code="84"), title="Synthèse régionale à valider",
+        slug="synthese-regionale-a-valider", state=SynthesisState.IN_VALIDATION, revision=1)
+    contributions = list(Contribution.objects.filter(department__region__code="84")
+                         .order_by("pk")[:count])
+    for i, contribution in enumerate(contributions):
+        group = SynthesisGroupFactory(synthesis=synthesis, position=i,
+                                      title=f"Proposition {i + 1}", text=contribution.text)
+        cite(group, contribution)
+    return synthesis
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
+def test_crsa_decisions_keep_the_page_at_the_proposal(demo, open_site, shots, viewport):
+    synthesis = _before_the_crsa()
+    group = synthesis.groups.get(position=14)
+    organiser = open_site()
+    page = organiser.page
+    page.set_viewport_size(viewport)
+    organiser.login("ars-ara")
+    organiser.goto(f"/espace-organisateur/syntheses/{synthesis.pk}/validation/")
+    section = page.locator(f"#proposition-{group.pk}")
+
+    def decide(outcome: str, votes: tuple[int, int, int], button: str) -> None:
+        click_like_a_person(page, section.locator("label").filter(has_text=outcome).first)
+        for label, value in zip(("Voix pour", "Voix contre", "Abstentions"), votes,
+                                strict=True):
+            section.get_by_label(label).fill(str(value))
+        click_like_a_person(page, section.get_by_role("button", name=re.compile(f"^{button}")))
+
+    # An adoption with more votes against is refused next to its own form, on screen.
+    decide("Adoptée", (3, 12, 0), "Enregistrer la décision")
+    error = section.get_by_role("alert")
+    expect(error).to_contain_text("plus de voix contre (12) que de voix pour (3)")
+    expect(error).to_be_in_viewport()
+    page.screenshot(path=shots / f"crsa-{viewport['width']}-erreur.png")
+    # Recorded, the page stays at the proposal rather than the top.
+    decide("Rejetée", (3, 12, 0), "Enregistrer la décision")
+    expect(section.locator(".fr-alert")).to_contain_text("Rejetée : 3 pour, 12 contre")
+    expect(section.get_by_role("heading", name=group.title)).to_be_in_viewport()
+    assert page.evaluate("window.scrollY") > 0
+    # The secretariat typed the counts the wrong way round: it corrects them.
+    click_like_a_person(page, section.locator("summary"))
+    decide("Adoptée", (12, 3, 0), "Enregistrer la correction")
+    expect(section.locator(".fr-alert")).to_contain_text("Adoptée : 12 pour, 3 contre")
+    expect(section.get_by_role("heading", name=group.title)).to_be_in_viewport()
+    page.screenshot(path=shots / f"crsa-{viewport['width']}-corrigee.png")
+    violations = axe_violations(page)
+    assert not violations, format_violations(page.url, violations)
+    assert group.decision.outcome == "adopted"
+    organiser.assert_healthy()
