@@ -10,6 +10,11 @@ from concertation.core.outbox import attempt_delivery
 from concertation.registrations.emails import build_message
 from concertation.registrations.models import OutgoingEmail
 
+# Set on a mail that can never go (its registration was erased, or taken by the secretariat
+# without an address). The row is closed by giving it its last attempt, which is what keeps
+# `retry_pending` from it: left pending, every daily run re-queued it, forever.
+NO_ADDRESS = "Aucune adresse (inscription effacée ou sans adresse) : courriel abandonné."
+
 
 @task
 def deliver_email(outgoing_id: int) -> str:
@@ -25,15 +30,21 @@ def deliver_email(outgoing_id: int) -> str:
         if outgoing is None or outgoing.sent_at is not None:
             return "nothing to do"
         if not outgoing.registration.email:
+            outgoing.attempts = max(outgoing.attempts, settings.EMAIL_MAX_ATTEMPTS)
+            outgoing.last_error = NO_ADDRESS
+            outgoing.save(update_fields=["attempts", "last_error"])
             return "no address"
         return attempt_delivery(outgoing, build_message, deliver_email)
 
 
 def retry_pending(limit: int = 500) -> int:
-    """Enqueue again every unsent e-mail that still has attempts left."""
-    pending = OutgoingEmail.objects.filter(
-        sent_at__isnull=True, attempts__lt=settings.EMAIL_MAX_ATTEMPTS
-    ).values_list("pk", flat=True)[:limit]
+    """Enqueue again every unsent e-mail that still has attempts left; close those left
+    without an address."""
+    unsent = OutgoingEmail.objects.filter(sent_at__isnull=True,
+                                          attempts__lt=settings.EMAIL_MAX_ATTEMPTS)
+    unsent.filter(registration__email="").update(attempts=settings.EMAIL_MAX_ATTEMPTS,
+                                                 last_error=NO_ADDRESS)
+    pending = unsent.values_list("pk", flat=True)[:limit]
     count = 0
     for pk in pending:
         deliver_email.enqueue(pk)
