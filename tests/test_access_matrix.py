@@ -115,6 +115,7 @@ class World:
     published: object
     package: object
     run: object
+    facilitation: object
     users: dict
 
 
@@ -162,7 +163,7 @@ def build_world() -> World:
                                      parameters={"groups": None, "seed": 0})
 
     facilitator = UserFactory()
-    Facilitation.objects.create(user=facilitator, workshop=workshop)
+    facilitation = Facilitation.objects.create(user=facilitator, workshop=workshop)
     national, moderator, crsa = UserFactory(), UserFactory(), UserFactory()
     OrganiserMembership.objects.create(user=national, role=Role.NATIONAL)
     OrganiserMembership.objects.create(user=moderator, council=territory_a.council,
@@ -178,7 +179,7 @@ def build_world() -> World:
                  contribution=entries[0], online=online, pending=pending, merge=merge,
                  priority_vote=priority_vote, project=project, milestone=milestone,
                  follower=follower, synthesis=synthesis, group=group, published=published,
-                 package=package, run=run, users=users)
+                 package=package, run=run, facilitation=facilitation, users=users)
 
 
 Args = Callable[[World], dict]
@@ -323,6 +324,9 @@ MATRIX: dict[str, Row] = {
     "contributions_backoffice:change_state": Row(
         lambda w: {"pk": w.day.pk, "contribution_pk": w.contribution.pk}, TERRITORY_A, POST),
     "contributions_backoffice:merge": Row(day, TERRITORY_A, POST),
+    "contributions_backoffice:facilitators": Row(day, TERRITORY_A, BOTH),
+    "contributions_backoffice:remove_facilitator": Row(
+        lambda w: {"pk": w.day.pk, "facilitation_pk": w.facilitation.pk}, TERRITORY_A, POST),
     "contributions_backoffice:unmerge": Row(lambda w: {"pk": w.day.pk, "merge_pk": w.merge.pk},
                                             TERRITORY_A, POST),
     # Any organiser may open the campaign's merge page; it lists only their own area's rows
@@ -380,6 +384,12 @@ MATRIX: dict[str, Row] = {
     "accounts:login": Row(none, PUBLIC),
     "accounts:logout": Row(none, PUBLIC, POST),
     "accounts:magic_request": Row(none, PUBLIC, BOTH),
+    "accounts:password_reset": Row(none, PUBLIC, BOTH),
+    "accounts:password_reset_done": Row(none, PUBLIC),
+    # A made-up link: the page says it is no longer valid, for everyone.
+    "accounts:password_reset_confirm": Row(lambda w: {"uidb64": "MQ", "token": "pas-un-jeton"},
+                                           PUBLIC),
+    "accounts:password_reset_complete": Row(none, PUBLIC),
     # A made-up link is refused the same way for everyone (400: tests/accounts).
     "accounts:magic_login": Row(lambda w: {"token": "pas-un-lien"}, PUBLIC),
     # One's own data, whoever one is; an account with a role is refused erasure with a

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from concertation.contributions.views import campaign_merge, organiser
+from concertation.contributions.views import campaign_merge, facilitators, organiser
 
 app_name = "contributions_backoffice"
 urlpatterns = [
@@ -10,6 +10,9 @@ urlpatterns = [
     path("journees/<int:pk>/contributions/<int:contribution_pk>/etat/", organiser.change_state,
          name="change_state"),
     path("journees/<int:pk>/contributions/fusion/", organiser.merge, name="merge"),
+    path("journees/<int:pk>/animateurs/", facilitators.facilitators, name="facilitators"),
+    path("journees/<int:pk>/animateurs/<int:facilitation_pk>/retirer/",
+         facilitators.remove_facilitator, name="remove_facilitator"),
     path("journees/<int:pk>/contributions/fusion/<int:merge_pk>/annuler/", organiser.unmerge,
          name="unmerge"),
     path("concertations/<slug:slug>/fusion/", campaign_merge.campaign_merge,
