@@ -397,6 +397,25 @@ def _facilitator() -> None:
         Facilitation.objects.get_or_create(user=user, workshop=workshop)
 
 
+def _other_roles() -> None:
+    """The moderator of Eure-et-Loir's online contributions and the CRSA secretariat of
+    Auvergne-Rhône-Alpes: each role of the back-office has its demo account."""
+    from concertation.accounts.models import Role
+
+    User = get_user_model()
+    people = [("moderation28", "Inès", "Garnier", Role.MODERATOR, "council", "eure-et-loir"),
+              ("crsa-ara", "Paul", "Fabre", Role.CRSA, "agency", "84")]
+    for username, first, last, role, kind, key in people:
+        user, created = User.objects.get_or_create(username=username, defaults={
+            "first_name": first, "last_name": last, "email": f"{username}@demo.invalid"})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        place = ({"agency": Agency.objects.get(region__code=key)} if kind == "agency"
+                 else {"council": HealthTerritory.objects.get(slug=key).council})
+        OrganiserMembership.objects.get_or_create(user=user, role=role, **place)
+
+
 # Proposals of the Auvergne-Rhône-Alpes days, by national theme (demo text, written for it).
 ARA_PROPOSALS = [
     ["Faciliter l’accès à un médecin traitant pour les patients qui n’en ont pas",
@@ -516,6 +535,7 @@ def load_demo(today: dt.date | None = None) -> dict[str, int]:
         created += 1
     _users(territories)
     _facilitator()
+    _other_roles()
     _ara_contributions()
     from concertation.projects.demo import load_projects_demo
 

@@ -65,6 +65,19 @@ def test_demo_organiser_can_sign_in_and_sees_the_eure_et_loir_days(client):
     assert "journée de concertation Ain" not in page
 
 
+@pytest.mark.parametrize(("username", "landing"), [
+    ("animation28", "contributions:my_workshops"),
+    ("moderation28", "contributions_backoffice:moderation"),
+    ("crsa-ara", "synthesis_backoffice:index"),
+])
+def test_each_demo_role_signs_in_and_lands_on_its_own_page(client, username, landing):
+    load_demo(dt.date(2026, 11, 23))
+    response = client.post(reverse("accounts:login"),
+                           {"username": username, "password": "concertation-demo"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse(landing)
+    assert response.status_code == 200
+
+
 def test_wrong_password_is_a_french_message(client):
     load_demo(dt.date(2026, 11, 23))
     response = client.post(reverse("accounts:login"), {"username": "cts28", "password": "x"})
