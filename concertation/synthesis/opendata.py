@@ -20,6 +20,7 @@ from concertation.campaigns.models import Theme
 from concertation.contributions.models import Comment, Contribution
 from concertation.core import tabular
 from concertation.events.models import Event
+from concertation.synthesis import numbering
 from concertation.synthesis import provenance as prov
 from concertation.synthesis.models import Synthesis
 from concertation.territories.models import Department, HealthTerritory
@@ -39,7 +40,8 @@ PROPOSALS = [
     _f("id", INT, "Identifiant de la proposition de synthèse", constraints={"required": True}),
     _f("synthese", STR, "Identifiant (slug) de la synthèse"),
     _f("version", INT, "Version (édition) de la synthèse"),
-    _f("position", INT, "Rang de la proposition dans la synthèse"),
+    _f("position", INT, "Numéro de la proposition, le même dans le rapport (PDF, DOCX, ODT) : "
+       "les propositions validées par thème national, puis les autres"),
     _f("intitule", STR, "Intitulé de la proposition"),
     _f("nature", STR, "proposal (proposition) ou work_lead (piste de travail)",
        constraints={"enum": ["proposal", "work_lead"]}),
@@ -192,17 +194,22 @@ def write(synthesis: Synthesis, directory: Path, *,
 
 def _proposals(synthesis, figures, directory) -> int:
     writer = _Writer(directory, "propositions", PROPOSALS)
-    groups = (synthesis.groups.filter(accepted=True)
-              .order_by("position", "id")
-              .values_list("id", "position", "title", "kind", "theme__title", "text",
-                           "decision__outcome", "decision__original_text",
-                           "decision__amended_text", "decision__votes_for",
-                           "decision__votes_against", "decision__abstentions"))
+    # A few hundred proposals at most: read at once, to be sorted in the numbering shared by
+    # every format of the package (the "position" column is that number).
+    groups = list(synthesis.groups.filter(accepted=True)
+                  .values_list("id", "position", "theme_id", "theme__position", "title", "kind",
+                               "theme__title", "text", "decision__outcome",
+                               "decision__original_text", "decision__amended_text",
+                               "decision__votes_for", "decision__votes_against",
+                               "decision__abstentions"))
+    number_of = numbering.numbers((g[0], g[1], g[2], g[3], g[8]) for g in groups)
+    groups.sort(key=lambda g: number_of[g[0]])
     from concertation.synthesis.models import Decision
 
     labels = dict(Decision.Outcome.choices)
-    for (pk, position, title, kind, theme, text, outcome, original, amended, votes_for,
-         votes_against, abstentions) in groups.iterator(chunk_size=CHUNK):
+    for (pk, _, _, _, title, kind, theme, text, outcome, original, amended, votes_for,
+         votes_against, abstentions) in groups:
+        position = number_of[pk]
         p = figures.for_group(pk)
         submitted = original if outcome else text
         final = amended if outcome == Decision.Outcome.AMENDED else submitted

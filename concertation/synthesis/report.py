@@ -11,11 +11,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from concertation.synthesis import charts, provenance
+from concertation.synthesis import charts, numbering, provenance
 from concertation.synthesis.models import Decision, Synthesis, SynthesisGroup
+from concertation.synthesis.numbering import VALIDATED_OUTCOMES
 
 NO_THEME = "Propositions hors thème national"
-VALIDATED_OUTCOMES = (Decision.Outcome.ADOPTED, Decision.Outcome.AMENDED)
 
 
 @dataclass
@@ -69,6 +69,15 @@ class ThemeSection:
     title: str
     proposals: list[Proposal] = field(default_factory=list)
 
+    @property
+    def range_label(self) -> str:
+        """« propositions 1 à 7 », for the table of contents."""
+        first, last = self.proposals[0].number, self.proposals[-1].number
+        if first == last:
+            return f"proposition {first}"
+        return f"propositions {first} à {last}" if last == first + len(self.proposals) - 1 \
+            else "propositions " + ", ".join(str(p.number) for p in self.proposals)
+
 
 @dataclass
 class ReportData:
@@ -79,6 +88,26 @@ class ReportData:
     themes: list[ThemeSection]
     others: list[Proposal]  # rejected, postponed or undecided
     total: provenance.Provenance
+    # The CRSA's session (the validation day), or failing one the day of its last decision.
+    crsa_date: object = None
+
+    @property
+    def document_date(self):
+        """The transmission's day, or the day the document was made before it."""
+        s = self.synthesis
+        return timezone.localtime(s.transmitted_at or self.generated_at).date()
+
+    @property
+    def place_label(self) -> str:
+        """« Région : Auvergne-Rhône-Alpes » and the like, for the cover."""
+        s = self.synthesis
+        if s.region_id:
+            return f"Région : {s.region.name}"
+        if s.health_territory_id:
+            return f"Territoire de santé : {s.health_territory.name}"
+        if s.event_id:
+            return f"Journée : {s.event.title}"
+        return s.get_level_display()
 
     @property
     def validated_count(self) -> int:
@@ -115,34 +144,35 @@ def collect(synthesis: Synthesis) -> ReportData:
     synthesis = (Synthesis.objects.select_related("campaign", "region", "health_territory",
                                                   "event", "validation_event")
                  .get(pk=synthesis.pk))
-    groups = list(synthesis.groups.filter(accepted=True)
-                  .select_related("decision", "theme")
-                  .order_by("theme__position", "theme__id", "position", "id"))
+    groups = list(synthesis.groups.filter(accepted=True).select_related("decision", "theme"))
+    decisions = {g.pk: getattr(g, "decision", None) for g in groups}
+    number_of = numbering.numbers(
+        (g.pk, g.position, g.theme_id, g.theme.position if g.theme else None,
+         decisions[g.pk].outcome if decisions[g.pk] else None) for g in groups)
+    groups.sort(key=lambda g: number_of[g.pk])
     figures = provenance.compute(synthesis)
+    # In numbering order, themes come in the campaign's order, those without one last.
     themes: dict[object, ThemeSection] = {}
     others: list[Proposal] = []
-    number = 0
     for group in groups:
-        decision = getattr(group, "decision", None)
-        entry = Proposal(0, group, decision, figures.for_group(group.pk))
+        decision = decisions[group.pk]
+        entry = Proposal(number_of[group.pk], group, decision, figures.for_group(group.pk))
         if decision is not None and decision.outcome in VALIDATED_OUTCOMES:
-            number += 1
-            entry.number = number
             key = group.theme_id
             if key not in themes:
                 themes[key] = ThemeSection(group.theme.title if group.theme else NO_THEME)
             themes[key].proposals.append(entry)
         else:
             others.append(entry)
-    # Proposals without a national theme come last.
-    sections = [s for k, s in themes.items() if k is not None]
-    if None in themes:
-        sections.append(themes[None])
+    sections = list(themes.values())
     participation = provenance.participation(synthesis)
+    decided = [d.decided_at for d in decisions.values() if d is not None]
+    crsa_date = (synthesis.validation_event.date if synthesis.validation_event_id
+                 else timezone.localtime(max(decided)).date() if decided else None)
     return ReportData(
         synthesis=synthesis, generated_at=timezone.now(), participation=participation,
         charts=charts.participation_charts(participation), themes=sections, others=others,
-        total=figures.total,
+        total=figures.total, crsa_date=crsa_date,
     )
 
 
@@ -170,9 +200,13 @@ def outline(data: ReportData):
     s = data.synthesis
     yield ("title", s.title)
     yield ("p", f"{s.campaign.title} — {data.scope_label}")
+    yield ("p", data.place_label)
     yield ("p", f"Version {s.edition} · {s.get_state_display()}"
                 + (f" le {date_format(timezone.localtime(s.transmitted_at), 'j F Y')}"
                    if s.transmitted_at else ""))
+    if data.crsa_date:
+        yield ("p", f"Décisions de la CRSA : séance du {date_format(data.crsa_date, 'j F Y')}")
+    yield ("p", f"Document du {date_format(data.document_date, 'j F Y')}")
     yield ("small", f"Document généré le {date_format(timezone.localtime(data.generated_at),
                                                        'j F Y à H:i')}")
     yield ("h1", "Contexte et méthode")
@@ -214,7 +248,7 @@ def outline(data: ReportData):
     if data.others:
         yield ("h1", "Propositions non retenues ou ajournées")
         for proposal in data.others:
-            yield ("li", f"{proposal.title} — {proposal.outcome_label}"
+            yield ("li", f"{proposal.number}. {proposal.title} — {proposal.outcome_label}"
                          + (f" ({proposal.vote_line})" if proposal.vote_line else ""))
     yield ("h1", "Annexe : journées de concertation")
     yield ("table", (["Date", "Journée", "Lieu", "Inscrits", "Présents"],
