@@ -189,7 +189,8 @@ def _user(role, workshop):
 def _expected(role, allowed_status=200):
     if role == "anonymous":
         return 302
-    return allowed_status if role in ALLOWED else 403
+    # Another's workshop is hidden (404), as every object outside one's scope.
+    return allowed_status if role in ALLOWED else 404
 
 
 @pytest.mark.parametrize("role", ROLES)
