@@ -189,7 +189,29 @@ def milestone_import_weight(client, bad):
     return response
 
 
+def public_filters(client, bad):
+    EventFactory(open=True)
+    for name, params in (("events:agenda", {"region": bad, "theme": bad, "department": bad,
+                                            "start": bad, "page": bad}),
+                         ("contributions:list", {"territory": bad, "event": bad, "theme": bad,
+                                                 "campaign": bad, "page": bad}),
+                         ("projects:list", {"region": bad, "territoire": bad, "theme": bad,
+                                            "page": bad})):
+        response = client.get(reverse(name), params)
+        assert response.status_code == 200, name
+    return client.get(reverse("contributions:export", args=["csv"]), {"event": bad})
+
+
+def project_creation_prefill(client, bad):
+    _project(client)
+    return client.get(reverse("projects_backoffice:create"),
+                      {"contribution": bad, "proposition": bad})
+
+
 CASES = [
+    (public_filters, "abc"), (public_filters, "²"), (public_filters, HUGE),
+    (project_creation_prefill, "abc"), (project_creation_prefill, "²"),
+    (project_creation_prefill, HUGE),
     (comment_parent, "abc"), (comment_parent, "²"), (comment_parent, HUGE),
     (report_comment, "abc"), (report_comment, "²"), (report_comment, HUGE),
     (day_merge_selected, "abc"), (day_merge_selected, "²"), (day_merge_selected, HUGE),
