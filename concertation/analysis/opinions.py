@@ -584,14 +584,19 @@ def _silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
 
 
 _SMALL_CONVERSATION = 5_000
+_GREEDY_N = 15  # Pol.is clusters at least the 15 most active participants
 
 
-def _small_partitions(
-    points: np.ndarray, n_base: int, seed: int
-) -> Callable[[int], np.ndarray | None]:
+Partitions = tuple[np.ndarray, np.ndarray, Callable[[int], np.ndarray | None]]
+
+
+def _small_partitions(points: np.ndarray, n_base: int, seed: int) -> Partitions:
     """Both stages with scikit-learn's KMeans and 10 restarts, for conversations of up to
     5,000 clustered participants (every Pol.is open-data conversation): restarts matter
-    there and cost little, and the 1.2 s import of scikit-learn does not matter either."""
+    there and cost little, and the 1.2 s import of scikit-learn does not matter either.
+
+    Returns the base centres in use, the base cluster of each point, and a function giving
+    the group of each base centre for k groups (None when k is impossible)."""
     from sklearn.cluster import KMeans
     from sklearn.exceptions import ConvergenceWarning
 
@@ -602,43 +607,47 @@ def _small_partitions(
             return model.fit(x, sample_weight=weights)
 
     base = fit(KMeans(n_clusters=n_base, n_init=10, max_iter=100, random_state=seed), points)
-    weights = np.bincount(base.labels_, minlength=n_base).astype(np.float64)
-
-    def partition(k: int) -> np.ndarray | None:
-        if k >= n_base:
-            return None
-        groups = fit(
-            KMeans(n_clusters=k, n_init=10, random_state=seed), base.cluster_centers_, weights
-        )
-        return np.asarray(groups.labels_[base.labels_])
-
-    return partition
+    return _used_bases(
+        base.cluster_centers_,
+        base.labels_,
+        lambda c, k, w: fit(KMeans(n_clusters=k, n_init=10, random_state=seed), c, w).labels_,
+    )
 
 
-def _large_partitions(
-    points: np.ndarray, n_base: int, rng: np.random.Generator
-) -> Callable[[int], np.ndarray | None]:
+def _large_partitions(points: np.ndarray, n_base: int, rng: np.random.Generator) -> Partitions:
     """Both stages with the numpy k-means above (one restart for the base clusters: with
     tens of thousands of participants one run already averages out)."""
     base_centres, base_labels = _kmeans(points, n_base, rng)
-    weights = np.bincount(base_labels, minlength=n_base).astype(np.float64)
+    return _used_bases(
+        base_centres, base_labels, lambda c, k, w: _kmeans(c, k, rng, weights=w, restarts=10)[1]
+    )
+
+
+def _used_bases(
+    centres: np.ndarray,
+    labels: np.ndarray,
+    group: Callable[[np.ndarray, int, np.ndarray], np.ndarray],
+) -> Partitions:
+    """Drop empty base clusters; groups are k-means on base centres weighted by size."""
+    weights = np.bincount(labels, minlength=len(centres)).astype(np.float64)
     used = weights > 0
     index_of_used = np.cumsum(used) - 1
 
     def partition(k: int) -> np.ndarray | None:
         if k >= int(used.sum()):
             return None
-        _, group_of_used = _kmeans(base_centres[used], k, rng, weights=weights[used], restarts=10)
-        return np.asarray(group_of_used[index_of_used[base_labels]])
+        return np.asarray(group(centres[used], k, weights[used]))
 
-    return partition
+    return centres[used], index_of_used[labels], partition
 
 
 def _choose_groups(
     points: np.ndarray, k_range: tuple[int, int], seed: int, force_k: int | None, n_base: int = 100
 ) -> tuple[np.ndarray, dict[int, float]]:
     """Pol.is two-stage k-means: ``n_base`` base clusters, then k groups of base centres
-    (weighted by their sizes), k chosen by silhouette over participants."""
+    (weighted by their sizes). As in Pol.is (polismath ``group-clusterings-silhouettes``),
+    k is chosen by the silhouette of the base clusters in their groups, and the largest k
+    tried is min(k_range max, 2 + base clusters // 12)."""
     # Distinct points, counted on a complex view (a plain sort, much cheaper than axis=0).
     pairs = np.ascontiguousarray(points, dtype=np.float64).view(np.complex128)
     distinct = len(np.unique(pairs)) if len(points) else 0
@@ -646,32 +655,25 @@ def _choose_groups(
         return np.zeros(len(points), dtype=np.int64), {}
     n_base = min(n_base, distinct)
     rng = np.random.default_rng(seed)
-    ks = [force_k] if force_k else list(range(k_range[0], k_range[1] + 1))
-    best: tuple[float, np.ndarray] | None = None
-    scores: dict[int, float] = {}
-    scored = (
-        np.arange(len(points))
-        if len(points) <= 3_000
-        else np.sort(rng.choice(len(points), size=3_000, replace=False))
-    )
-    sample = points[scored]
-    distances = np.sqrt(_squared_distances(sample, sample))
-    np.fill_diagonal(distances, 0.0)
-    partition = (
+    centres, base_of_point, partition = (
         _small_partitions(points, n_base, seed)
         if len(points) <= _SMALL_CONVERSATION
         else _large_partitions(points, n_base, rng)
     )
+    top = min(k_range[1], 2 + len(centres) // 12)
+    ks = [force_k] if force_k else list(range(k_range[0], max(top, k_range[0]) + 1))
+    distances = np.sqrt(_squared_distances(centres, centres))
+    np.fill_diagonal(distances, 0.0)
+    best: tuple[float, np.ndarray] | None = None
+    scores: dict[int, float] = {}
     for k in ks:
-        labels = partition(k)
-        if labels is None:
+        groups = partition(k)
+        if groups is None or len(np.unique(groups)) < 2:
             continue
-        if len(np.unique(labels[scored])) < 2:
-            continue
-        score = _silhouette(distances, labels[scored])
+        score = _silhouette(distances, groups)
         scores[k] = score
         if best is None or score > best[0] + 1e-12:
-            best = (score, labels)
+            best = (score, groups[base_of_point])
     if best is None:
         return np.zeros(len(points), dtype=np.int64), scores
     # Number groups by decreasing size, so that group 0 is the largest.
@@ -809,8 +811,16 @@ def opinion_groups(
     )
     n_participants, n_comments = cells.shape
     n_votes = np.bincount(cells.rows, minlength=n_participants)
-    threshold = min(min_votes, n_comments)
-    clustered = np.flatnonzero(n_votes >= max(threshold, 1))
+    # Pol.is's in-conversation rule: votes counted on the raw matrix (moderated comments
+    # included), at least min(7, comments); if fewer than 15 qualify, the most active
+    # participants are added up to 15.
+    raw_votes = np.bincount(every_cell.rows, minlength=n_participants)
+    threshold = min(min_votes, len(matrix.comments))
+    qualifies = raw_votes >= max(threshold, 1)
+    if qualifies.sum() < _GREEDY_N:
+        active = np.argsort(-raw_votes, kind="stable")[:_GREEDY_N]
+        qualifies[active[raw_votes[active] > 0]] = True
+    clustered = np.flatnonzero(qualifies & (n_votes > 0))
     xy = np.zeros((n_participants, 2))
     labels_all = np.full(n_participants, -1, dtype=np.int64)
     scores: dict[int, float] = {}
