@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "concertation.analysis_runs",
     "concertation.synthesis",
     "concertation.projects",
+    "concertation.national",
 ]
 
 MIDDLEWARE = [

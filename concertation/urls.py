@@ -17,6 +17,8 @@ urlpatterns = [
     path("espace-organisateur/", include("concertation.projects.urls_backoffice")),
     path("espace-organisateur/", include("concertation.synthesis.urls")),
     path("espace-organisateur/", include("concertation.synthesis.urls_package")),
+    path("espace-organisateur/", include("concertation.national.urls_region")),
+    path("espace-national/", include("concertation.national.urls")),
     path("compte/", include("concertation.accounts.urls")),
     path("admin/", admin.site.urls),
     # No route serves MEDIA_ROOT: every file goes through its app's view, which checks the

@@ -23,11 +23,12 @@ from concertation.analysis_runs.models import AnalysisRun
 from concertation.contributions import services as contributions
 from concertation.contributions.models import Comment, Facilitation, PriorityVote
 from concertation.events.models import Document
+from concertation.national.models import Transmission
 from concertation.projects import tokens as project_tokens
 from concertation.projects.models import Follower, Milestone
 from concertation.registrations import tokens as registration_tokens
 from concertation.registrations.services import register
-from concertation.synthesis.models import Package
+from concertation.synthesis.models import Decision, Package
 from concertation.territories.models import Agency
 from tests.factories import (
     CampaignFactory,
@@ -93,6 +94,8 @@ SYNTHESIS_LIST = only((*ORGANISERS, "national", "crsa_a"), others=DENIED)
 BACKOFFICE_HOME = only((*ORGANISERS, "facilitator", "national", "moderator_a", "crsa_a"),
                        others=DENIED)
 MY_WORKSHOPS = only((*ORGANISERS, "facilitator"), others=DENIED)
+# The national space: the national secretariat alone.
+NATIONAL_ONLY = only(("national",), others=DENIED)
 
 
 @dataclass
@@ -116,6 +119,8 @@ class World:
     package: object
     run: object
     facilitation: object
+    transmission: object
+    transmitted_group: object
     users: dict
 
 
@@ -162,6 +167,14 @@ def build_world() -> World:
     run = AnalysisRun.objects.create(campaign=campaign, event=day, engine_version="test",
                                      parameters={"groups": None, "seed": 0})
 
+    # Region A's transmitted edition, in the national inbox, with one adopted proposal.
+    sent = SynthesisFactory(campaign=campaign, level="region", region=region,
+                            state="transmitted", transmitted_at=timezone.now())
+    transmitted_group = SynthesisGroupFactory(synthesis=sent, accepted=True)
+    Decision.objects.create(group=transmitted_group, outcome="adopted", votes_for=10,
+                            votes_against=1, abstentions=0, original_text=transmitted_group.text)
+    transmission = Transmission.objects.create(synthesis=sent)
+
     facilitator = UserFactory()
     facilitation = Facilitation.objects.create(user=facilitator, workshop=workshop)
     national, moderator, crsa = UserFactory(), UserFactory(), UserFactory()
@@ -179,7 +192,8 @@ def build_world() -> World:
                  contribution=entries[0], online=online, pending=pending, merge=merge,
                  priority_vote=priority_vote, project=project, milestone=milestone,
                  follower=follower, synthesis=synthesis, group=group, published=published,
-                 package=package, run=run, facilitation=facilitation, users=users)
+                 package=package, run=run, facilitation=facilitation,
+                 transmission=transmission, transmitted_group=transmitted_group, users=users)
 
 
 Args = Callable[[World], dict]
@@ -380,6 +394,16 @@ MATRIX: dict[str, Row] = {
     "synthesis_package:download": Row(
         lambda w: {"pk": w.synthesis.pk, "package_pk": w.package.pk, "kind": "pdf"},
         {**PACKAGE_A, "ars_a": HIDDEN, "crsa_a": HIDDEN}),
+    # The national space; the region (its ARS) answers the ministry from its edition's page.
+    "national:inbox": Row(none, NATIONAL_ONLY),
+    "national:detail": Row(lambda w: {"pk": w.transmission.pk}, NATIONAL_ONLY),
+    "national:acknowledge": Row(lambda w: {"pk": w.transmission.pk}, NATIONAL_ONLY, POST),
+    "national:ask": Row(lambda w: {"pk": w.transmission.pk}, NATIONAL_ONLY, POST),
+    "national:follow_up": Row(lambda w: {"pk": w.transmission.pk,
+                                         "group_pk": w.transmitted_group.pk},
+                              NATIONAL_ONLY, POST),
+    "national_region:answer": Row(lambda w: {"pk": w.transmission.synthesis_id}, REGION_A,
+                                  POST),
     # Accounts.
     "accounts:login": Row(none, PUBLIC),
     "accounts:logout": Row(none, PUBLIC, POST),

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 
 from concertation.accounts.scope import Scope, scope_for
 
-Need = Literal["manage", "moderate", "decide", "read", "facilitate"]
+Need = Literal["manage", "moderate", "decide", "read", "facilitate", "national"]
 
 REFUSALS: dict[Need, str] = {
     "manage": "Cette page est réservée aux organisateurs d’une ARS ou d’un CTS.",
@@ -23,6 +23,7 @@ REFUSALS: dict[Need, str] = {
     "read": "Cette page est réservée aux organisateurs, au secrétariat de la CRSA et au "
             "secrétariat national.",
     "facilitate": "Cette page est réservée aux animateurs d’atelier et aux organisateurs.",
+    "national": "Cette page est réservée au secrétariat national.",
 }
 
 
@@ -31,6 +32,8 @@ def allows(scope: Scope, need: Need) -> bool:
         return bool(scope.manage or scope.decide or scope.national)
     if need == "facilitate":
         return bool(scope.manage or scope.workshop_ids)
+    if need == "national":
+        return scope.national
     return bool(scope.area(need))
 
 
@@ -68,6 +71,8 @@ def role_home(scope: Scope) -> str | None:
         return "contributions:my_workshops"
     if scope.moderate:
         return "contributions_backoffice:moderation"
+    if scope.national and not scope.decide:
+        return "national:inbox"
     if scope.decide or scope.national:
         return "synthesis_backoffice:index"
     return None

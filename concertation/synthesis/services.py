@@ -691,6 +691,10 @@ def transition(*, scope: Scope, user, synthesis: Synthesis, target: str, reason:
     elif target == SynthesisState.TRANSMITTED:
         locked.transmitted_at, locked.transmitted_by = timezone.now(), user
         _carry_to_contributions(locked, user, ContributionState.TRANSMITTED)
+        # The national inbox's row is written in this transaction, under this lock.
+        from concertation.national import services as national
+
+        national.receive(locked, user)
     SynthesisTransition.objects.create(synthesis=locked, from_state=locked.state,
                                        to_state=target, user=user, reason=reason.strip())
     locked.state = target
