@@ -83,6 +83,37 @@ def clustering(seed: int) -> None:
     print()
 
 
+def short_proposals(seed: int) -> None:
+    """Consolidation-sized French sets (bench/analysis/proposals.py), never used for tuning:
+    engine (automatic k) against TF-IDF + SVD + k-means at the true k, in the same run."""
+    from bench.analysis.proposals import short_proposal_sets
+
+    print("== Short French proposals with known groups (Entendre la France, one tag each)")
+    for name, texts, truth in short_proposal_sets(DATA, seed=0):
+        k_true = len(set(truth))
+        result = cluster_texts(texts, seed=seed, detect_duplicates=False)
+        labels = result.labels(len(texts))
+        nmi = normalized_mutual_info_score(truth, labels)
+        ari = adjusted_rand_score(truth, labels)
+        other = float(np.mean(labels == 0))
+        tfidf = TfidfVectorizer(ngram_range=(1, 2)).fit_transform(texts)
+        reduced = TruncatedSVD(min(100, tfidf.shape[1] - 1), random_state=seed).fit_transform(tfidf)
+        base = KMeans(k_true, n_init=10, random_state=seed).fit_predict(reduced)
+        b_nmi = normalized_mutual_info_score(truth, base)
+        b_ari = adjusted_rand_score(truth, base)
+        print(
+            f"{name}: {len(texts)} proposals, {k_true} true groups | engine NMI {nmi:.4f} "
+            f"ARI {ari:.4f} k={result.parameters['k']} 'Autres' {other:.1%} | baseline "
+            f"(k={k_true}) NMI {b_nmi:.4f} ARI {b_ari:.4f} 'Autres' 0.0%"
+        )
+        for group in result.groups[:5]:
+            print(f"  group {group.id:>3} size {group.size:>4}: {group.label}")
+        TARGETS.append((f"{name}: share in 'Autres' {other:.1%} ≤ 10%", other <= 0.10))
+        TARGETS.append((f"{name}: NMI {nmi:.4f} ≥ baseline {b_nmi:.4f}", nmi >= b_nmi))
+        TARGETS.append((f"{name}: ARI {ari:.4f} ≥ baseline {b_ari:.4f}", ari >= b_ari))
+    print()
+
+
 def _sts(split: str) -> tuple[list[str], list[str], np.ndarray]:
     with (DATA / "similarity" / f"stsb-fr-{split}.csv").open(encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
@@ -226,6 +257,7 @@ def main() -> None:
         raise SystemExit(f"shared data absent: {DATA}")
     if not args.skip_clustering:
         clustering(args.seed)
+    short_proposals(args.seed)
     similarity()
     opinions()
     print("== Targets of the issue (seed 0)")

@@ -249,6 +249,25 @@ def _representatives(
     return chosen
 
 
+_ISOLATION_MAX_DOCS = 20_000
+
+
+def _nearest_neighbour_cosine(
+    vectors: np.ndarray, rows: np.ndarray, among: np.ndarray
+) -> np.ndarray:
+    """Largest cosine of each of ``rows`` with any other text of ``among`` (unit vectors)."""
+    out = np.full(len(rows), -1.0, dtype=np.float32)
+    pool = vectors[among]
+    for start in range(0, len(rows), 2_000):
+        chunk = rows[start : start + 2_000]
+        sims = vectors[chunk] @ pool.T
+        self_pos = np.searchsorted(among, chunk)
+        valid = (self_pos < len(among)) & (among[np.minimum(self_pos, len(among) - 1)] == chunk)
+        sims[np.flatnonzero(valid), self_pos[valid]] = -1.0
+        out[start : start + len(chunk)] = sims.max(axis=1) if len(among) > 1 else -1.0
+    return out
+
+
 def cluster_texts(
     texts: Sequence[str],
     *,
@@ -260,6 +279,7 @@ def cluster_texts(
     max_groups: int = 300,
     detect_duplicates: bool = True,
     duplicate_threshold: float = 0.8,
+    isolation_cosine: float = 0.2,
 ) -> ClusteringResult:
     """Cluster French texts; every index lands in exactly one group (maybe "other")."""
     n = len(texts)
@@ -294,7 +314,15 @@ def cluster_texts(
         sims[idx] = s
     # Outliers: far from every centroid, or in groups too small to be meaningful.
     min_size = min_group_size if min_group_size is not None else max(3, int(0.001 * n))
-    labels[(labels >= 0) & (sims < outlier_cosine)] = -1
+    far = (labels >= 0) & (sims < outlier_cosine)
+    isolated_checked = bool(n <= _ISOLATION_MAX_DOCS)
+    if isolated_checked and far.any():
+        # Consolidation sizes: a text far from every centre stays in its nearest group
+        # unless it is *isolated*, i.e. no other text reaches ``isolation_cosine`` with it.
+        candidates = np.flatnonzero(far)
+        nearest = _nearest_neighbour_cosine(vectors, candidates, idx)
+        far[candidates[nearest >= isolation_cosine]] = False
+    labels[far] = -1
     if n_groups is None or min_group_size is not None:
         sizes = np.bincount(labels[labels >= 0], minlength=k)
         labels[(labels >= 0) & (sizes[np.maximum(labels, 0)] < min_size)] = -1
@@ -344,6 +372,9 @@ def cluster_texts(
         "k_chosen_by": chosen_by,
         "silhouette": {str(key): round(val, 6) for key, val in scores.items()},
         "outlier_cosine": outlier_cosine,
+        # Shown to the organiser: below this cosine with every other text, a text is
+        # "isolated" and goes to "Autres contributions" (checked up to 20,000 texts).
+        "isolation_cosine": isolation_cosine if isolated_checked else None,
         "min_group_size": int(min_size),
         "duplicate_threshold": duplicate_threshold,
         "documents": n,

@@ -88,3 +88,18 @@ def test_candidate_ks_grid() -> None:
     assert candidate_ks(3) == [1]
     grid = candidate_ks(10_000)
     assert grid[0] == 2 and grid[-1] == 300 and grid == sorted(set(grid))
+
+
+def test_far_texts_join_a_group_unless_isolated(sample) -> None:
+    """Consolidation sizes: a text far from every centre stays in its nearest group when
+    another text resembles it; only texts below ``isolation_cosine`` with every other text
+    go to "Autres contributions", and the threshold is returned."""
+    texts, _ = sample
+    texts = list(texts[:300]) + ["xylophone quetzal zygomatique", "xylophone quetzal zygomatique"]
+    texts.append("ornithorynque kaléidoscope")
+    result = cluster_texts(texts, seed=0, detect_duplicates=False)
+    _check_partition(result, len(texts))
+    assert result.parameters["isolation_cosine"] == 0.2
+    other = next((g for g in result.groups if g.other), None)
+    share = 0 if other is None else other.size / len(texts)
+    assert share <= 0.10
