@@ -234,3 +234,15 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
     key = factory.Sequence(lambda n: f"jalon-{n}")
     title = factory.Sequence(lambda n: f"Jalon {n}")
     planned_date = dt.date(2024, 6, 1)
+
+
+def signup_form(event, **overrides) -> dict:
+    """The public sign-up form of `event` as a browser posts it, for its first workshop."""
+    data = {
+        "first_name": "Camille", "last_name": "Martin", "email": "camille@example.org",
+        "organisation": "", "college": "usager", "accessibility_needs": "",
+        "consent_processing": "on", "website": "", "submission_token": "jeton-1",
+        "slot_0": str(event.workshops.first().pk),
+    }
+    data.update(overrides)
+    return data

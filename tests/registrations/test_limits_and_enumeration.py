@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from concertation.registrations.models import Registration
 from concertation.registrations.tokens import read_token
-from tests.factories import EventFactory, WorkshopFactory
+from tests.factories import EventFactory, WorkshopFactory, signup_form
 
 pytestmark = pytest.mark.django_db
 
@@ -25,15 +25,7 @@ def day():
     return event
 
 
-def _form(event, **overrides):
-    data = {
-        "first_name": "Camille", "last_name": "Martin", "email": "camille@example.org",
-        "organisation": "", "college": "usager", "accessibility_needs": "",
-        "consent_processing": "on", "website": "", "submission_token": "jeton-1",
-        "slot_0": str(event.workshops.first().pk),
-    }
-    data.update(overrides)
-    return data
+_form = signup_form
 
 
 def _sign_up(client, event, ip=VENUE, **overrides):

@@ -15,7 +15,7 @@ from concertation.registrations.models import (
     RegistrationAttempt,
     RegistrationStatus,
 )
-from tests.factories import EventFactory, WorkshopFactory, applicant
+from tests.factories import EventFactory, WorkshopFactory, applicant, signup_form
 
 pytestmark = pytest.mark.django_db
 
@@ -192,15 +192,7 @@ def day():
     return event
 
 
-def _form(event, **overrides):
-    data = {
-        "first_name": "Camille", "last_name": "Martin", "email": "camille@example.org",
-        "organisation": "", "college": "usager", "accessibility_needs": "",
-        "consent_processing": "on", "website": "", "submission_token": "jeton-1",
-        "slot_0": str(event.workshops.first().pk),
-    }
-    data.update(overrides)
-    return data
+_form = signup_form
 
 
 def test_sign_up_page_query_count(client, day, django_assert_num_queries):

@@ -18,6 +18,7 @@ from tests.factories import (
     applicant,
     make_territory,
     organiser_of,
+    signup_form,
 )
 
 pytestmark = pytest.mark.django_db
@@ -33,15 +34,7 @@ def event():
     return event
 
 
-def _form(event, **overrides):
-    data = {
-        "first_name": "Camille", "last_name": "Martin", "email": "camille@example.org",
-        "organisation": "", "college": "usager", "accessibility_needs": "",
-        "consent_processing": "on", "website": "", "submission_token": "jeton-1",
-        "slot_0": str(event.workshops.first().pk),
-    }
-    data.update(overrides)
-    return data
+_form = signup_form
 
 
 def test_sign_up_says_to_read_the_email_which_holds_the_personal_link(
