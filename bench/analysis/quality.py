@@ -29,6 +29,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from concertation.analysis.bridging import bridging_scores
 from concertation.analysis.cluster import cluster_texts
 from concertation.analysis.opinions import (
     build_vote_matrix,
@@ -200,6 +201,9 @@ def opinions() -> None:
         rd = _reddwarf_labels(folder, 0)
         rd_s = time.perf_counter() - start
         worst = _gic_deviation(matrix, result)
+        keep = ~matrix.moderated_mask()
+        kept = [c for c, k in zip(matrix.comments, keep, strict=True) if k]
+        bridging = bridging_scores(matrix.values[:, keep], kept, seed=0).ranked()[:3]
         line = (
             f"{folder.name[:32]:<32} engine ARI {ari:.4f} k={result.parameters['k']} "
             f"clustered {result.parameters['clustered_participants']} ({elapsed:.2f} s)"
@@ -219,6 +223,8 @@ def opinions() -> None:
             )  # fmt: skip
         print(f"  Pol.is: k={len(set(truth))}, clustered {len(ids)}; "
               f"group-informed consensus max |error| {worst:.2e}")  # fmt: skip
+        print("  bridging score, top 3 comments: "
+              + ", ".join(f"{c} ({v:+.3f})" for c, v in bridging))  # fmt: skip
         TARGETS.append(
             (f"{folder.name}: group-informed consensus error {worst:.1e} ≤ 1e-9", worst <= 1e-9)
         )

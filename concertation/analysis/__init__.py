@@ -14,6 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .bridging import BridgingResult, bridging_scores
     from .cluster import ClusterGroup, ClusteringResult, cluster_texts
     from .duplicates import DuplicateGroup, find_duplicates
     from .io import AnalysisError, read_csv
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from .vectors import EmbeddingBackend, LsaBackend, SentenceTransformerBackend
 
 _EXPORTS = {
+    "BridgingResult": "bridging",
+    "bridging_scores": "bridging",
     "ClusterGroup": "cluster",
     "ClusteringResult": "cluster",
     "cluster_texts": "cluster",
@@ -54,6 +57,7 @@ _EXPORTS = {
 
 __all__ = [
     "AnalysisError",
+    "BridgingResult",
     "ClusterGroup",
     "ClusteringResult",
     "CollegeReport",
@@ -63,6 +67,7 @@ __all__ = [
     "LsaBackend",
     "OpinionResult",
     "SentenceTransformerBackend",
+    "bridging_scores",
     "build_vote_matrix",
     "cluster_texts",
     "college_consensus",
