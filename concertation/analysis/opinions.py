@@ -19,16 +19,31 @@ comments that bridge colleges which otherwise disagree.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .io import AnalysisError, read_csv, read_header
+# Re-exported: the map and the reading moved to their own modules (tests use the
+# private names too).
+from .opinion_map import (  # noqa: F401
+    SMALL_CONVERSATION,
+    _choose_groups,
+    _kmeans,
+    _project,
+    _project_dense,
+    _silhouette,
+    _top_eigenvectors,
+)
+from .votes import (
+    VoteMatrix,
+    _Cells,
+    build_vote_matrix,
+    read_moderated,
+    read_votes,
+)
 
 __all__ = [
     "CollegeReport",
@@ -47,23 +62,6 @@ __all__ = [
 
 
 Z_90 = 1.2815515655446004  # one-tailed 90 % critical value, as in Pol.is
-
-
-@dataclass(frozen=True)
-class VoteMatrix:
-    """Dense participants × comments matrix; NaN = not seen."""
-
-    values: np.ndarray  # float32, shape (participants, comments)
-    participants: list[str]
-    comments: list[str]
-    # Moderated-out comments: kept as all-"pass" columns for the projection (as Pol.is does,
-    # which affects the sparsity scaling) but excluded from every statistic and output.
-    moderated: np.ndarray | None = None
-
-    def moderated_mask(self) -> np.ndarray:
-        if self.moderated is None:
-            return np.zeros(len(self.comments), dtype=bool)
-        return self.moderated
 
 
 @dataclass(frozen=True)
@@ -113,210 +111,6 @@ class OpinionResult:
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
-# --------------------------------------------------------------------------- reading
-
-
-Ids = Sequence[str] | np.ndarray
-
-
-def _read_votes_fast(path: str | Path) -> tuple[Ids, Ids, np.ndarray, np.ndarray | None] | None:
-    """numpy's C parser for the common all-numeric export; None means "use the slow path"
-    (which also produces the precise error messages)."""
-    head = read_header(path)
-    if head is None:
-        return None
-    names = [h.strip().casefold() for h in head.header]
-    try:
-        cols = [names.index(c) for c in ("voter-id", "comment-id", "vote")]
-    except ValueError:
-        return None
-    if "timestamp" in names:
-        cols.append(names.index("timestamp"))
-    # Integer parsing is about six times faster than float parsing in np.loadtxt (0.3 s
-    # against 2 s for 2 million rows); decimals ("1.0", fractional timestamps) fall back.
-    for dtype in (np.int64, np.float64):
-        try:
-            data = np.loadtxt(
-                path,
-                delimiter=head.delimiter,
-                skiprows=1,
-                usecols=cols,
-                dtype=dtype,
-                comments=None,
-                quotechar='"',
-                encoding=head.encoding,
-                ndmin=2,
-            )
-            break
-        except (ValueError, OverflowError, UnicodeDecodeError, OSError):
-            continue
-    else:
-        return None
-    if data.dtype.kind in "iu":
-        if len(data) == 0 or not np.isin(data[:, 2], (-1, 0, 1)).all():
-            return None
-        return (
-            data[:, 0].copy(),
-            data[:, 1].copy(),
-            data[:, 2].astype(np.int8),
-            data[:, 3].copy() if len(cols) == 4 else None,
-        )
-    if len(data) == 0 or not np.all(np.isfinite(data[:, :3])):
-        return None
-    ids = data[:, :2]
-    if not np.array_equal(ids, np.round(ids)) or not np.isin(data[:, 2], (-1, 0, 1)).all():
-        return None
-    timestamps = data[:, 3].copy() if len(cols) == 4 else None
-    return (
-        ids[:, 0].astype(np.int64),
-        ids[:, 1].astype(np.int64),
-        data[:, 2].astype(np.int8),
-        timestamps,
-    )
-
-
-def read_votes(path: str | Path) -> tuple[Ids, Ids, np.ndarray, np.ndarray | None]:
-    """Read a Pol.is votes export: (voter ids, comment ids, votes, timestamps or None).
-
-    Ids are integer arrays when every id is an integer (fast path), strings otherwise;
-    votes must be 1, -1 or 0 (an error names the first bad row).
-    """
-    fast = _read_votes_fast(path)
-    if fast is not None:
-        return fast
-    table = read_csv(path)
-    voter_col = table.column("voter-id")
-    comment_col = table.column("comment-id")
-    vote_col = table.column("vote")
-    stripped = [h.strip().casefold() for h in table.header]
-    time_col = stripped.index("timestamp") if "timestamp" in stripped else None
-    width = max(voter_col, comment_col, vote_col, time_col or 0) + 1
-    rows = table.rows
-    for i, row in enumerate(rows):
-        if len(row) < width:
-            raise AnalysisError(
-                f"ligne {table.line_of(i)} de {table.path.name} : {len(row)} colonnes au lieu "
-                f"d'au moins {width}"
-            )
-    voters = [row[voter_col].strip() for row in rows]
-    comments = [row[comment_col].strip() for row in rows]
-    raw_votes = [row[vote_col].strip() for row in rows]
-    lookup = {"1": 1, "-1": -1, "0": 0, "1.0": 1, "-1.0": -1, "0.0": 0, "+1": 1}
-    try:
-        votes = np.fromiter((lookup[v] for v in raw_votes), dtype=np.int8, count=len(rows))
-    except KeyError:
-        bad = next(i for i, v in enumerate(raw_votes) if v not in lookup)
-        raise AnalysisError(
-            f"vote invalide « {raw_votes[bad]} » ligne {table.line_of(bad)} de "
-            f"{table.path.name} (attendu 1, -1 ou 0)"
-        ) from None
-    for name, values in (("voter-id", voters), ("comment-id", comments)):
-        if "" in values:
-            bad = values.index("")
-            raise AnalysisError(
-                f"colonne « {name} » vide ligne {table.line_of(bad)} de {table.path.name}"
-            )
-    timestamps: np.ndarray | None = None
-    if time_col is not None:
-        try:
-            timestamps = np.array([float(row[time_col]) for row in rows], dtype=np.float64)
-        except ValueError:
-            bad = next(i for i, row in enumerate(rows) if not _is_float(row[time_col]))
-            raise AnalysisError(
-                f"horodatage invalide « {rows[bad][time_col]} » ligne {table.line_of(bad)} de "
-                f"{table.path.name}"
-            ) from None
-    return voters, comments, votes, timestamps
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def read_moderated(path: str | Path) -> set[str]:
-    """Comment ids with ``moderated`` = -1 in a Pol.is comments export."""
-    table = read_csv(path, required=False)
-    id_col = table.column("comment-id")
-    mod_col = table.column("moderated")
-    out: set[str] = set()
-    for i, row in enumerate(table.rows):
-        value = row[mod_col].strip() if mod_col < len(row) else ""
-        if value not in {"-1", "0", "1", ""}:
-            raise AnalysisError(
-                f"valeur « {value} » invalide pour « moderated » ligne {table.line_of(i)} de "
-                f"{table.path.name} (attendu -1, 0 ou 1)"
-            )
-        if value == "-1":
-            out.add(row[id_col].strip())
-    return out
-
-
-def _factorise(values: Ids) -> tuple[np.ndarray, list[str]]:
-    """Integer codes and sorted unique labels (numeric ids sorted numerically)."""
-    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
-        if len(values) and values.min() >= 0 and values.max() <= 4 * len(values) + 1_000_000:
-            # Small non-negative ids (the usual case): a presence table, no sort.
-            present = np.zeros(int(values.max()) + 1, dtype=bool)
-            present[values] = True
-            rank = np.cumsum(present, dtype=np.int64) - 1
-            return rank[values], [str(v) for v in np.flatnonzero(present).tolist()]
-        unique, codes = np.unique(values, return_inverse=True)
-        return codes.astype(np.int64), [str(v) for v in unique.tolist()]
-    index: dict[str, int] = {}
-    codes = np.fromiter(
-        (index.setdefault(v, len(index)) for v in values), dtype=np.int64, count=len(values)
-    )
-    labels = list(index)
-    try:
-        keys = [float(v) for v in labels]
-        order = sorted(range(len(labels)), key=lambda i: (keys[i], labels[i]))
-    except ValueError:
-        order = sorted(range(len(labels)), key=lambda i: labels[i])
-    rank = np.empty(len(labels), dtype=np.int64)
-    rank[order] = np.arange(len(labels))
-    return rank[codes], [labels[i] for i in order]
-
-
-def build_vote_matrix(
-    voters: Ids,
-    comments: Ids,
-    votes: np.ndarray,
-    timestamps: np.ndarray | None = None,
-    *,
-    exclude: set[str] | None = None,
-) -> VoteMatrix:
-    """Latest vote per (participant, comment); ``exclude`` marks moderated comments."""
-    p_codes, p_labels = _factorise(voters)
-    c_codes, c_labels = _factorise(comments)
-    excluded = exclude or set()
-    moderated = np.array([c in excluded for c in c_labels], dtype=bool)
-    n_cells = len(p_labels) * len(c_labels)
-    if timestamps is None or len(timestamps) < 2 or (np.diff(timestamps) >= 0).all():
-        order = None  # file order is already time order (the usual export)
-        key = p_codes * len(c_labels) + c_codes
-    else:
-        order = np.argsort(timestamps, kind="stable")
-        key = p_codes[order] * len(c_labels) + c_codes[order]
-    # Last occurrence wins: the largest position in time order of each cell.
-    position_type = np.int32 if len(key) < 2**31 - 1 else np.int64
-    last = np.full(n_cells, -1, dtype=position_type)
-    np.maximum.at(last, key, np.arange(len(key), dtype=position_type))
-    cells = np.flatnonzero(last >= 0)
-    chosen = last[cells]
-    del last
-    if order is not None:
-        chosen = order[chosen]
-    # float32 halves memory (33k × 800 = 105 MB); the statistics use exact integer counts.
-    matrix = np.full(n_cells, np.nan, dtype=np.float32)
-    matrix[cells] = votes[chosen]
-    matrix = matrix.reshape(len(p_labels), len(c_labels))
-    return VoteMatrix(values=matrix, participants=p_labels, comments=c_labels, moderated=moderated)
-
-
 # --------------------------------------------------------------------------- statistics
 
 
@@ -345,23 +139,6 @@ class _Counts:
     seen: np.ndarray
 
 
-@dataclass(frozen=True)
-class _Cells:
-    """The seen cells of a vote matrix: participant row, comment column and vote."""
-
-    rows: np.ndarray
-    cols: np.ndarray
-    votes: np.ndarray
-    shape: tuple[int, int]
-
-    @classmethod
-    def of(cls, values: np.ndarray) -> _Cells:
-        # A few percent of the cells are seen: every later step works on these arrays
-        # (bincounts, one scatter), not on the dense matrix (≈ 10 passes of 100 MB saved).
-        rows, cols = np.nonzero(~np.isnan(values))
-        return cls(rows, cols, values[rows, cols], values.shape)
-
-
 def _group_counts(cells: _Cells, labels: np.ndarray, n_groups: int) -> _Counts:
     """Agree, disagree and seen counts per (group, comment); label -1 = in no group."""
     n_comments = cells.shape[1]
@@ -378,311 +155,7 @@ def _group_counts(cells: _Cells, labels: np.ndarray, n_groups: int) -> _Counts:
     return _Counts(count(vote == 1), count(vote == -1), count(None))
 
 
-def _top_eigenvectors(matrix: np.ndarray, count: int = 2) -> np.ndarray:
-    """Leading eigenvectors of a symmetric positive semi-definite matrix.
-
-    Block power (subspace) iteration, as Pol.is computes its PCA by power iteration,
-    stopped when every Ritz residual is below 1e-9 of the largest eigenvalue; a full
-    decomposition when the matrix is small or the iteration does not converge.
-    """
-    m = matrix.shape[0]
-    count = min(count, m)
-    if m <= 200:
-        values, vectors = np.linalg.eigh(matrix)
-        return vectors[:, np.argsort(values)[::-1][:count]]
-    block = min(m, count + 8)
-    basis, _ = np.linalg.qr(np.random.default_rng(0).standard_normal((m, block)))
-    for _ in range(500):
-        basis, _ = np.linalg.qr(matrix @ basis)
-        values, vectors = np.linalg.eigh(basis.T @ matrix @ basis)
-        top = np.argsort(values)[::-1][:count]
-        ritz = basis @ vectors[:, top]
-        residual = np.linalg.norm(matrix @ ritz - ritz * values[top], axis=0)
-        if (residual <= 1e-9 * max(float(values.max()), 1e-300)).all():
-            return ritz
-    values, vectors = np.linalg.eigh(matrix)
-    return vectors[:, np.argsort(values)[::-1][:count]]
-
-
-def _project(cells: _Cells, moderated: np.ndarray) -> np.ndarray:
-    """Column-mean imputation, PCA to 2-D, sparsity-aware scaling (Pol.is).
-
-    Moderated columns count as "pass" for everybody, as in Pol.is (which zeroes them):
-    they add no variance but enter the sparsity scaling.
-    """
-    n_participants, n_comments = cells.shape
-    n_seen = np.bincount(cells.cols, minlength=n_comments)
-    sums = np.bincount(cells.cols, weights=cells.votes, minlength=n_comments)
-    means = np.divide(sums, n_seen, out=np.zeros(n_comments), where=n_seen > 0)
-    means[moderated] = 0.0
-    # Filled with column means, a column's mean is the mean of its seen votes; so the
-    # filled and centred matrix is (vote - mean) where seen and 0 elsewhere (and 0 in
-    # moderated columns): zeros, then one scatter of the seen cells.
-    keep = ~moderated[cells.cols]
-    centred = np.zeros((n_participants, n_comments), dtype=np.float32)
-    centred[cells.rows[keep], cells.cols[keep]] = cells.votes[keep] - means[cells.cols[keep]]
-    # One BLAS thread: these products are small, and on a shared 2-core machine a second
-    # spinning thread made them up to forty times slower.
-    with threadpool_limits(limits=1, user_api="blas"):
-        cov = (centred.T @ centred).astype(np.float64)
-        components = _top_eigenvectors(cov, 2)
-    if components.shape[1] < 2:
-        components = np.pad(components, ((0, 0), (0, 2 - components.shape[1])))
-    # Deterministic sign: the largest loading of each component is positive.
-    signs = np.sign(components[np.abs(components).argmax(axis=0), range(2)])
-    components *= np.where(signs == 0, 1.0, signs)
-    with threadpool_limits(limits=1, user_api="blas"):
-        projection = (centred @ components.astype(np.float32)).astype(np.float64)
-    n_votes = np.bincount(cells.rows[keep], minlength=n_participants) + int(moderated.sum())
-    scale = np.sqrt(n_comments / np.maximum(n_votes, 1))
-    return projection * scale[:, None]
-
-
-def _project_dense(values: np.ndarray, moderated: np.ndarray) -> np.ndarray:
-    """:func:`_project` on the dense matrix, for conversations of up to 5,000 participants.
-
-    Same method; it keeps the exact float32 arithmetic of the first engine version, so
-    that small conversations give the same groups as before (on canadian-electoral-reform,
-    rounding differences of 1e-7 move three participants who sit on the boundary).
-    """
-    seen = ~np.isnan(values)
-    n_seen = seen.sum(axis=0)
-    means = np.divide(
-        np.nansum(values, axis=0, dtype=np.float64),
-        n_seen,
-        out=np.zeros(values.shape[1]),
-        where=n_seen > 0,
-    ).astype(np.float32)
-    means[moderated] = 0.0
-    filled = np.where(seen, values, means).astype(np.float32, copy=False)
-    filled[:, moderated] = 0.0
-    filled -= filled.mean(axis=0, dtype=np.float64).astype(np.float32)
-    with threadpool_limits(limits=1, user_api="blas"):
-        cov = (filled.T @ filled).astype(np.float64)
-        components = _top_eigenvectors(cov, 2)
-    if components.shape[1] < 2:
-        components = np.pad(components, ((0, 0), (0, 2 - components.shape[1])))
-    signs = np.sign(components[np.abs(components).argmax(axis=0), range(2)])
-    components *= np.where(signs == 0, 1.0, signs)
-    with threadpool_limits(limits=1, user_api="blas"):
-        projection = (filled @ components.astype(np.float32)).astype(np.float64)
-    n_votes = seen[:, ~moderated].sum(axis=1) + int(moderated.sum())
-    scale = np.sqrt(values.shape[1] / np.maximum(n_votes, 1))
-    return projection * scale[:, None]
-
-
-def _squared_distances(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    out = _shifted_distances(points, centres)
-    out += np.einsum("ij,ij->i", points, points)[:, None]
-    return np.maximum(out, 0.0, out=out)
-
-
-def _shifted_distances(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """Squared distances minus each point's squared norm: same argmin, two passes fewer."""
-    out = points @ (-2.0 * centres.T)
-    out += np.einsum("ij,ij->i", centres, centres)[None, :]
-    return out
-
-
-def _kmeans_plus_plus(
-    points: np.ndarray, weights: np.ndarray, k: int, rng: np.random.Generator
-) -> np.ndarray:
-    """Greedy k-means++ seeding (2 + log k candidates per step, as scikit-learn does)."""
-    n = len(points)
-    trials = 2 + int(np.log(k))
-    norms = np.einsum("ij,ij->i", points, points)
-    centres = np.empty((k, points.shape[1]))
-    first = int(rng.choice(n, p=weights / weights.sum()))
-    centres[0] = points[first]
-    closest = np.maximum(_shifted_distances(points, points[first : first + 1])[:, 0] + norms, 0)
-    potential = float(closest @ weights)
-    for c in range(1, k):
-        cumulative = np.cumsum(closest * weights)
-        picks = np.searchsorted(cumulative, rng.random(trials) * potential)
-        picks = np.minimum(picks, n - 1)
-        distances = _shifted_distances(points, points[picks]).T
-        distances += norms
-        np.clip(distances, 0.0, closest, out=distances)
-        potentials = distances @ weights
-        best = int(np.argmin(potentials))
-        closest, potential = distances[best], float(potentials[best])
-        centres[c] = points[picks[best]]
-    return centres
-
-
-def _kmeans(
-    points: np.ndarray,
-    k: int,
-    rng: np.random.Generator,
-    *,
-    weights: np.ndarray | None = None,
-    restarts: int = 1,
-    max_iter: int = 100,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted Lloyd k-means with k-means++ seeding; (centres, labels) of the best restart.
-
-    Written with numpy for the low-dimensional points of the opinion map: it avoids
-    importing scikit-learn (over a second of start-up) on the command line.
-    """
-    weights = np.ones(len(points)) if weights is None else weights.astype(np.float64)
-    # Same stopping rule as scikit-learn: centre shift below 1e-4 of the mean variance.
-    tolerance = 1e-4 * float(np.mean(np.var(points, axis=0)))
-    best: tuple[float, np.ndarray, np.ndarray] | None = None
-    points32 = points.astype(np.float32)
-    for _ in range(restarts):
-        centres = _kmeans_plus_plus(points, weights, k, rng)
-        labels = np.full(len(points), -1)
-        for _ in range(max_iter):
-            # float32 distances halve the memory traffic; centres stay float64.
-            distances = _shifted_distances(points32, centres.astype(np.float32))
-            previous, labels = labels, distances.argmin(axis=1)
-            if np.array_equal(labels, previous):  # converged: nothing moves any more
-                break
-            mass = np.bincount(labels, weights=weights, minlength=k)
-            sums = np.stack(
-                [np.bincount(labels, weights=weights * points[:, d], minlength=k)
-                 for d in range(points.shape[1])],
-                axis=1,
-            )  # fmt: skip
-            moved = centres.copy()
-            filled = mass > 0
-            moved[filled] = sums[filled] / mass[filled, None]
-            if not filled.all():  # an empty cluster takes the point farthest from its centre
-                far_from = distances[np.arange(len(points)), labels].astype(np.float64)
-                far_from += np.einsum("ij,ij->i", points, points)
-                far = np.argsort(-far_from, kind="stable")
-                moved[~filled] = points[far[: int((~filled).sum())]]
-            shift = float(((moved - centres) ** 2).sum())
-            centres = moved
-            if shift <= tolerance:
-                break
-        distances = _squared_distances(points, centres)
-        labels = distances.argmin(axis=1)
-        inertia = float(distances[np.arange(len(points)), labels] @ weights)
-        if best is None or inertia < best[0]:
-            best = (inertia, centres, labels)
-    assert best is not None
-    return best[1], best[2]
-
-
-def _silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette from a precomputed distance matrix (0 for singleton clusters)."""
-    groups, codes = np.unique(labels, return_inverse=True)
-    onehot = np.zeros((len(labels), len(groups)))
-    onehot[np.arange(len(labels)), codes] = 1.0
-    sums = distances @ onehot
-    sizes = onehot.sum(axis=0)
-    own = sizes[codes]
-    rows = np.arange(len(labels))
-    a = sums[rows, codes] / np.maximum(own - 1, 1)
-    others = sums / sizes
-    others[rows, codes] = np.inf
-    b = others.min(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        s = np.where(own > 1, (b - a) / np.maximum(a, b), 0.0)
-    return float(np.nan_to_num(s).mean())
-
-
-_SMALL_CONVERSATION = 5_000
 _GREEDY_N = 15  # Pol.is clusters at least the 15 most active participants
-
-
-Partitions = tuple[np.ndarray, np.ndarray, Callable[[int], np.ndarray | None]]
-
-
-def _small_partitions(points: np.ndarray, n_base: int, seed: int) -> Partitions:
-    """Both stages with scikit-learn's KMeans and 10 restarts, for conversations of up to
-    5,000 clustered participants (every Pol.is open-data conversation): restarts matter
-    there and cost little, and the 1.2 s import of scikit-learn does not matter either.
-
-    Returns the base centres in use, the base cluster of each point, and a function giving
-    the group of each base centre for k groups (None when k is impossible)."""
-    from sklearn.cluster import KMeans
-    from sklearn.exceptions import ConvergenceWarning
-
-    def fit(model: KMeans, x: np.ndarray, weights: np.ndarray | None = None) -> KMeans:
-        # Duplicate points may leave fewer clusters than asked for: that is fine here.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            return model.fit(x, sample_weight=weights)
-
-    base = fit(KMeans(n_clusters=n_base, n_init=10, max_iter=100, random_state=seed), points)
-    return _used_bases(
-        base.cluster_centers_,
-        base.labels_,
-        lambda c, k, w: fit(KMeans(n_clusters=k, n_init=10, random_state=seed), c, w).labels_,
-    )
-
-
-def _large_partitions(points: np.ndarray, n_base: int, rng: np.random.Generator) -> Partitions:
-    """Both stages with the numpy k-means above (one restart for the base clusters: with
-    tens of thousands of participants one run already averages out)."""
-    base_centres, base_labels = _kmeans(points, n_base, rng)
-    return _used_bases(
-        base_centres, base_labels, lambda c, k, w: _kmeans(c, k, rng, weights=w, restarts=10)[1]
-    )
-
-
-def _used_bases(
-    centres: np.ndarray,
-    labels: np.ndarray,
-    group: Callable[[np.ndarray, int, np.ndarray], np.ndarray],
-) -> Partitions:
-    """Drop empty base clusters; groups are k-means on base centres weighted by size."""
-    weights = np.bincount(labels, minlength=len(centres)).astype(np.float64)
-    used = weights > 0
-    index_of_used = np.cumsum(used) - 1
-
-    def partition(k: int) -> np.ndarray | None:
-        if k >= int(used.sum()):
-            return None
-        return np.asarray(group(centres[used], k, weights[used]))
-
-    return centres[used], index_of_used[labels], partition
-
-
-def _choose_groups(
-    points: np.ndarray, k_range: tuple[int, int], seed: int, force_k: int | None, n_base: int = 100
-) -> tuple[np.ndarray, dict[int, float]]:
-    """Pol.is two-stage k-means: ``n_base`` base clusters, then k groups of base centres
-    (weighted by their sizes). As in Pol.is (polismath ``group-clusterings-silhouettes``),
-    k is chosen by the silhouette of the base clusters in their groups, and the largest k
-    tried is min(k_range max, 2 + base clusters // 12)."""
-    # Distinct points, counted on a complex view (a plain sort, much cheaper than axis=0).
-    pairs = np.ascontiguousarray(points, dtype=np.float64).view(np.complex128)
-    distinct = len(np.unique(pairs)) if len(points) else 0
-    if len(points) < 3 or distinct < 2:
-        return np.zeros(len(points), dtype=np.int64), {}
-    n_base = min(n_base, distinct)
-    rng = np.random.default_rng(seed)
-    centres, base_of_point, partition = (
-        _small_partitions(points, n_base, seed)
-        if len(points) <= _SMALL_CONVERSATION
-        else _large_partitions(points, n_base, rng)
-    )
-    top = min(k_range[1], 2 + len(centres) // 12)
-    ks = [force_k] if force_k else list(range(k_range[0], max(top, k_range[0]) + 1))
-    distances = np.sqrt(_squared_distances(centres, centres))
-    np.fill_diagonal(distances, 0.0)
-    best: tuple[float, np.ndarray] | None = None
-    scores: dict[int, float] = {}
-    for k in ks:
-        groups = partition(k)
-        if groups is None or len(np.unique(groups)) < 2:
-            continue
-        score = _silhouette(distances, groups)
-        scores[k] = score
-        if best is None or score > best[0] + 1e-12:
-            best = (score, groups[base_of_point])
-    if best is None:
-        return np.zeros(len(points), dtype=np.int64), scores
-    # Number groups by decreasing size, so that group 0 is the largest.
-    labels = np.unique(best[1], return_inverse=True)[1]
-    sizes = np.bincount(labels)
-    order = np.argsort(-sizes, kind="stable")
-    remap = np.empty_like(order)
-    remap[order] = np.arange(len(order))
-    return remap[labels], scores
 
 
 def _representatives(
@@ -829,7 +302,7 @@ def opinion_groups(
         # clustered.
         xy = (
             _project_dense(matrix.values, moderated)
-            if n_participants <= _SMALL_CONVERSATION
+            if n_participants <= SMALL_CONVERSATION
             else _project(every_cell, moderated)
         )
         # One thread: the k-means products are small, and a second spinning thread on a
