@@ -213,8 +213,9 @@ def test_cached_page_follows_later_moderation(client, settings):
 @pytest.mark.parametrize("groups", [1, 12])
 def test_query_count_is_constant(client, groups, django_assert_num_queries):
     _synthesis(groups)
-    # synthesis, report (11), latest package, the contributions behind all the proposals (1)
-    with django_assert_num_queries(14):
+    # synthesis, report (11), latest package, the contributions behind all the proposals (1),
+    # the ministry's follow-ups (1)
+    with django_assert_num_queries(15):
         page = _page(client)
     assert page.count("<details") == groups
     assert f"Propositions validées ({groups})" in page

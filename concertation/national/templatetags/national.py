@@ -41,7 +41,9 @@ def national_region_panel(context, synthesis):
 
 @register.inclusion_tag("national/_public_follow_ups.html")
 def national_follow_ups(synthesis):
-    transmission = _transmission(synthesis)
-    if transmission is None:
+    # One query: the follow-ups recorded on this edition, with their proposals.
+    if synthesis.state != "transmitted":
         return {"answers": []}
-    return {"answers": [(g, f) for g, f in _answers(transmission) if f is not None]}
+    follow_ups = (FollowUp.objects.filter(transmission__synthesis=synthesis)
+                  .select_related("group").order_by("group__position", "group_id"))
+    return {"answers": [(f.group, f) for f in follow_ups]}
