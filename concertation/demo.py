@@ -540,5 +540,8 @@ def load_demo(today: dt.date | None = None) -> dict[str, int]:
     from concertation.projects.demo import load_projects_demo
 
     load_projects_demo()
+    from concertation.national.demo import load_national_demo
+
+    load_national_demo()
     bump_public_content()
     return {"events_created": created, "events_total": Event.objects.count()}
