@@ -197,3 +197,38 @@ def test_pages_per_role(world, client):
     client.logout()
     public = client.get(reverse("synthesis:detail", args=[world["synthesis"].slug]))
     assert "Déjà financé par le fonds régional." in public.content.decode()
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_inbox_query_count_is_constant(world, client, count, django_assert_num_queries):
+    transmit(world)
+    for i in range(count - 1):
+        other = SynthesisFactory(level="region", region=world["synthesis"].region,
+                                 state="transmitted", title=f"Autre synthèse {i}")
+        Transmission.objects.create(synthesis=other, acknowledged_by=world["national"],
+                                    acknowledged_at=other.created_at)
+    client.force_login(world["national"])
+    # session, user, memberships, the header's role check; transmissions, regions, campaigns
+    with django_assert_num_queries(7):
+        page = client.get(reverse("national:inbox")).content.decode()
+    assert page.count("/espace-national/transmissions/") == count
+
+
+@pytest.mark.parametrize("follow_ups", [0, 2])
+def test_transmission_page_query_count_is_constant(world, client, follow_ups,
+                                                   django_assert_num_queries):
+    transmit(world)
+    transmission = world["synthesis"].transmission
+    scope = scope_for(world["national"])
+    for group in [world["adopted"], world["amended"]][:follow_ups]:
+        services.record_follow_up(scope=scope, user=world["national"],
+                                  transmission=transmission, group=group.pk,
+                                  outcome="covered", reason="Déjà dans le plan national.")
+        services.ask(scope=scope, user=world["national"], transmission=transmission,
+                     text=f"Question sur {group.title}")
+    client.force_login(world["national"])
+    # the same for no follow-up and for several, with their thread
+    with django_assert_num_queries(14) as captured:
+        page = client.get(reverse("national:detail", args=[transmission.pk])).content.decode()
+    # Each reason shows in its line and in its form, ready to be changed.
+    assert page.count("Déjà dans le plan national.") == 2 * follow_ups, len(captured)
