@@ -69,6 +69,7 @@ def test_demo_organiser_can_sign_in_and_sees_the_eure_et_loir_days(client):
     ("animation28", "contributions:my_workshops"),
     ("moderation28", "contributions_backoffice:moderation"),
     ("crsa-ara", "synthesis_backoffice:index"),
+    ("ministere", "national:inbox"),
 ])
 def test_each_demo_role_signs_in_and_lands_on_its_own_page(client, username, landing):
     load_demo(dt.date(2026, 11, 23))
