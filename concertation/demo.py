@@ -502,7 +502,10 @@ def _ara_contributions() -> None:
 
 
 @transaction.atomic
-def load_demo(today: dt.date | None = None) -> dict[str, int]:
+def load_demo(today: dt.date | None = None, *, ministry_story: bool = True) -> dict[str, int]:
+    """Load the demo, never overwriting. `ministry_story=False` stops the story before the
+    regional consolidations (no synthesis validated nor transmitted), for the browser tests
+    that walk that consolidation themselves."""
     today = today or timezone.localdate()
     territories = _territories()
     created = 0
@@ -540,8 +543,9 @@ def load_demo(today: dt.date | None = None) -> dict[str, int]:
     from concertation.projects.demo import load_projects_demo
 
     load_projects_demo()
-    from concertation.national.demo import load_national_demo
+    if ministry_story:
+        from concertation.national.demo import load_national_demo
 
-    load_national_demo()
+        load_national_demo()
     bump_public_content()
     return {"events_created": created, "events_total": Event.objects.count()}
