@@ -52,7 +52,6 @@ def role_required(need: Need) -> Callable[[Callable[..., HttpResponse]],
                 raise PermissionDenied(REFUSALS[need])
             return view(request, *args, **kwargs)
 
-        wrapper.required_role = need  # type: ignore[attr-defined]  # read by the access matrix
         return wrapper
 
     return decorator

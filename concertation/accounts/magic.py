@@ -29,11 +29,11 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from concertation.accounts.models import LoginToken
+from concertation.accounts.scope import role_holders
 
 _PURPOSE = b"concertation.login-token:"
 
@@ -76,10 +76,7 @@ def is_live(token: LoginToken, now: dt.datetime | None = None) -> bool:
 def has_role(email: str) -> bool:
     """Whether any account of this address may act in the back-office (or could be given a
     password-protected role by being staff)."""
-    return get_user_model().objects.filter(email__iexact=email).filter(
-        Q(is_staff=True) | Q(is_superuser=True) | Q(memberships__isnull=False)
-        | Q(facilitations__isnull=False)
-    ).exists()
+    return role_holders().filter(email__iexact=email).exists()
 
 
 def _reason(token: LoginToken | None) -> str:

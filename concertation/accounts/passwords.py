@@ -11,12 +11,16 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
+from django.tasks import task
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from concertation.accounts.scope import role_holders
 from concertation.core.forms import DsfrFormMixin
 
 
@@ -27,11 +31,26 @@ def set_password_url(user) -> str:
 
 
 def accounts_with_a_role(email: str) -> QuerySet:
-    """The active accounts of this address that sign in with a password: a membership, a
-    workshop to facilitate, or a staff flag."""
-    return get_user_model().objects.filter(
-        Q(memberships__isnull=False) | Q(facilitations__isnull=False) | Q(is_staff=True),
-        email__iexact=email, is_active=True).distinct()
+    """The active accounts of this address that sign in with a password."""
+    return role_holders().filter(email__iexact=email, is_active=True)
+
+
+@task
+def send_password_link(user_id: int) -> str:
+    """Mail an account with a role the link to choose its password."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email or not accounts_with_a_role(user.email).filter(
+            pk=user.pk).exists():
+        return "nothing to do"
+    context = {"url": set_password_url(user), "username": user.get_username(),
+               "days": settings.PASSWORD_RESET_TIMEOUT // 86400, "site_url": settings.SITE_URL}
+    template = "accounts/email/password_link"
+    message = EmailMultiAlternatives(
+        subject="Choisir votre mot de passe", body=render_to_string(f"{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email])
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    message.send()
+    return "sent"
 
 
 class ChoosePasswordForm(DsfrFormMixin, SetPasswordForm):
@@ -50,7 +69,5 @@ class PasswordLinkForm(DsfrFormMixin, PasswordResetForm):
                                    "par exemple nom@domaine.fr."})
 
     def save(self, *args, **kwargs) -> None:
-        from concertation.accounts.tasks import send_password_link
-
         for user in accounts_with_a_role(self.cleaned_data["email"]):
             transaction.on_commit(lambda pk=user.pk: send_password_link.enqueue(pk))

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from concertation.accounts.models import LoginToken
+from concertation.accounts.scope import holds_a_role
 from concertation.contributions.models import (
     VISIBLE_STATES,
     Comment,
@@ -55,8 +56,7 @@ class ErasureRefused(PermissionDenied):
 def has_role(user) -> bool:
     """Whether the account acts for the organisers (the same rule that keeps login links
     away from such accounts)."""
-    return (user.is_staff or user.is_superuser or user.memberships.exists()
-            or user.facilitations.exists())
+    return holds_a_role(user)
 
 
 def _public() -> Q:

@@ -25,6 +25,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
@@ -106,12 +107,6 @@ class Scope:
     def is_organiser(self) -> bool:
         return bool(self.manage)
 
-    @property
-    def has_role(self) -> bool:
-        """Any back-office right at all (the back-office's own pages decide which)."""
-        return bool(self.manage or self.moderate or self.decide or self.national
-                    or self.workshop_ids)
-
     def area(self, name: AreaName) -> Area:
         return getattr(self, name)
 
@@ -144,6 +139,19 @@ class Scope:
 
 
 NO_SCOPE = Scope()
+
+# Who holds a back-office role (or may be given one, being staff): such an account signs in with
+# a password or ProConnect, never with a participant's e-mail link, and cannot erase itself.
+HOLDS_A_ROLE = (Q(is_staff=True) | Q(is_superuser=True) | Q(memberships__isnull=False)
+                | Q(facilitations__isnull=False))
+
+
+def role_holders() -> QuerySet:
+    return get_user_model().objects.filter(HOLDS_A_ROLE).distinct()
+
+
+def holds_a_role(user: AbstractBaseUser) -> bool:
+    return role_holders().filter(pk=user.pk).exists()
 
 
 class ScopedQuerySet(QuerySet):

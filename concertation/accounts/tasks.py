@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.tasks import task
 from django.template.loader import render_to_string
@@ -33,22 +32,3 @@ def send_login_link(token_id: int) -> str:
     message.send()
     return "sent"
 
-
-@task
-def send_password_link(user_id: int) -> str:
-    """Mail an account with a role the link to choose its password (see `passwords.py`)."""
-    from concertation.accounts.passwords import accounts_with_a_role, set_password_url
-
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not user.email or not accounts_with_a_role(user.email).filter(
-            pk=user.pk).exists():
-        return "nothing to do"
-    context = {"url": set_password_url(user), "username": user.get_username(),
-               "days": settings.PASSWORD_RESET_TIMEOUT // 86400, "site_url": settings.SITE_URL}
-    template = "accounts/email/password_link"
-    message = EmailMultiAlternatives(
-        subject="Choisir votre mot de passe", body=render_to_string(f"{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email])
-    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
-    message.send()
-    return "sent"

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from concertation.accounts.scope import Scope
 from concertation.contributions.models import Facilitation
+from concertation.contributions.tasks import send_facilitation_invitation
 from concertation.events.models import Workshop
 
 
@@ -55,8 +56,6 @@ def assign(*, scope: Scope, workshop: Workshop, email: str, first_name: str = ""
         facilitation, created = Facilitation.objects.get_or_create(user=account,
                                                                    workshop=workshop)
         if created:
-            from concertation.contributions.tasks import send_facilitation_invitation
-
             transaction.on_commit(
                 lambda: send_facilitation_invitation.enqueue(facilitation.pk))
     return facilitation, created

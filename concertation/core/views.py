@@ -5,6 +5,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from concertation.accounts.access import role_home
+from concertation.accounts.scope import scope_for
 from concertation.campaigns.models import Campaign
 from concertation.core.public_cache import public_page
 from concertation.events.models import Event
@@ -40,9 +42,6 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     """A French page that says why, and where this person's own pages are."""
-    from concertation.accounts.access import role_home
-    from concertation.accounts.scope import scope_for
-
     reason = str(exception) if exception and str(exception) else ""
     home = role_home(scope_for(request.user)) if request.user.is_authenticated else None
     return render(request, "403.html", {"reason": reason, "role_home": home}, status=403)

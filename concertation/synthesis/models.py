@@ -45,9 +45,6 @@ class SynthesisQuerySet(ScopedQuerySet):
                            | (Q(level__in=TERRITORIAL_LEVELS)
                               & place.q((), ["health_territory_id"])))
 
-    def transmitted(self) -> SynthesisQuerySet:
-        return self.filter(state=SynthesisState.TRANSMITTED)
-
     def readable(self, scope: Scope) -> SynthesisQuerySet:
         """What a scope may read: its own area, what it records CRSA decisions on, and, for
         the national secretariat, every edition transmitted to it (never a draft)."""
