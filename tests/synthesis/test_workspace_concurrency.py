@@ -57,7 +57,8 @@ def test_the_same_decision_recorded_twice_at_once_is_recorded_once():
             scope=scope, user=world.ars, synthesis=synthesis, group=group.pk, outcome=outcome,
             votes_for=10, votes_against=1, abstentions=0)
 
-    errors = race(decide("adopted"), decide("rejected"))
+    # Two outcomes that both fit the count (10 for, 1 against): only "twice" can refuse one.
+    errors = race(decide("adopted"), decide("postponed"))
     assert len(errors) == 1 and isinstance(errors[0], services.SynthesisError), errors
     assert "deux fois" in str(errors[0])
     assert Decision.objects.filter(group=group).count() == 1
