@@ -22,6 +22,9 @@ class ContributionState(models.TextChoices):
     MERGED = "merged", "Fusionnée"
     VALIDATED = "validated", "Validée"
     TRANSMITTED = "transmitted", "Transmise"
+    # Removed by the facilitator who typed it (a slip, a duplicate said twice): kept with its
+    # votes and its log, hidden everywhere, and restored by one transition.
+    WITHDRAWN = "withdrawn", "Supprimée à la saisie"
 
 
 # States whose contributions the public sees, and on which votes are open.

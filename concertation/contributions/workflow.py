@@ -30,6 +30,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.RETAINED, S.VALIDATED, "Valider"),
     Transition(S.PUBLISHED, S.VALIDATED, "Valider"),
     Transition(S.VALIDATED, S.TRANSMITTED, "Marquer comme transmise"),
+    # Live capture: the facilitator deletes an entry and may undo it; a moderator may too.
+    Transition(S.PUBLISHED, S.WITHDRAWN, "Supprimer de la saisie"),
+    Transition(S.WITHDRAWN, S.PUBLISHED, "Rétablir"),
 )
 MERGEABLE_STATES = frozenset({S.SUBMITTED, S.PUBLISHED, S.RETAINED})
 
