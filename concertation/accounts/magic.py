@@ -21,10 +21,8 @@ the click, as a role may be given in between.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 
 from django.conf import settings
@@ -34,12 +32,10 @@ from django.utils import timezone
 
 from concertation.accounts.models import LoginToken
 from concertation.accounts.scope import role_holders
+from concertation.core import links
+from concertation.core.links import BadLink
 
 _PURPOSE = b"concertation.login-token:"
-
-
-class BadMagicLink(Exception):
-    pass
 
 
 def lifetime() -> dt.timedelta:
@@ -47,9 +43,7 @@ def lifetime() -> dt.timedelta:
 
 
 def secret_for(nonce: str) -> str:
-    digest = hmac.new(settings.SECRET_KEY.encode(), _PURPOSE + nonce.encode(),
-                      hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return links.secret_for(_PURPOSE, nonce)
 
 
 def _hash(secret: str) -> str:
@@ -88,24 +82,24 @@ def _reason(token: LoginToken | None) -> str:
 
 
 def read(secret: str) -> LoginToken:
-    """The link's row, if it may still sign someone in; otherwise BadMagicLink says why."""
+    """The link's row, if it may still sign someone in; otherwise BadLink says why."""
     token = LoginToken.objects.filter(token_hash=_hash(secret)).first()
     if token is None or not is_live(token):
-        raise BadMagicLink(_reason(token))
+        raise BadLink(_reason(token))
     return token
 
 
 def use(secret: str) -> LoginToken:
-    """Take the link: it signs in once. Raises BadMagicLink if it was used meanwhile."""
+    """Take the link: it signs in once. Raises BadLink if it was used meanwhile."""
     now = timezone.now()
     taken = LoginToken.objects.filter(
         token_hash=_hash(secret), used_at__isnull=True, created_at__gt=now - lifetime()
     ).update(used_at=now)
     token = LoginToken.objects.filter(token_hash=_hash(secret)).first()
     if not taken:
-        raise BadMagicLink(_reason(token))
+        raise BadLink(_reason(token))
     if has_role(token.email):
-        raise BadMagicLink("Ce compte se connecte par l’espace organisateur (mot de passe ou "
+        raise BadLink("Ce compte se connecte par l’espace organisateur (mot de passe ou "
                            "ProConnect), pas par lien.")
     return token
 

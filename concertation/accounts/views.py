@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from concertation.accounts import magic
 from concertation.accounts.tasks import send_login_link
 from concertation.core.forms import DsfrFormMixin
+from concertation.core.links import BadLink
 from concertation.registrations.network import client_ip
 from concertation.registrations.services import RateLimited, check_link_request_limit
 
@@ -50,7 +51,7 @@ def request_link(request: HttpRequest) -> HttpResponse:
                   {"form": form, "next": next_url, "minutes": settings.LOGIN_LINK_MINUTES})
 
 
-def _bad_link(request: HttpRequest, exc: magic.BadMagicLink) -> HttpResponse:
+def _bad_link(request: HttpRequest, exc: BadLink) -> HttpResponse:
     return render(request, "accounts/bad_link.html", {"reason": str(exc)}, status=400)
 
 
@@ -65,8 +66,8 @@ def magic_login(request: HttpRequest, token: str) -> HttpResponse:
         found = magic.use(token)
         user = magic.user_for(found.email)
         if not user.is_active:
-            raise magic.BadMagicLink("Ce compte est désactivé.")
-    except magic.BadMagicLink as exc:
+            raise BadLink("Ce compte est désactivé.")
+    except BadLink as exc:
         return _bad_link(request, exc)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, "Vous êtes connecté(e).")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 
+from concertation.core import links
 from concertation.projects.models import Follower
 
 CONFIRM_SALT = "concertation.projects.confirm"
@@ -14,12 +14,8 @@ UNSUBSCRIBE_SALT = "concertation.projects.unsubscribe"
 CONFIRM_MAX_AGE_S = 7 * 86400
 
 
-class BadLink(Exception):
-    pass
-
-
 def _token(follower: Follower, salt: str) -> str:
-    return signing.dumps({"f": follower.pk, "e": follower.email}, salt=salt, compress=True)
+    return links.sign({"f": follower.pk, "e": follower.email}, salt=salt, compress=True)
 
 
 def confirm_url(follower: Follower) -> str:
@@ -32,17 +28,13 @@ def unsubscribe_url(follower: Follower, absolute: bool = True) -> str:
 
 
 def read(token: str, *, purpose: str) -> Follower:
+    """The follower a link is for; `links.BadLink` says why not."""
     salt, max_age = ((CONFIRM_SALT, CONFIRM_MAX_AGE_S) if purpose == "confirm"
                      else (UNSUBSCRIBE_SALT, None))
-    try:
-        data = signing.loads(token, salt=salt, max_age=max_age)
-    except signing.SignatureExpired:
-        raise BadLink("Ce lien a expiré : abonnez-vous à nouveau depuis la page du projet.") \
-            from None
-    except signing.BadSignature:
-        raise BadLink("Ce lien n’est pas valide : vérifiez qu’il est complet.") from None
+    data = links.read(token, salt=salt, max_age=max_age, expired=(
+        "Ce lien a expiré : abonnez-vous à nouveau depuis la page du projet."))
     follower = (Follower.objects.select_related("project")
                 .filter(pk=data.get("f"), email=data.get("e")).first())
     if follower is None:
-        raise BadLink("Cet abonnement n’existe plus.")
+        raise links.BadLink("Cet abonnement n’existe plus.")
     return follower

@@ -5,22 +5,18 @@ from __future__ import annotations
 from functools import cache
 
 from django.conf import settings
-from django.core import signing
 from django.urls import get_script_prefix, reverse
 
+from concertation.core import links
 from concertation.registrations.models import Registration
 
 SALT = "concertation.registration"
 
 
-class BadLink(Exception):
-    pass
-
-
 def make_token(registration: Registration) -> str:
     # Not compressed: zlib never shortens so small a payload (so links made with
     # `compress=True` were the same), and trying cost CPU on every sign-up.
-    return signing.dumps({"r": registration.pk, "c": registration.code}, salt=SALT)
+    return links.sign({"r": registration.pk, "c": registration.code}, salt=SALT)
 
 
 @cache
@@ -39,13 +35,8 @@ def manage_url(registration: Registration, absolute: bool = True) -> str:
 
 def read_link(token: str) -> tuple[int, str]:
     """The registration's id and code a signed link carries, without reading the database
-    (a vote checks them in its own statement)."""
-    try:
-        data = signing.loads(token, salt=SALT, max_age=settings.REGISTRATION_LINK_DAYS * 86400)
-    except signing.SignatureExpired:
-        raise BadLink("Ce lien a expiré.") from None
-    except signing.BadSignature:
-        raise BadLink("Ce lien n’est pas valide : vérifiez qu’il est complet.") from None
+    (a vote checks them in its own statement); `links.BadLink` says why not."""
+    data = links.read(token, salt=SALT, max_age=settings.REGISTRATION_LINK_DAYS * 86400)
     return data.get("r"), data.get("c")
 
 
@@ -57,5 +48,5 @@ def read_token(token: str) -> Registration:
         .first()
     )
     if registration is None:
-        raise BadLink("Cette inscription n’existe plus.")
+        raise links.BadLink("Cette inscription n’existe plus.")
     return registration

@@ -18,9 +18,10 @@ from concertation.contributions.models import (
     Vote,
 )
 from concertation.contributions.templatetags.contribution_votes import vote_buttons
+from concertation.core.links import BadLink
 from concertation.core.params import int_param
 from concertation.registrations.models import Registration, RegistrationStatus
-from concertation.registrations.tokens import BadLink, read_link, read_token
+from concertation.registrations.tokens import read_link, read_token
 
 
 def _participant(token: str):

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from concertation.core.downloads import basename, serve_file, visible_or_404
+from concertation.core.links import BadLink
 from concertation.core.public_cache import public_page
 from concertation.projects import exports, services, tokens
 from concertation.projects.forms import ProjectFilterForm, SubscribeForm
@@ -104,7 +105,7 @@ def follow(request: HttpRequest, slug: str) -> HttpResponse:
 def _follower_from(token: str, purpose: str):
     try:
         return tokens.read(token, purpose=purpose), None
-    except tokens.BadLink as error:
+    except BadLink as error:
         return None, str(error)
 
 

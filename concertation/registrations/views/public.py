@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from concertation.core import confirm
+from concertation.core.links import BadLink
 from concertation.events.models import Event
 from concertation.registrations import services
 from concertation.registrations.emails import qr_svg
@@ -21,7 +22,7 @@ from concertation.registrations.forms import ChangeWorkshopsForm, RegistrationFo
 from concertation.registrations.models import CustomQuestion, Registration, RegistrationStatus
 from concertation.registrations.network import client_ip
 from concertation.registrations.queries import signup_event
-from concertation.registrations.tokens import BadLink, read_token
+from concertation.registrations.tokens import read_token
 
 
 def _event(slug: str) -> Event:
