@@ -274,7 +274,6 @@ MATRIX: dict[str, Row] = {
     "contributions:detail": Row(lambda w: {"pk": w.online.pk}, PUBLIC),
     "contributions:campaign": Row(campaign, PUBLIC),
     "contributions:similar": Row(campaign, PUBLIC),
-    "contributions:projector": Row(workshop, PUBLIC),
     "contributions:priority_results": Row(workshop, PUBLIC),
     # Participation with an account (signed in by e-mail link).
     "contributions:online_vote": Row(lambda w: {"pk": w.online.pk}, SIGNED_IN, POST),
@@ -307,6 +306,16 @@ MATRIX: dict[str, Row] = {
     "contributions:capture_edit": Row(lambda w: {"pk": w.workshop.pk,
                                                  "contribution_pk": w.contribution.pk},
                                       WORKSHOP_A, POST),
+    # Without confirm=1 the allowed roles get the confirmation page (200), nothing withdrawn.
+    "contributions:capture_delete": Row(lambda w: {"pk": w.workshop.pk,
+                                                   "contribution_pk": w.contribution.pk},
+                                        WORKSHOP_A, POST),
+    # The matrix's entry is published, not withdrawn: the refusal comes back to the page (302).
+    "contributions:capture_restore": Row(lambda w: {"pk": w.workshop.pk,
+                                                    "contribution_pk": w.contribution.pk},
+                                         WORKSHOP_A, POST),
+    # The wall of the room: opened from the facilitator's or organiser's laptop.
+    "contributions:projector": Row(workshop, WORKSHOP_A),
     "contributions:priority_manage": Row(workshop, WORKSHOP_A, BOTH),
     "contributions:priority_close": Row(lambda w: {"pk": w.workshop.pk,
                                                    "vote_pk": w.priority_vote.pk},

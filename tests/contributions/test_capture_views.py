@@ -84,8 +84,9 @@ def test_inline_edit(client, workshop, facilitator):
     created = client.post(reverse("contributions:capture_submit", args=[workshop.pk]),
                           {"text": "Premier jet", "client_id": "e1"}, headers=JSON).json()
     url = reverse("contributions:capture_edit", args=[workshop.pk, created["id"]])
-    assert client.post(url, {"text": "Version corrigée"}).json()["text"] == "Version corrigée"
-    assert client.post(url, {"text": ""}).status_code == 400
+    answer = client.post(url, {"text": "Version corrigée"}, headers=JSON)
+    assert answer.json()["text"] == "Version corrigée"
+    assert client.post(url, {"text": ""}, headers=JSON).status_code == 400
     assert Contribution.objects.get().text == "Version corrigée"
 
 
@@ -93,7 +94,6 @@ def test_projector_shows_the_workshop_proposals_escaped(client, workshop, facili
     client.force_login(facilitator)
     client.post(reverse("contributions:capture_submit", args=[workshop.pk]),
                 {"text": "<b>gras</b> & co", "client_id": "p1"}, headers=JSON)
-    client.logout()
     page = client.get(reverse("contributions:projector", args=[workshop.pk])).content.decode()
     assert "&lt;b&gt;gras&lt;/b&gt; &amp; co" in page
     fragment = client.get(reverse("contributions:projector", args=[workshop.pk]),

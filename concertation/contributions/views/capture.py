@@ -7,17 +7,24 @@ sending it again after a network cut returns the stored entry instead of a dupli
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST, require_safe
 
 from concertation.accounts.access import role_required
 from concertation.accounts.scope import scope_for
-from concertation.contributions import services
+from concertation.contributions import capture_service, services
 from concertation.contributions.models import Contribution, ContributionState
+from concertation.core.confirm import ask, confirmed
+from concertation.core.params import int_param
+from concertation.core.qr import qr_svg
 from concertation.events.models import Workshop
 
 
@@ -46,16 +53,27 @@ def my_workshops(request: HttpRequest) -> HttpResponse:
 
 def _entry(contribution: Contribution, created: bool) -> dict:
     return {"id": contribution.pk, "client_id": contribution.client_id,
-            "text": contribution.text, "created": created}
+            "text": contribution.text, "created": created, "state": contribution.state}
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
 
 
 @login_required
 def capture_page(request: HttpRequest, pk: int) -> HttpResponse:
     workshop = _workshop_for_facilitator(request, pk)
-    entries = workshop.contributions.order_by("-created_at", "-id")
+    entries = list(workshop.contributions.exclude(state=ContributionState.WITHDRAWN)
+                   .order_by("-created_at", "-id"))
+    # Without JavaScript, « Modifier » reloads the page with that entry's form open, and a
+    # deletion comes back with its « Annuler la suppression » button.
+    editing = int_param(request.GET.get("modifier"), min=1)
+    removed_pk = int_param(request.GET.get("supprimee"), min=1)
+    removed = (workshop.contributions.filter(pk=removed_pk, state=ContributionState.WITHDRAWN)
+               .first() if removed_pk else None)
     return render(request, "contributions/capture.html", {
         "workshop": workshop, "event": workshop.event, "entries": entries,
-        "client_id": uuid.uuid4().hex,
+        "editing": editing, "removed": removed, "client_id": uuid.uuid4().hex,
     })
 
 
@@ -63,52 +81,129 @@ def capture_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def capture_submit(request: HttpRequest, pk: int) -> HttpResponse:
     workshop = _workshop_for_facilitator(request, pk)
-    wants_json = request.headers.get("Accept", "").startswith("application/json")
     try:
         captured = services.capture(workshop=workshop, user=request.user,
                                     text=request.POST.get("text", ""),
                                     client_id=request.POST.get("client_id", ""))
     except services.ContributionError as exc:
-        if wants_json:
-            return JsonResponse({"error": exc.messages[0]}, status=400)
-        from django.contrib import messages
-
-        messages.error(request, exc.messages[0])
-        return redirect("contributions:capture", pk=workshop.pk)
-    if wants_json:
+        return _refused(request, workshop, exc)
+    if _wants_json(request):
         return JsonResponse(_entry(captured.contribution, captured.created),
                             status=201 if captured.created else 200)
     return redirect("contributions:capture", pk=workshop.pk)
+
+
+def _refused(request: HttpRequest, workshop: Workshop, exc: services.ContributionError,
+             **query) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"error": exc.messages[0]}, status=400)
+    messages.error(request, exc.messages[0])
+    return _back(workshop, **query)
+
+
+def _back(workshop: Workshop, **query) -> HttpResponse:
+    url = reverse("contributions:capture", args=[workshop.pk])
+    return redirect(f"{url}?{urlencode(query)}" if query else url)
+
+
+def _entry_of(workshop: Workshop, contribution_pk: int) -> Contribution:
+    return get_object_or_404(Contribution, pk=contribution_pk, workshop=workshop)
 
 
 @require_POST
 @login_required
 def capture_edit(request: HttpRequest, pk: int, contribution_pk: int) -> HttpResponse:
     workshop = _workshop_for_facilitator(request, pk)
-    contribution = get_object_or_404(Contribution, pk=contribution_pk, workshop=workshop)
+    contribution = _entry_of(workshop, contribution_pk)
     try:
+        if contribution.state == ContributionState.WITHDRAWN:
+            raise services.ContributionError(
+                "Cette proposition a été supprimée : annulez la suppression pour la modifier.")
         contribution = services.edit_text(contribution=contribution,
                                           text=request.POST.get("text", ""), user=request.user)
     except services.ContributionError as exc:
-        return JsonResponse({"error": exc.messages[0]}, status=400)
-    return JsonResponse(_entry(contribution, False))
+        return _refused(request, workshop, exc, modifier=contribution.pk)
+    if _wants_json(request):
+        return JsonResponse(_entry(contribution, False))
+    messages.success(request, "Proposition modifiée.")
+    return _back(workshop)
 
 
+@require_POST
+@login_required
+def capture_delete(request: HttpRequest, pk: int, contribution_pk: int) -> HttpResponse:
+    """« Supprimer »: asks first (the page's own inline question, or the confirmation page
+    without JavaScript), then withdraws the entry; « Annuler la suppression » restores it."""
+    workshop = _workshop_for_facilitator(request, pk)
+    contribution = _entry_of(workshop, contribution_pk)
+    if not confirmed(request):
+        return ask(request, title="supprimer cette proposition de la saisie",
+                   consequences=[
+                       f"« {Truncator(contribution.text).chars(120)} » disparaîtra de la saisie, "
+                       "de la vue projetée et des listes publiques.",
+                       "Ses votes et son historique sont conservés : « Annuler la suppression » "
+                       "la rétablit telle quelle.",
+                   ],
+                   confirm_label="Supprimer la proposition", back=("contributions:capture",
+                                                                   workshop.pk))
+    try:
+        contribution = capture_service.withdraw_entry(workshop=workshop,
+                                                      contribution=contribution,
+                                                      user=request.user)
+    except services.ContributionError as exc:
+        return _refused(request, workshop, exc)
+    if _wants_json(request):
+        return JsonResponse(_entry(contribution, False))
+    messages.success(request, "Proposition supprimée.")
+    return _back(workshop, supprimee=contribution.pk)
+
+
+@require_POST
+@login_required
+def capture_restore(request: HttpRequest, pk: int, contribution_pk: int) -> HttpResponse:
+    workshop = _workshop_for_facilitator(request, pk)
+    contribution = _entry_of(workshop, contribution_pk)
+    try:
+        contribution = capture_service.restore_entry(workshop=workshop,
+                                                     contribution=contribution,
+                                                     user=request.user)
+    except services.ContributionError as exc:
+        return _refused(request, workshop, exc)
+    if _wants_json(request):
+        return JsonResponse(_entry(contribution, False))
+    messages.success(request, "Suppression annulée : la proposition est rétablie.")
+    return _back(workshop)
+
+
+def _join_url(request: HttpRequest, workshop: Workshop, priority) -> str:
+    """Where the QR code on the wall leads: the open priority vote if there is one, else the
+    day's proposals, where a participant reads and votes."""
+    if priority is not None and priority.is_open:
+        path = reverse("contributions:priority_account", args=[priority.pk])
+    else:
+        path = f"{reverse('contributions:list')}?{urlencode({'event': workshop.event_id})}"
+    return request.build_absolute_uri(path)
+
+
+@login_required
 @require_safe
 def projector(request: HttpRequest, pk: int) -> HttpResponse:
-    """What the room sees on the wall: the workshop's proposals, newest first, refreshed."""
-    workshop = get_object_or_404(
-        Workshop.objects.select_related("event").exclude(event__state="draft")
-        .filter(event__is_public=True), pk=pk,
-    )
+    """What the room sees on the wall: the workshop's proposals with their votes, newest
+    first, the priority vote's ranking, refreshed every few seconds; the QR code to vote.
+    Opened by the workshop's facilitators and the day's organisers (the laptop on the
+    projector is theirs); the room reads it, it does not browse to it."""
+    workshop = _workshop_for_facilitator(request, pk)
     entries = workshop.contributions.filter(
         state__in=[ContributionState.PUBLISHED, ContributionState.RETAINED]
     ).order_by("-created_at", "-id")
-    if request.htmx:
-        return render(request, "contributions/projector_list.html", {"entries": entries})
     from concertation.contributions.views.priority import _results_context, latest_priority_vote
 
+    live = {"workshop": workshop, "entries": entries,
+            **_results_context(latest_priority_vote(workshop))}
+    if request.htmx:
+        return render(request, "contributions/projector_live.html", live)
+    join = _join_url(request, workshop, live["priority"])
     return render(request, "contributions/projector.html", {
-        "workshop": workshop, "event": workshop.event, "entries": entries,
-        **_results_context(latest_priority_vote(workshop)),
+        **live, "event": workshop.event, "join_url": join,
+        "join_short": join.split("://", 1)[-1], "join_qr": qr_svg(join),
     })
