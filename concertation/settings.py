@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "concertation.synthesis",
     "concertation.projects",
     "concertation.national",
+    "concertation.dashboards",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("concertation.contributions.urls")),
     path("", include("concertation.synthesis.urls_public")),
     path("", include("concertation.projects.urls")),
+    path("", include("concertation.dashboards.urls")),
     path("espace-organisateur/", include("concertation.events.urls_backoffice")),
     path("espace-organisateur/", include("concertation.registrations.urls_backoffice")),
     path("espace-organisateur/", include("concertation.contributions.urls_backoffice")),

@@ -288,6 +288,8 @@ MATRIX: dict[str, Row] = {
     "synthesis:download": Row(lambda w: {"slug": w.published.slug, "kind": "pdf"},
                               everyone(HIDDEN)),
     "projects:list": Row(none, PUBLIC),
+    "dashboards:public": Row(none, PUBLIC),
+    "dashboards:public_export": Row(lambda w: {"fmt": "csv"}, PUBLIC),
     "projects:open_data_page": Row(none, PUBLIC),
     "projects:open_data": Row(lambda w: {"name": "projets.csv"}, PUBLIC),
     "projects:confirm": Row(lambda w: {"token": project_tokens.confirm_url(w.follower)
@@ -377,6 +379,9 @@ MATRIX: dict[str, Row] = {
     "projects_backoffice:add_update": Row(project, TERRITORY_A, POST),
     # Syntheses: region A's regional synthesis, a draft.
     "synthesis_backoffice:index": Row(none, SYNTHESIS_LIST),
+    # The organisers' dashboard: whoever reads syntheses, within their own scope.
+    "dashboards:organiser": Row(none, SYNTHESIS_LIST),
+    "dashboards:organiser_export": Row(lambda w: {"fmt": "xlsx"}, SYNTHESIS_LIST),
     "synthesis_backoffice:create": Row(none, ORGANISER_PAGE, BOTH),
     "synthesis_backoffice:consolidate": Row(none, ORGANISER_PAGE),
     "synthesis_backoffice:workspace": Row(synthesis, REGION_A),

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DashboardsConfig(AppConfig):
+    name = "concertation.dashboards"
+    verbose_name = "tableaux de bord"
