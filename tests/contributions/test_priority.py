@@ -285,8 +285,11 @@ def test_results_fragment_and_projector(client, workshop, vote):
     fragment = client.get(reverse("contributions:priority_results", args=[workshop.pk]))
     html = fragment.content.decode()
     assert "<html" not in html and "Vote de priorité en cours" in html and "1 votant" in html
+    client.force_login(organiser_of(workshop.event.health_territory))
     projector = client.get(reverse("contributions:projector", args=[workshop.pk])).content.decode()
-    assert "hx-get=\"" + reverse("contributions:priority_results", args=[workshop.pk]) in projector
+    # The projector refreshes itself (its proposals and the ranking) from one fragment.
+    assert "hx-get=\"" + reverse("contributions:projector", args=[workshop.pk]) in projector
+    assert "Vote de priorité en cours" in projector and "1 votant" in projector
     draft = WorkshopFactory(event=EventFactory(state=EventState.DRAFT))
     assert client.get(reverse("contributions:priority_results",
                               args=[draft.pk])).status_code == 404
@@ -312,7 +315,9 @@ def test_queries_are_pinned(client, django_assert_num_queries, workshop, many):
     with django_assert_num_queries(4):
         assert client.get(reverse("contributions:priority_results",
                                   args=[workshop.pk])).status_code == 200
-    # The workshop, its proposals, its vote, the ranking, the number of voters.
-    with django_assert_num_queries(5):
+    # Signed in as the day's organiser (session, user, roles, facilitations), then the
+    # workshop, its proposals, its vote, the ranking, the number of voters.
+    client.force_login(organiser_of(workshop.event.health_territory))
+    with django_assert_num_queries(9):
         assert client.get(reverse("contributions:projector",
                                   args=[workshop.pk])).status_code == 200

@@ -54,9 +54,14 @@ def test_participant_spreads_points_and_the_projector_ranks_them(demo, open_site
     expect(page.get_by_role("status")).to_contain_text("5 points par participant")
     vote = PriorityVote.objects.get(workshop=workshop)
 
-    # The room's projector, opened before anyone votes.
+    # The room's projector, opened before anyone votes from the facilitator's laptop.
     room = open_site()
-    room.goto(f"/ateliers/{workshop.pk}/projection/")
+    projection = f"/ateliers/{workshop.pk}/projection/"
+    room.goto(f"/compte/connexion/?next={projection}")
+    room.page.locator("#id_username").fill("animation28")
+    room.page.locator("#id_password").fill("concertation-demo")
+    room.page.get_by_role("button", name="Se connecter").click()
+    expect(room.page).to_have_url(room.url(projection))
     ranking = room.page.locator("#classement")
     expect(ranking).to_contain_text("Vote de priorité en cours")
     expect(ranking).to_contain_text("0 votant")
