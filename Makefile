@@ -48,19 +48,28 @@ run: $(VENV)/.run-deps
 
 test: $(VENV)/.test-deps lint test-sqlite test-postgres
 
+# Each stage prints its time, so that a slow one shows in CI's log.
 lint: $(VENV)/.test-deps
-	$(PY) -m ruff check .
-	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
-	$(PY) -m concertation.checks.deploy
+	@start=$$(date +%s); \
+	$(PY) -m ruff check . && \
+	$(PY) manage.py makemigrations --check --dry-run --verbosity 0 && \
+	$(PY) -m concertation.checks.deploy && \
+	echo "== Lint and checks: $$(( $$(date +%s) - start )) s"
 
+# The browser tests (marked e2e) run once, on PostgreSQL, the database of a real deployment;
+# everything else runs on both. `make test-sqlite E2E=1` runs them on SQLite too.
+SQLITE_MARKS := $(if $(E2E),,-m "not e2e")
 test-sqlite: $(VENV)/.test-deps $(OIDC_DEPS)
-	@echo "== Test suite on SQLite"
-	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS)
+	@echo "== Test suite on SQLite$(if $(E2E),, (browser tests: on PostgreSQL))"
+	@start=$$(date +%s); \
+	env -u DATABASE_URL $(PY) -m pytest -n $(PYTEST_WORKERS) $(SQLITE_MARKS) && \
+	echo "== SQLite suite: $$(( $$(date +%s) - start )) s"
 
 test-postgres: $(VENV)/.test-deps $(OIDC_DEPS)
 	@if $(PY) -c "import psycopg, sys; psycopg.connect('$(TEST_POSTGRES_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
-		echo "== Test suite on PostgreSQL"; \
-		DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -n $(PYTEST_WORKERS); \
+		echo "== Test suite on PostgreSQL"; start=$$(date +%s); \
+		DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -n $(PYTEST_WORKERS) && \
+		echo "== PostgreSQL suite: $$(( $$(date +%s) - start )) s"; \
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
 		echo "PostgreSQL does not answer at $(TEST_POSTGRES_URL), and REQUIRE_POSTGRES is set." >&2; exit 1; \
 	else \
