@@ -125,10 +125,15 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "concertation.sqlite3",
-            # WAL lets the web server read while the task worker writes.
+            # WAL lets the web server read while the task worker writes. A write waits this
+            # many seconds for the lock (SQLite's busy timeout) before `database is locked`:
+            # long enough for the worker's longest write (a package, an analysis result), short
+            # of gunicorn's 30 s; past it the request gets the « réessayez » page (503) and the
+            # worker tries again later (core/worker.py).
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL;",
                 "transaction_mode": "IMMEDIATE",
+                "timeout": env_int("SQLITE_BUSY_TIMEOUT", 10),
             },
         }
     }
@@ -316,3 +321,6 @@ REGISTRATION_LINK_DAYS = env_int("REGISTRATION_LINK_DAYS", 400)
 LOGIN_LINK_MINUTES = env_int("LOGIN_LINK_MINUTES", 15)
 # Attempts before an e-mail is left for an organiser to look at.
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)
+# A background task due for longer than this means no worker takes them: the organisers'
+# home page warns, and `manage.py check_queue` exits non-zero (core/queue.py).
+QUEUE_STALL_MINUTES = env_int("QUEUE_STALL_MINUTES", 5)

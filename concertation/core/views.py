@@ -49,6 +49,18 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # No context processors or database here: the error may come from them.
-    from django.template import loader
+    import sys
 
+    from django.db import OperationalError
+    from django.template import loader
+    from django_tasks_db.utils import is_locked_database_exception
+
+    # Django calls this handler inside its `except`, wherever the error arose (a view, a
+    # middleware saving the session): a write that waited the whole busy timeout for SQLite's
+    # lock is no bug, and the person can send it again.
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError) and is_locked_database_exception(error):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = "10"
+        return response
     return HttpResponse(loader.get_template("500.html").render(), status=500)

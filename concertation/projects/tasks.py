@@ -1,4 +1,4 @@
-"""Background work for projects, run by `manage.py db_worker`: follower e-mails, retried
+"""Background work for projects, run by `manage.py worker`: follower e-mails, retried
 like the registrations' ones."""
 
 from __future__ import annotations

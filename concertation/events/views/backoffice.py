@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from concertation.accounts.access import REFUSALS, organiser_required, role_home
 from concertation.accounts.scope import scope_for
 from concertation.core import confirm
+from concertation.core.queue import stall
 from concertation.events import services
 from concertation.events.forms import (
     DocumentForm,
@@ -62,6 +63,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "state": state,
         "states": [(s.value, s.label, counts.get(s.value, 0)) for s in EventState],
         "memberships": request.user.memberships.select_related("agency", "council"),
+        # Mail, packages and analyses wait on the background worker: say when it stalls.
+        "queue_stall": stall(),
     }
     return render(request, "events/backoffice/home.html", context)
 
