@@ -14,14 +14,16 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import QuerySet
-from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from concertation.accounts.scope import role_holders
+from concertation.core import outbox
 from concertation.core.forms import DsfrFormMixin
+from concertation.core.models import OutgoingEmail
+from concertation.core.outbox import Undeliverable
 
 
 def set_password_url(user) -> str:
@@ -35,13 +37,13 @@ def accounts_with_a_role(email: str) -> QuerySet:
     return role_holders().filter(email__iexact=email, is_active=True)
 
 
-@task
-def send_password_link(user_id: int) -> str:
-    """Mail an account with a role the link to choose its password."""
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+def build_password_link(outgoing: OutgoingEmail) -> EmailMultiAlternatives:
+    """The mail giving an account with a role the link to choose its password (kind
+    `password_link` of the outbox); the link is made here, the task table never holds it."""
+    user = get_user_model().objects.filter(pk=outgoing.user_id, is_active=True).first()
     if user is None or not user.email or not accounts_with_a_role(user.email).filter(
             pk=user.pk).exists():
-        return "nothing to do"
+        raise Undeliverable("Compte désactivé, sans adresse ou sans rôle : courriel abandonné.")
     context = {"url": set_password_url(user), "username": user.get_username(),
                "days": settings.PASSWORD_RESET_TIMEOUT // 86400, "site_url": settings.SITE_URL}
     template = "accounts/email/password_link"
@@ -49,8 +51,7 @@ def send_password_link(user_id: int) -> str:
         subject="Choisir votre mot de passe", body=render_to_string(f"{template}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email])
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
-    message.send()
-    return "sent"
+    return message
 
 
 class ChoosePasswordForm(DsfrFormMixin, SetPasswordForm):
@@ -69,5 +70,6 @@ class PasswordLinkForm(DsfrFormMixin, PasswordResetForm):
                                    "par exemple nom@domaine.fr."})
 
     def save(self, *args, **kwargs) -> None:
-        for user in accounts_with_a_role(self.cleaned_data["email"]):
-            transaction.on_commit(lambda pk=user.pk: send_password_link.enqueue(pk))
+        with transaction.atomic():
+            for user in accounts_with_a_role(self.cleaned_data["email"]):
+                outbox.send(OutgoingEmail.Kind.PASSWORD_LINK, user=user)

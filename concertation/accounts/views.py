@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from concertation.accounts import magic
-from concertation.accounts.tasks import send_login_link
+from concertation.core import outbox
 from concertation.core.forms import DsfrFormMixin
 from concertation.core.links import BadLink
+from concertation.core.models import OutgoingEmail
 from concertation.registrations.network import client_ip
 from concertation.registrations.services import RateLimited, check_link_request_limit
 
@@ -43,8 +44,11 @@ def request_link(request: HttpRequest) -> HttpResponse:
         else:
             # The same work and the same page for every address, organisers' included: the
             # task decides what the mail says (see `magic.py`), so nobody learns who has a role.
-            token = magic.issue(email, next_url)
-            transaction.on_commit(lambda: send_login_link.enqueue(token.pk))
+            with transaction.atomic():
+                token = magic.issue(email, next_url)
+                # Through the outbox: a mail server down loses no link (it is tried again
+                # while the link lasts), where it used to fail once, silently.
+                outbox.send(OutgoingEmail.Kind.LOGIN_LINK, login_token=token)
             return render(request, "accounts/link_sent.html",
                           {"email": email, "minutes": settings.LOGIN_LINK_MINUTES})
     return render(request, "accounts/request_link.html",

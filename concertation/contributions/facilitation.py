@@ -12,7 +12,8 @@ from django.db import IntegrityError, transaction
 
 from concertation.accounts.scope import Scope
 from concertation.contributions.models import Facilitation
-from concertation.contributions.tasks import send_facilitation_invitation
+from concertation.core import outbox
+from concertation.core.models import OutgoingEmail
 from concertation.events.models import Workshop
 
 
@@ -56,8 +57,7 @@ def assign(*, scope: Scope, workshop: Workshop, email: str, first_name: str = ""
         facilitation, created = Facilitation.objects.get_or_create(user=account,
                                                                    workshop=workshop)
         if created:
-            transaction.on_commit(
-                lambda: send_facilitation_invitation.enqueue(facilitation.pk))
+            outbox.send(OutgoingEmail.Kind.FACILITATION, facilitation=facilitation)
     return facilitation, created
 
 

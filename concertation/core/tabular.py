@@ -14,8 +14,11 @@ Only strings are touched: numbers, dates and None pass as they are."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import csv
+import io
+from collections.abc import Iterable, Sequence
 
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -38,3 +41,27 @@ def cell(value):
 
 def row(values: Iterable) -> list:
     return [cell(v) for v in values]
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Iterable], *, delimiter: str = ";") -> bytes:
+    """A CSV file of `rows` under `header`, every cell through `cell`. Starts with a byte-order
+    mark, which makes spreadsheet software read the accents right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(header)
+    for values in rows:
+        writer.writerow(row(values))
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def xlsx_bytes(sheet_title: str, header: Sequence[str], rows: Iterable[Iterable]) -> bytes:
+    """A one-sheet XLSX file of `rows` under `header`, written in openpyxl's write-only mode
+    (memory stays flat however many rows), every cell through `cell`."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(clean_text(sheet_title)[:31])
+    sheet.append(row(header))
+    for values in rows:
+        sheet.append(row(values))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

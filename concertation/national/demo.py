@@ -18,8 +18,8 @@ from concertation.campaigns.models import Campaign
 from concertation.contributions.models import Contribution
 from concertation.events.models import Event
 from concertation.national.models import Transmission
+from concertation.synthesis import editing, services
 from concertation.synthesis import package as packages
-from concertation.synthesis import services
 from concertation.synthesis.models import Synthesis
 from concertation.territories.models import Region
 
@@ -121,9 +121,9 @@ def _auvergne_rhone_alpes() -> None:
             members = [c for c in contributions if c.text.startswith(title)]
             if not members:
                 continue
-            group = services.create_group(scope=scope, user=user, synthesis=synthesis,
+            group = editing.create_group(scope=scope, user=user, synthesis=synthesis,
                                           title=title, contribution_ids=[c.pk for c in members])
-            services.update_group(
+            editing.update_group(
                 scope=scope, user=user, synthesis=synthesis, group=group, title=title,
                 kind="proposal", theme=members[0].theme,
                 text=f"{title}, en s’appuyant sur les initiatives présentées dans "
@@ -151,8 +151,8 @@ def _centre_val_de_loire() -> None:
                      "Loire (démonstration : contenu et dates illustratifs).")
     themes = list(campaign.themes.order_by("position", "pk"))
     for i, (title, text) in enumerate(CVL_PROPOSALS):
-        group = services.create_group(scope=scope, user=None, synthesis=synthesis, title=title)
-        services.update_group(scope=scope, user=None, synthesis=synthesis, group=group,
+        group = editing.create_group(scope=scope, user=None, synthesis=synthesis, title=title)
+        editing.update_group(scope=scope, user=None, synthesis=synthesis, group=group,
                               title=title, kind="proposal",
                               theme=themes[i] if i < len(themes) else None, text=text)
     _validate_and_transmit(scope, None, synthesis, {}, timezone.make_aware(

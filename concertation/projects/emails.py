@@ -6,18 +6,22 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from concertation.projects.models import ProjectEmail, ProjectUpdate
+from concertation.core.models import OutgoingEmail
+from concertation.core.outbox import UNSUBSCRIBED, Undeliverable
+from concertation.projects.models import Follower, ProjectUpdate
 from concertation.projects.tokens import confirm_url, unsubscribe_url
 
 SUBJECTS = {
-    ProjectEmail.Kind.CONFIRMATION: "Confirmez votre abonnement : {title}",
-    ProjectEmail.Kind.INVITATION: "Suivre le projet : {title}",
-    ProjectEmail.Kind.DIGEST: "Actualités du projet : {title}",
+    OutgoingEmail.Kind.FOLLOW_CONFIRMATION: "Confirmez votre abonnement : {title}",
+    OutgoingEmail.Kind.INVITATION: "Suivre le projet : {title}",
+    OutgoingEmail.Kind.DIGEST: "Actualités du projet : {title}",
 }
 
 
-def build_message(outgoing: ProjectEmail) -> EmailMultiAlternatives:
-    follower = outgoing.follower
+def build_message(outgoing: OutgoingEmail) -> EmailMultiAlternatives:
+    follower = Follower.objects.select_related("project").get(pk=outgoing.follower_id)
+    if follower.unsubscribed_at is not None:
+        raise Undeliverable(UNSUBSCRIBED)
     project = follower.project
     updates = list(ProjectUpdate.objects.filter(pk__in=outgoing.update_ids)
                    .order_by("published_on", "id"))
@@ -27,7 +31,7 @@ def build_message(outgoing: ProjectEmail) -> EmailMultiAlternatives:
         "follower": follower,
         "kind": outgoing.kind,
         "updates": updates,
-        "confirm_url": confirm_url(follower) if outgoing.kind != ProjectEmail.Kind.DIGEST
+        "confirm_url": confirm_url(follower) if outgoing.kind != OutgoingEmail.Kind.DIGEST
         else "",
         "unsubscribe_url": unsubscribe,
         "project_url": settings.SITE_URL + project.get_absolute_url(),

@@ -290,32 +290,6 @@ class Follower(models.Model):
         return self.confirmed_at is not None and self.unsubscribed_at is None
 
 
-class ProjectEmail(models.Model):
-    """Every e-mail to a follower, kept until sent (the registrations' outbox pattern)."""
-
-    class Kind(models.TextChoices):
-        CONFIRMATION = "confirmation", "Confirmation d’abonnement"
-        # To a contributor of the project's origins: the proposal to follow, with the same
-        # signed link as a confirmation. Sent once per follower.
-        INVITATION = "invitation", "Invitation à suivre le projet"
-        DIGEST = "digest", "Actualités"
-
-    follower = models.ForeignKey(Follower, on_delete=models.CASCADE, related_name="emails")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    # The updates a digest carries, by id.
-    update_ids = models.JSONField(default=list)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.kind} → {self.follower_id}"
-
-
 class ImportLog(models.Model):
     """Every milestone sheet imported: who, when, which file, what it did."""
 

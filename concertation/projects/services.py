@@ -15,6 +15,8 @@ from django.utils.text import slugify
 
 from concertation.accounts.scope import Scope
 from concertation.contributions.models import Contribution
+from concertation.core import outbox
+from concertation.core.models import OutgoingEmail
 from concertation.core.public_cache import bump_public_content
 from concertation.projects import permissions
 from concertation.projects.models import (
@@ -23,7 +25,6 @@ from concertation.projects.models import (
     Milestone,
     MilestoneStatus,
     Project,
-    ProjectEmail,
     ProjectState,
     ProjectTransition,
     ProjectUpdate,
@@ -268,11 +269,11 @@ def invite_contributors(project: Project) -> int:
     waiting = list(project.followers.filter(
         source=Follower.Source.CONTRIBUTOR, confirmed_at__isnull=True,
         unsubscribed_at__isnull=True).exclude(
-        emails__kind=ProjectEmail.Kind.INVITATION).values_list("pk", flat=True))
-    invitations = ProjectEmail.objects.bulk_create(
-        [ProjectEmail(follower_id=pk, kind=ProjectEmail.Kind.INVITATION) for pk in waiting])
+        emails__kind=OutgoingEmail.Kind.INVITATION).values_list("pk", flat=True))
+    invitations = OutgoingEmail.objects.bulk_create(
+        [OutgoingEmail(follower_id=pk, kind=OutgoingEmail.Kind.INVITATION) for pk in waiting])
     for outgoing in invitations:
-        _enqueue(outgoing)
+        outbox.queue(outgoing.pk)
     return len(invitations)
 
 
@@ -288,12 +289,6 @@ def queue_invitations() -> int:
     return count
 
 
-def _enqueue(outgoing: ProjectEmail) -> None:
-    from concertation.projects.tasks import deliver_project_email
-
-    transaction.on_commit(lambda: deliver_project_email.enqueue(outgoing.pk))
-
-
 @transaction.atomic
 def subscribe(*, project: Project, email: str) -> Follower:
     """Record a subscription and send the confirmation link (double opt-in). Subscribing
@@ -307,11 +302,10 @@ def subscribe(*, project: Project, email: str) -> Follower:
     if follower.active:
         return follower
     recent = follower.emails.filter(
-        kind=ProjectEmail.Kind.CONFIRMATION,
+        kind=OutgoingEmail.Kind.FOLLOW_CONFIRMATION,
         created_at__gte=timezone.now() - CONFIRMATION_RESEND_DELAY).exists()
     if not recent:
-        _enqueue(ProjectEmail.objects.create(follower=follower,
-                                             kind=ProjectEmail.Kind.CONFIRMATION))
+        outbox.send(OutgoingEmail.Kind.FOLLOW_CONFIRMATION, follower=follower)
     return follower
 
 
@@ -356,8 +350,7 @@ def queue_digests(*, dry_run: bool = False) -> int:
                 count += 1
                 if dry_run:
                     continue
-                _enqueue(ProjectEmail.objects.create(
-                    follower=follower, kind=ProjectEmail.Kind.DIGEST, update_ids=fresh))
+                outbox.send(OutgoingEmail.Kind.DIGEST, follower=follower, update_ids=fresh)
                 follower.last_digest_at = max(created for pk, created in updates
                                               if pk in fresh)
                 follower.save(update_fields=["last_digest_at"])

@@ -9,8 +9,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from concertation.core.models import OutgoingEmail
+from concertation.core.outbox import NO_ADDRESS, Undeliverable
 from concertation.events.ics import event_calendar
-from concertation.registrations.models import OutgoingEmail, Registration
+from concertation.registrations.models import Registration
 from concertation.registrations.tokens import manage_url
 
 SUBJECTS = {
@@ -39,7 +41,11 @@ def qr_svg(text: str) -> str:
 
 
 def build_message(outgoing: OutgoingEmail) -> EmailMultiAlternatives:
-    registration: Registration = outgoing.registration
+    registration = (Registration.objects.select_related("event__campaign", "event__department")
+                    .get(pk=outgoing.registration_id))
+    if not registration.email:
+        # Erased, or taken by the secretariat without an address.
+        raise Undeliverable(NO_ADDRESS)
     event = registration.event
     context = {
         "registration": registration,

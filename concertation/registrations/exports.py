@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.template.loader import render_to_string
@@ -37,13 +36,7 @@ def rows(registrations: list[Registration]) -> list[list[str]]:
 
 
 def to_csv(registrations: list[Registration]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(COLUMNS)
-    for row in rows(registrations):
-        writer.writerow(tabular.row(row))
-    # The byte-order mark makes spreadsheet software read the accents right.
-    return ("\ufeff" + buffer.getvalue()).encode()
+    return tabular.csv_bytes(COLUMNS, rows(registrations))
 
 
 def to_xlsx(event: Event, registrations: list[Registration]) -> bytes:

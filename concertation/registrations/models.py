@@ -135,35 +135,6 @@ class Answer(models.Model):
         return self.text[:50]
 
 
-class OutgoingEmail(models.Model):
-    """Every e-mail a registration triggers, kept until sent: mail being down loses nothing."""
-
-    class Kind(models.TextChoices):
-        CONFIRMATION = "confirmation", "Confirmation"
-        WAITLIST = "waitlist", "Liste d’attente"
-        PROMOTED = "promoted", "Place libérée"
-        CANCELLED = "cancelled", "Annulation"
-        CHANGED = "changed", "Modification"
-        REMINDER = "reminder", "Rappel"
-        # The form was sent again with this registration's address: the owner gets their
-        # link again (the form itself answers as for a new sign-up, telling nobody).
-        ALREADY = "already", "Déjà inscrit(e)"
-
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE,
-                                     related_name="emails")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.kind} → {self.registration_id}"
-
-
 class RegistrationAttempt(models.Model):
     """Recent sign-up attempts, hashed: the limit per network address; per e-mail, they bound
     how often a sign-up with an address already registered mails its owner."""

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from concertation.accounts.scope import Scope
 from concertation.contributions.models import Contribution
 from concertation.events.models import Event
-from concertation.synthesis import provenance, services
+from concertation.synthesis import duplicates, editing, provenance, selection, services
 from concertation.synthesis.models import DuplicateDetection, Synthesis, SynthesisGroup
 
 log = logging.getLogger(__name__)
@@ -63,18 +63,18 @@ def _wording(texts: list[str]) -> tuple[str, str]:
 
 
 def suggestions(synthesis: Synthesis, progress: Progress | None = None
-                ) -> list[services.Suggestion]:
+                ) -> list[editing.Suggestion]:
     """Groups to propose among the contributions not yet grouped, those raised in the most
     territories first."""
     grouped = synthesis.items.values("contribution_id")
-    rows = list(services.source_contributions(synthesis).exclude(pk__in=grouped)
+    rows = list(selection.source_contributions(synthesis).exclude(pk__in=grouped)
                 .order_by("pk").values_list("pk", "text", "health_territory_id",
                                             "event__health_territory_id"))
     texts = {pk: text for pk, text, *_ in rows}
     territory = {pk: own or day for pk, _, own, day in rows}
     found = duplicate_groups([(pk, text) for pk, text, *_ in rows], progress)
     found.sort(key=lambda ids: (-len({territory[i] for i in ids}), -len(ids), min(ids)))
-    found_groups: list[services.Suggestion] = []
+    found_groups: list[editing.Suggestion] = []
     for ids in found:
         title, text = _wording([texts[i] for i in ids])
         found_groups.append((title, ids, text))
@@ -103,7 +103,7 @@ def consolidate(*, scope: Scope, user, campaign, region, days: Sequence[Event],
                              f"{'s' if len(days) > 1 else ''}"
                              + (" et des contributions en ligne" if includes_online else "")
                              + ".")
-            services.request_detection(scope=scope, user=user, synthesis=synthesis)
+            duplicates.request_detection(scope=scope, user=user, synthesis=synthesis)
     except IntegrityError:
         # The same form posted twice at once: the other request created it first.
         existing = (Synthesis.objects.filter(request_key=request_key, created_by=user).first()
@@ -119,27 +119,27 @@ def redetect(*, scope: Scope, user, synthesis: Synthesis,
              expected_revision: int | None = None) -> DuplicateDetection:
     """Look again, in the background, for near-duplicates among the contributions not yet
     grouped (the form's revision is not needed: asking changes nothing)."""
-    return services.request_detection(scope=scope, user=user, synthesis=synthesis)
+    return duplicates.request_detection(scope=scope, user=user, synthesis=synthesis)
 
 
 def run_detection(detection_id: int, attempt: int) -> int | None:
     """The task's body: claim the attempt, look for the duplicates, write them as suggestions.
     A failure is recorded on the detection, in French, never raised into the worker. Returns
     the number of suggestions added (None when the attempt was not this task's to run)."""
-    detection = services.start_detection(detection_id, attempt)
+    detection = duplicates.start_detection(detection_id, attempt)
     if detection is None:
         return None  # already run, or replaced by a newer request
     started = time.perf_counter()
     try:
         found = suggestions(detection.synthesis,
-                            lambda pc, step: services.detection_progress(detection, pc, step))
-        services.detection_progress(detection, 90, "Enregistrement des suggestions")
-        created = services.finish_detection(detection, found)
-    except services.DetectionSuperseded:
+                            lambda pc, step: duplicates.detection_progress(detection, pc, step))
+        duplicates.detection_progress(detection, 90, "Enregistrement des suggestions")
+        created = duplicates.finish_detection(detection, found)
+    except duplicates.DetectionSuperseded:
         return None
     except Exception as error:  # recorded for the organiser, who may relaunch
         log.exception("duplicate detection %s (attempt %s) failed", detection_id, attempt)
-        services.fail_detection(detection, "Erreur inattendue du moteur d’analyse "
+        duplicates.fail_detection(detection, "Erreur inattendue du moteur d’analyse "
                                            f"({type(error).__name__} : {error}).")
         return None
     log.info("duplicate detection %s of synthesis %s: %s suggestions in %.2f s", detection_id,

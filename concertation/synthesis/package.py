@@ -31,7 +31,7 @@ from concertation.core.public_cache import bump_public_content
 from concertation.synthesis import opendata, report, workbook
 from concertation.synthesis.models import Decision, Package, Synthesis, SynthesisState
 from concertation.synthesis.pdf_process import PdfProcess
-from concertation.synthesis.services import can_manage
+from concertation.synthesis.selection import can_manage
 
 log = logging.getLogger(__name__)
 

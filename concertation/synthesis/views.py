@@ -22,7 +22,15 @@ from concertation.accounts.scope import AreaName
 from concertation.contributions.models import Contribution
 from concertation.core import confirm
 from concertation.core.params import MAX_INT, int_param
-from concertation.synthesis import consolidation, diff, provenance, services
+from concertation.synthesis import (
+    consolidation,
+    diff,
+    editing,
+    provenance,
+    revisions,
+    selection,
+    services,
+)
 from concertation.synthesis.forms import (
     ConsolidationForm,
     ConsolidationScopeForm,
@@ -87,7 +95,7 @@ def _write(request: HttpRequest, synthesis: Synthesis, action: Callable[[], obje
     """Run a service call; say what happened. False (with the French message) on refusal."""
     try:
         action()
-    except services.SynthesisError as error:
+    except revisions.SynthesisError as error:
         messages.error(request, _error_text(error))
         return False
     except PermissionDenied as error:
@@ -123,7 +131,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 health_territory=data["health_territory"], region=data["region"],
                 theme=data["theme"], source_run=data["source_run"],
                 includes_online=data["includes_online"])
-        except (services.SynthesisError, PermissionDenied) as error:
+        except (revisions.SynthesisError, PermissionDenied) as error:
             form.add_error(None, _error_text(error))
         else:
             messages.success(request, "La synthèse est créée.")
@@ -154,7 +162,7 @@ def consolidate(request: HttpRequest) -> HttpResponse:
                     days=list(data["days"]), includes_online=data["includes_online"],
                     title=data["title"], validation_event=data["validation_event"],
                     request_key=request_key)
-            except (services.SynthesisError, PermissionDenied) as error:
+            except (revisions.SynthesisError, PermissionDenied) as error:
                 form.add_error(None, _error_text(error))
             else:
                 messages.success(request, "Consolidation créée. La détection des propositions "
@@ -184,7 +192,7 @@ def _workspace_context(request: HttpRequest, synthesis: Synthesis, **forms) -> d
     for group in groups:
         group.origin = computed.for_group(group.pk)
     grouped = synthesis.items.values("contribution_id")
-    pool = (services.source_contributions(synthesis).exclude(pk__in=grouped)
+    pool = (selection.source_contributions(synthesis).exclude(pk__in=grouped)
             .select_related("event", "health_territory").order_by("event__date", "pk"))
     pool_count = pool.count()
     context = _base_context(synthesis)
@@ -247,7 +255,7 @@ def details(request: HttpRequest, pk: int) -> HttpResponse:
                 title=data["title"], introduction=data["introduction"],
                 validation_event=data["validation_event"],
                 expected_revision=data["revision"])
-        except (services.SynthesisError, PermissionDenied) as error:
+        except (revisions.SynthesisError, PermissionDenied) as error:
             form.add_error(None, _error_text(error))
         else:
             messages.success(request, "Les informations de la synthèse sont enregistrées.")
@@ -269,13 +277,13 @@ def suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     common = {"scope": request.scope, "user": request.user, "synthesis": synthesis,
               "expected_revision": expected}
     if action == "accept":
-        _write(request, synthesis, lambda: services.accept_group(group=group_id, **common),
+        _write(request, synthesis, lambda: editing.accept_group(group=group_id, **common),
                "La suggestion est retenue comme groupe.")
     elif action == "dismiss":
-        _write(request, synthesis, lambda: services.dismiss_group(group=group_id, **common),
+        _write(request, synthesis, lambda: editing.dismiss_group(group=group_id, **common),
                "La suggestion est écartée ; ses contributions restent à classer.")
     elif action == "accept_all":
-        _write(request, synthesis, lambda: services.accept_all(**common),
+        _write(request, synthesis, lambda: editing.accept_all(**common),
                "Toutes les suggestions sont retenues.")
     elif action == "detect":
         _write(request, synthesis, lambda: consolidation.redetect(**common),
@@ -305,11 +313,11 @@ def new_group(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, "Choisissez le groupe auquel ajouter la sélection.")
             return redirect(reverse("synthesis_backoffice:workspace", args=[synthesis.pk])
                             + "#a-classer")
-        ok = _write(request, synthesis, lambda: services.move_items(
+        ok = _write(request, synthesis, lambda: editing.move_items(
             contribution_ids=data["selected"], target=data["target"], **common),
             "Les contributions sont ajoutées au groupe.")
     else:
-        ok = _write(request, synthesis, lambda: services.create_group(
+        ok = _write(request, synthesis, lambda: editing.create_group(
             title=data["title"], contribution_ids=data["selected"], **common),
             "Le groupe est créé.")
     if not ok:
@@ -331,7 +339,7 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choisissez le groupe qui réunira les groupes cochés.")
     else:
         data = form.cleaned_data
-        _write(request, synthesis, lambda: services.merge_groups(
+        _write(request, synthesis, lambda: editing.merge_groups(
             scope=request.scope, user=request.user, synthesis=synthesis, target=data["target"],
             sources=data["selected"], expected_revision=data["revision"]),
             "Les groupes sont fusionnés.")
@@ -367,11 +375,11 @@ def group_detail(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.update_group(
+                editing.update_group(
                     scope=request.scope, user=request.user, synthesis=synthesis, group=group,
                     title=data["title"], kind=data["kind"], text=data["text"],
                     theme=data["theme"], expected_revision=data["revision"])
-            except (services.SynthesisError, PermissionDenied) as error:
+            except (revisions.SynthesisError, PermissionDenied) as error:
                 form.add_error(None, _error_text(error))
             else:
                 messages.success(request, "Le groupe est enregistré.")
@@ -403,20 +411,20 @@ def group_action(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
         if not data["target"]:
             messages.error(request, "Choisissez le groupe de destination.")
             return here
-        _write(request, synthesis, lambda: services.move_items(
+        _write(request, synthesis, lambda: editing.move_items(
             contribution_ids=data["selected"], target=data["target"], **common),
             "Les contributions sont déplacées.")
     elif action == "remove":
-        _write(request, synthesis, lambda: services.move_items(
+        _write(request, synthesis, lambda: editing.move_items(
             contribution_ids=data["selected"], target=None, **common),
             "Les contributions sont retirées du groupe ; elles restent à classer.")
     elif action == "split":
-        if _write(request, synthesis, lambda: services.split_group(
+        if _write(request, synthesis, lambda: editing.split_group(
                 group=group, contribution_ids=data["selected"], title=data["title"], **common),
                 "Le groupe est scindé : le nouveau groupe est dans la liste."):
             return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
     elif action == "delete":
-        if _write(request, synthesis, lambda: services.delete_group(group=group, **common),
+        if _write(request, synthesis, lambda: editing.delete_group(group=group, **common),
                   "Le groupe est supprimé."):
             return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
     else:
@@ -469,7 +477,7 @@ def new_edition(request: HttpRequest, pk: int) -> HttpResponse:
     synthesis = _get_synthesis_for_user(request, pk)
     try:
         copy = services.new_edition(scope=request.scope, user=request.user, synthesis=synthesis)
-    except (services.SynthesisError, PermissionDenied) as error:
+    except (revisions.SynthesisError, PermissionDenied) as error:
         messages.error(request, _error_text(error))
         return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
     messages.success(request, f"La version {copy.edition} est ouverte en rédaction, avec les "
@@ -531,7 +539,7 @@ def decide(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
                 outcome=data["outcome"], votes_for=data["votes_for"],
                 votes_against=data["votes_against"], abstentions=data["abstentions"],
                 amended_text=data["amended_text"], note=data["note"])
-        except (services.SynthesisError, PermissionDenied) as error:
+        except (revisions.SynthesisError, PermissionDenied) as error:
             form.add_error(None, _error_text(error))
         else:
             messages.success(request, f"Décision {'corrigée' if correction else 'enregistrée'}"

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from concertation.accounts.access import organiser_required, role_required
 from concertation.synthesis import package as packages
 from concertation.synthesis.models import Package, Synthesis
-from concertation.synthesis.services import can_manage
+from concertation.synthesis.selection import can_manage
 
 SHOWN = 10  # packages listed, newest first
 

@@ -175,3 +175,22 @@ def test_milestone_import_page_says_why_a_nul_byte_is_refused(client, project):
     assert response.status_code == 400
     assert "Caractère nul dans le fichier" in response.content.decode()
     assert not Milestone.objects.exists()
+
+
+def test_the_shared_writers_sanitise_every_cell_of_csv_and_xlsx():
+    import csv as csv_module
+    import io as io_module
+
+    from openpyxl import load_workbook
+
+    from concertation.core import tabular as shared
+
+    data = [[1, "=HYPERLINK(\"x\")", "a\x0bb\x00"]]
+    text = shared.csv_bytes(["n", "formule", "texte"], data).decode()
+    assert text.startswith("\ufeff")
+    assert list(csv_module.reader(io_module.StringIO(text[1:]), delimiter=";")) == [
+        ["n", "formule", "texte"], ["1", "'=HYPERLINK(\"x\")", "a b"]]
+    book = load_workbook(io_module.BytesIO(shared.xlsx_bytes("Feuille", ["n", "formule",
+                                                                         "texte"], data)))
+    assert [list(r) for r in book["Feuille"].iter_rows(values_only=True)] == [
+        ["n", "formule", "texte"], [1, "'=HYPERLINK(\"x\")", "a b"]]

@@ -25,8 +25,8 @@ from django.utils import timezone
 from concertation.core import worker as worker_module
 from concertation.core.management.commands import serve
 from concertation.core.views import server_error
-from tests.e2e.smtp import smtp_server
 from tests.factories import agency_organiser
+from tests.smtp import smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 MAILS = 6
@@ -43,7 +43,7 @@ for i in range({MAILS}):
                       workshops=[workshop])
 """
 REPORT = """
-from concertation.registrations.models import OutgoingEmail
+from concertation.core.models import OutgoingEmail
 print(sorted((e.attempts, e.sent_at is not None) for e in OutgoingEmail.objects.all()))
 """
 
@@ -168,7 +168,7 @@ def _stalled_task(minutes: int) -> None:
 
     row = DBTaskResult.objects.create(
         args_kwargs={"args": [1], "kwargs": {}}, priority=0, queue_name="default",
-        task_path="concertation.registrations.tasks.deliver_email", backend_name="default",
+        task_path="concertation.core.tasks.deliver_email", backend_name="default",
         run_after=get_date_max())
     # `enqueued_at` is set on creation: age it as time would.
     DBTaskResult.objects.filter(pk=row.pk).update(

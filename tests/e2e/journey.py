@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.helpers import Site, axe_violations, format_violations
-from tests.e2e.smtp import Mailbox, smtp_server
+from tests.smtp import Mailbox, smtp_server
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}

@@ -112,7 +112,6 @@ def test_participant_pages_have_no_wcag_violation(demo, site):
             f"/journees/{DAY}/inscription/envoyee/",
             f"/inscriptions/{data.token}/",
             f"/inscriptions/{data.token}/contributions/",
-            f"/ateliers/{data.workshop.pk}/projection/",
             "/contributions/",
             f"/contributions/{data.online_pk}/",
             f"/concertations/{CAMPAIGN}/",

@@ -17,7 +17,7 @@ from concertation.events.models import Event
 from concertation.registrations import services
 from concertation.registrations.models import Registration, RegistrationStatus
 from tests.e2e.helpers import confirm
-from tests.e2e.smtp import Mailbox, smtp_server
+from tests.smtp import Mailbox, smtp_server
 
 pytestmark = [
     pytest.mark.e2e,

@@ -12,6 +12,7 @@ from concertation.accounts.models import OrganiserMembership, Role
 from concertation.accounts.scope import scope_for
 from concertation.national import services
 from concertation.national.models import FollowUp, Message, Transmission
+from concertation.synthesis import editing
 from concertation.synthesis import services as synthesis_services
 from concertation.synthesis.models import Decision
 from tests.factories import (
@@ -127,7 +128,7 @@ def test_a_new_edition_is_version_2_with_its_differences(world):
     scope, ars = scope_for(world["ars"]), world["ars"]
     second = synthesis_services.new_edition(scope=scope, user=ars, synthesis=world["synthesis"])
     group = second.groups.get(title="Un médecin traitant pour tous")
-    synthesis_services.update_group(scope=scope, user=ars, synthesis=second, group=group,
+    editing.update_group(scope=scope, user=ars, synthesis=second, group=group,
                                     title=group.title, kind=group.kind, theme=None,
                                     text="Un médecin traitant pour chaque patient en ALD.")
     for target in ("in_validation",):

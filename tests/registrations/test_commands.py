@@ -5,8 +5,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from concertation.core.models import OutgoingEmail
 from concertation.registrations import services
-from concertation.registrations.models import OutgoingEmail, Registration
+from concertation.registrations.models import Registration
 from tests.factories import EventFactory, applicant
 
 pytestmark = pytest.mark.django_db

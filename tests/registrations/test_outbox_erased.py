@@ -11,9 +11,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from concertation.core import outbox
+from concertation.core.models import OutgoingEmail
+from concertation.core.tasks import deliver_email
 from concertation.registrations import services
-from concertation.registrations.models import OutgoingEmail
-from concertation.registrations.tasks import deliver_email
 from tests.factories import EventFactory, applicant
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def test_send_reminders_closes_mails_without_an_address(erased, capsys):
 
 def test_the_delivery_task_closes_a_mail_without_an_address(erased):
     row = OutgoingEmail.objects.filter(registration=erased).first()
-    assert deliver_email.call(row.pk) == "no address"
+    assert deliver_email.call(row.pk) == "closed"
     row.refresh_from_db()
     assert row.attempts >= settings.EMAIL_MAX_ATTEMPTS and "Aucune adresse" in row.last_error
     call_command("send_reminders")
@@ -55,5 +56,11 @@ def test_the_delivery_task_closes_a_mail_without_an_address(erased):
 def test_mails_with_an_address_are_still_retried(capsys):
     event = EventFactory(open=True, date=timezone.localdate() + dt.timedelta(days=20))
     services.register(event=event, applicant=applicant(), workshops=[])
+    # Its delivery is queued: not queued again while it may still run…
+    call_command("send_reminders")
+    assert "0 courriel(s) relancé(s)" in capsys.readouterr().out
+    # …but once it should have run long ago (its task lost with a killed worker), it is.
+    OutgoingEmail.objects.update(created_at=timezone.now() - outbox.STALE_AFTER
+                                 - dt.timedelta(minutes=1))
     call_command("send_reminders")
     assert "1 courriel(s) relancé(s)" in capsys.readouterr().out

@@ -7,10 +7,10 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from concertation.core.models import OutgoingEmail
 from concertation.events.models import Event, EventState, Workshop
 from concertation.registrations import services
 from concertation.registrations.models import (
-    OutgoingEmail,
     Registration,
     RegistrationAttempt,
     RegistrationStatus,

@@ -5,10 +5,10 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from concertation.core.models import OutgoingEmail
 from concertation.events.models import EventState
 from concertation.registrations import services
 from concertation.registrations.models import (
-    OutgoingEmail,
     Registration,
     RegistrationStatus,
 )
@@ -140,7 +140,7 @@ def test_changing_workshop_respects_capacity_and_frees_the_old_seat(event):
 def test_mail_down_loses_no_registration_and_is_retried(
     event, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from concertation.registrations import tasks
+    from concertation.core import outbox
 
     def down(self, *args, **kwargs):
         raise smtplib.SMTPServerDisconnected("serveur injoignable")
@@ -153,7 +153,7 @@ def test_mail_down_loses_no_registration_and_is_retried(
     assert outgoing.sent_at is None and outgoing.attempts == 1
     assert "serveur injoignable" in outgoing.last_error
     monkeypatch.undo()
-    assert tasks.retry_pending() == 1
+    assert outbox.retry_pending() == 1
     outgoing.refresh_from_db()
     assert outgoing.sent_at is not None and outgoing.attempts == 2
     assert len(mail.outbox) == 1

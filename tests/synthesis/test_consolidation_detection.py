@@ -12,7 +12,7 @@ from django.tasks.signals import task_enqueued
 from django.utils import timezone
 
 from concertation.accounts.scope import scope_for
-from concertation.synthesis import consolidation, services
+from concertation.synthesis import consolidation, duplicates, editing, revisions
 from concertation.synthesis.models import DuplicateDetection, Synthesis, SynthesisGroup
 from concertation.synthesis.tasks import detect_duplicates
 from tests.factories import ContributionFactory, EventFactory, make_territory
@@ -161,9 +161,9 @@ def test_a_detection_ending_after_the_organiser_worked_keeps_their_work(
     with django_capture_on_commit_callbacks() as callbacks:
         synthesis = _consolidate(world)
     # While it runs, the organiser makes a group of the Ain's doctor proposal, and writes it.
-    group = services.create_group(scope=scope, user=world.ars, synthesis=synthesis,
+    group = editing.create_group(scope=scope, user=world.ars, synthesis=synthesis,
                                   title="Médecin traitant", contribution_ids=[ain[0].pk])
-    services.update_group(scope=scope, user=world.ars, synthesis=synthesis, group=group,
+    editing.update_group(scope=scope, user=world.ars, synthesis=synthesis, group=group,
                           title="Médecin traitant", kind="proposal", text="Notre texte.")
     callbacks[0]()
     synthesis.refresh_from_db()
@@ -245,7 +245,7 @@ def test_a_stale_detection_can_be_relaunched_and_its_late_end_is_ignored(
         synthesis = _consolidate(world)
     detection = synthesis.detection
     # Its worker took it, then died: running for an hour.
-    assert services.start_detection(detection.pk, 1) is not None
+    assert duplicates.start_detection(detection.pk, 1) is not None
     DuplicateDetection.objects.filter(pk=detection.pk).update(
         requested_at=timezone.now() - dt.timedelta(hours=1))
     synthesis = Synthesis.objects.select_related("detection").get(pk=synthesis.pk)
@@ -254,8 +254,8 @@ def test_a_stale_detection_can_be_relaunched_and_its_late_end_is_ignored(
         assert consolidation.redetect(scope=scope_for(world.ars), user=world.ars,
                                       synthesis=synthesis).attempt == 2
     # The first worker's end arrives late: superseded, nothing written.
-    with pytest.raises(services.DetectionSuperseded):
-        services.finish_detection(detection, [("Doublon", [c.pk for c in
+    with pytest.raises(duplicates.DetectionSuperseded):
+        duplicates.finish_detection(detection, [("Doublon", [c.pk for c in
                                                             world.contributions[:2]])])
     callbacks[0]()  # the first enqueue again: its attempt is not current
     assert not synthesis.groups.exists()
@@ -269,7 +269,7 @@ def test_only_the_region_s_ars_may_detect_and_not_on_a_frozen_synthesis(world):
         with pytest.raises(PermissionDenied):
             consolidation.redetect(scope=scope_for(user), user=user, synthesis=synthesis)
     Synthesis.objects.filter(pk=synthesis.pk).update(state="transmitted")
-    with pytest.raises(services.Frozen):
+    with pytest.raises(revisions.Frozen):
         consolidation.redetect(scope=scope_for(world.ars), user=world.ars, synthesis=synthesis)
     assert synthesis.detection.attempt == 1
     assert SynthesisGroup.objects.filter(synthesis=synthesis).count() == 2

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from concertation.accounts.scope import scope_for
-from concertation.synthesis import services
+from concertation.synthesis import revisions, services
 from concertation.synthesis.models import Decision, Synthesis
 from tests.synthesis.workspace_world import submitted, validated, world
 
@@ -94,13 +94,13 @@ def test_a_correction_is_checked_like_a_decision(world):
     synthesis = submitted(world)
     group = synthesis.groups.first()
     scope = scope_for(world.ars)
-    with pytest.raises(services.SynthesisError, match="aucune décision"):
+    with pytest.raises(revisions.SynthesisError, match="aucune décision"):
         services.correct_decision(scope=scope, user=world.ars, synthesis=synthesis, group=group,
                                   outcome="adopted", votes_for=3, votes_against=1,
                                   abstentions=0)
     services.record_decision(scope=scope, user=world.ars, synthesis=synthesis, group=group,
                              outcome="adopted", votes_for=3, votes_against=1, abstentions=0)
-    with pytest.raises(services.SynthesisError, match="plus de voix contre"):
+    with pytest.raises(revisions.SynthesisError, match="plus de voix contre"):
         services.correct_decision(scope=scope, user=world.ars, synthesis=synthesis, group=group,
                                   outcome="adopted", votes_for=1, votes_against=3,
                                   abstentions=0)

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from concertation.accounts.scope import scope_for
+from concertation.synthesis import editing, services
 from concertation.synthesis import package as packages
-from concertation.synthesis import services
 from concertation.synthesis.models import Package
 from tests.factories import ContributionFactory, agency_organiser
 from tests.synthesis.package_data import validated_synthesis
@@ -27,12 +27,12 @@ def test_validated_packaged_published_transmitted_then_new_edition(
         region=world["region"], days=days, introduction="Contexte de la synthèse.")
     first = [ContributionFactory(event=days[0], campaign=campaign) for _ in range(2)]
     second = [ContributionFactory(event=days[1], campaign=campaign)]
-    g1 = services.create_group(scope=scope, user=ars, synthesis=synthesis, title="Accès",
+    g1 = editing.create_group(scope=scope, user=ars, synthesis=synthesis, title="Accès",
                                contribution_ids=[c.pk for c in first])
-    g2 = services.create_group(scope=scope, user=ars, synthesis=synthesis, title="Prévention",
+    g2 = editing.create_group(scope=scope, user=ars, synthesis=synthesis, title="Prévention",
                                contribution_ids=[c.pk for c in second])
     for group, text in ((g1, "Un médecin pour chacun."), (g2, "Le sport sur ordonnance.")):
-        services.update_group(scope=scope, user=ars, synthesis=synthesis, group=group,
+        editing.update_group(scope=scope, user=ars, synthesis=synthesis, group=group,
                               title=group.title, kind="proposal", text=text)
     with pytest.raises(packages.PackageError, match="Rien n’est encore validé"):
         packages.request_package(scope=scope, user=ars, synthesis=synthesis)

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from concertation.accounts.scope import scope_for
-from concertation.synthesis import services
+from concertation.synthesis import editing, revisions, services
 from concertation.synthesis.models import Decision, SynthesisRevision
 from tests.concurrency import race
 from tests.synthesis.workspace_world import build_world, drafted, submitted
@@ -31,12 +31,12 @@ def test_two_saves_of_the_same_revision_one_wins_one_is_told():
         read_at = synthesis.revision
 
         def save(text: str, read_at: int = read_at):
-            return lambda: services.update_group(
+            return lambda: editing.update_group(
                 scope=scope, user=world.ars, synthesis=synthesis, group=group.pk,
                 title=group.title, kind="proposal", text=text, expected_revision=read_at)
 
         errors = race(save(f"A{round_}"), save(f"B{round_}"))
-        assert len(errors) == 1 and isinstance(errors[0], services.Conflict), errors
+        assert len(errors) == 1 and isinstance(errors[0], revisions.Conflict), errors
         synthesis.refresh_from_db()
         group.refresh_from_db()
         assert synthesis.revision == read_at + 1
@@ -59,6 +59,6 @@ def test_the_same_decision_recorded_twice_at_once_is_recorded_once():
 
     # Two outcomes that both fit the count (10 for, 1 against): only "twice" can refuse one.
     errors = race(decide("adopted"), decide("postponed"))
-    assert len(errors) == 1 and isinstance(errors[0], services.SynthesisError), errors
+    assert len(errors) == 1 and isinstance(errors[0], revisions.SynthesisError), errors
     assert "deux fois" in str(errors[0])
     assert Decision.objects.filter(group=group).count() == 1

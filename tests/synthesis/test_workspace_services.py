@@ -7,7 +7,7 @@ from concertation.accounts.scope import scope_for
 from concertation.analysis_runs.models import AnalysisRun
 from concertation.contributions.models import Contribution, ContributionTransition
 from concertation.core.public_cache import current_version
-from concertation.synthesis import consolidation, services
+from concertation.synthesis import consolidation, editing, revisions, selection, services
 from concertation.synthesis.models import (
     Decision,
     Synthesis,
@@ -82,7 +82,7 @@ def test_scope_of_creation(world):
         services.create_synthesis(
             scope=scope_for(world.cts_elsewhere), user=world.cts_elsewhere,
             campaign=world.campaign, level="event", title="Journée", event=world.day_ain)
-    with pytest.raises(services.SynthesisError, match="Choisissez la journée"):
+    with pytest.raises(revisions.SynthesisError, match="Choisissez la journée"):
         services.create_synthesis(scope=scope_for(world.ars), user=world.ars,
                                   campaign=world.campaign, level="event", title="Journée")
     assert not Synthesis.objects.exists()
@@ -94,14 +94,14 @@ def test_group_operations_each_record_a_revision(world):
     first, second = synthesis.groups.order_by("position")
     start = synthesis.revision
 
-    services.accept_group(scope=scope, user=user, synthesis=synthesis, group=first)
-    services.dismiss_group(scope=scope, user=user, synthesis=synthesis, group=second)
+    editing.accept_group(scope=scope, user=user, synthesis=synthesis, group=first)
+    editing.dismiss_group(scope=scope, user=user, synthesis=synthesis, group=second)
     assert _titles(synthesis) == [first.title]
-    pool = services.source_contributions(synthesis).exclude(
+    pool = selection.source_contributions(synthesis).exclude(
         pk__in=synthesis.items.values("contribution_id"))
     assert pool.count() == 4
 
-    services.update_group(scope=scope, user=user, synthesis=synthesis, group=first,
+    editing.update_group(scope=scope, user=user, synthesis=synthesis, group=first,
                           title="Un médecin traitant pour tous", kind="work_lead",
                           text="Garantir un médecin traitant.", theme=world.theme)
     first.refresh_from_db()
@@ -109,31 +109,31 @@ def test_group_operations_each_record_a_revision(world):
                                                       "work_lead", world.theme)
 
     loose = list(pool.order_by("pk").values_list("pk", flat=True))
-    created = services.create_group(scope=scope, user=user, synthesis=synthesis,
+    created = editing.create_group(scope=scope, user=user, synthesis=synthesis,
                                     title="Prévention", contribution_ids=loose[:2])
     assert _members(created) == loose[:2]
-    services.move_items(scope=scope, user=user, synthesis=synthesis,
+    editing.move_items(scope=scope, user=user, synthesis=synthesis,
                         contribution_ids=[loose[2]], target=created.pk)
     assert _members(created) == loose[:3]
-    services.move_items(scope=scope, user=user, synthesis=synthesis,
+    editing.move_items(scope=scope, user=user, synthesis=synthesis,
                         contribution_ids=[loose[2]], target=None)
     assert _members(created) == loose[:2]
 
-    split = services.split_group(scope=scope, user=user, synthesis=synthesis, group=created,
+    split = editing.split_group(scope=scope, user=user, synthesis=synthesis, group=created,
                                  contribution_ids=[loose[1]], title="Sport sur ordonnance")
     assert _members(split) == [loose[1]] and _members(created) == [loose[0]]
 
     before_merge = _members(first)
-    merged = services.merge_groups(scope=scope, user=user, synthesis=synthesis, target=first,
+    merged = editing.merge_groups(scope=scope, user=user, synthesis=synthesis, target=first,
                                    sources=[split.pk])
     assert _members(merged) == sorted([*before_merge, loose[1]])
     assert not SynthesisGroup.objects.filter(pk=split.pk).exists()
 
-    with pytest.raises(services.SynthesisError, match="contient encore"):
-        services.delete_group(scope=scope, user=user, synthesis=synthesis, group=created)
-    services.move_items(scope=scope, user=user, synthesis=synthesis,
+    with pytest.raises(revisions.SynthesisError, match="contient encore"):
+        editing.delete_group(scope=scope, user=user, synthesis=synthesis, group=created)
+    editing.move_items(scope=scope, user=user, synthesis=synthesis,
                         contribution_ids=[loose[0]], target=None)
-    services.delete_group(scope=scope, user=user, synthesis=synthesis, group=created)
+    editing.delete_group(scope=scope, user=user, synthesis=synthesis, group=created)
 
     synthesis.refresh_from_db()
     summaries = list(synthesis.revisions.filter(number__gt=start).order_by("number")
@@ -153,13 +153,13 @@ def test_a_contribution_is_in_one_group_only_and_foreign_ones_are_refused(world)
     scope = scope_for(world.ars)
     first, second = synthesis.groups.order_by("position")
     moved = _members(first)[0]
-    services.move_items(scope=scope, user=world.ars, synthesis=synthesis,
+    editing.move_items(scope=scope, user=world.ars, synthesis=synthesis,
                         contribution_ids=[moved], target=second.pk)
     assert SynthesisItem.objects.filter(synthesis=synthesis, contribution_id=moved).count() == 1
     other_region = ContributionFactory()
     before = synthesis.revisions.count()
-    with pytest.raises(services.SynthesisError, match="ne font pas partie"):
-        services.move_items(scope=scope, user=world.ars, synthesis=synthesis,
+    with pytest.raises(revisions.SynthesisError, match="ne font pas partie"):
+        editing.move_items(scope=scope, user=world.ars, synthesis=synthesis,
                             contribution_ids=[other_region.pk], target=second.pk)
     assert synthesis.revisions.count() == before
 
@@ -169,11 +169,11 @@ def test_a_stale_form_changes_nothing(world):
     scope = scope_for(world.ars)
     group = synthesis.groups.first()
     read_at = synthesis.revision
-    services.update_group(scope=scope, user=world.ars, synthesis=synthesis, group=group,
+    editing.update_group(scope=scope, user=world.ars, synthesis=synthesis, group=group,
                           title="Première version", kind="proposal", text="A",
                           expected_revision=read_at)
-    with pytest.raises(services.Conflict, match="Quelqu’un d’autre a modifié"):
-        services.update_group(scope=scope, user=world.cts_ain, synthesis=synthesis,
+    with pytest.raises(revisions.Conflict, match="Quelqu’un d’autre a modifié"):
+        editing.update_group(scope=scope, user=world.cts_ain, synthesis=synthesis,
                               group=group, title="Seconde version", kind="proposal", text="B",
                               expected_revision=read_at)
     group.refresh_from_db()
@@ -185,15 +185,15 @@ def test_a_stale_form_changes_nothing(world):
 def test_submission_needs_every_suggestion_decided_and_every_text_written(world):
     synthesis = regional(world)
     scope = scope_for(world.ars)
-    with pytest.raises(services.SynthesisError, match="2 suggestions restantes"):
+    with pytest.raises(revisions.SynthesisError, match="2 suggestions restantes"):
         services.transition(scope=scope, user=world.ars, synthesis=synthesis,
                             target="in_validation")
-    services.accept_all(scope=scope, user=world.ars, synthesis=synthesis)
+    editing.accept_all(scope=scope, user=world.ars, synthesis=synthesis)
     # Suggested groups start with their common wording as a draft text.
     first = synthesis.groups.order_by("position").first()
     assert first.text == min((c.contribution.text for c in first.items.all()), key=len)
-    services.create_group(scope=scope, user=world.ars, synthesis=synthesis, title="Vide")
-    with pytest.raises(services.SynthesisError, match="il manque : « Vide »"):
+    editing.create_group(scope=scope, user=world.ars, synthesis=synthesis, title="Vide")
+    with pytest.raises(revisions.SynthesisError, match="il manque : « Vide »"):
         services.transition(scope=scope, user=world.ars, synthesis=synthesis,
                             target="in_validation")
     synthesis.refresh_from_db()
@@ -204,15 +204,15 @@ def test_submitted_synthesis_refuses_edits_and_goes_back_only_before_decisions(w
     synthesis = submitted(world)
     scope = scope_for(world.ars)
     group = synthesis.groups.first()
-    with pytest.raises(services.SynthesisError, match="soumise à la CRSA"):
-        services.update_group(scope=scope, user=world.ars, synthesis=synthesis, group=group,
+    with pytest.raises(revisions.SynthesisError, match="soumise à la CRSA"):
+        editing.update_group(scope=scope, user=world.ars, synthesis=synthesis, group=group,
                               title="Autre", kind="proposal", text="Autre")
     services.transition(scope=scope, user=world.ars, synthesis=synthesis, target="draft")
     services.transition(scope=scope, user=world.ars, synthesis=synthesis,
                         target="in_validation")
     services.record_decision(scope=scope, user=world.ars, synthesis=synthesis, group=group,
                              outcome="adopted", votes_for=1, votes_against=0, abstentions=0)
-    with pytest.raises(services.SynthesisError, match="ne peut plus revenir"):
+    with pytest.raises(revisions.SynthesisError, match="ne peut plus revenir"):
         services.transition(scope=scope, user=world.ars, synthesis=synthesis, target="draft")
     states = list(synthesis.transitions.values_list("from_state", "to_state"))
     assert states[-3:] == [("draft", "in_validation"), ("in_validation", "draft"),
@@ -223,11 +223,11 @@ def test_decisions_are_recorded_once_with_their_vote_count(world):
     synthesis = submitted(world)
     scope = scope_for(world.ars)
     first, second = synthesis.groups.order_by("position")
-    with pytest.raises(services.SynthesisError, match="décompte des voix"):
+    with pytest.raises(revisions.SynthesisError, match="décompte des voix"):
         services.record_decision(scope=scope, user=world.ars, synthesis=synthesis, group=first,
                                  outcome="adopted", votes_for=12, votes_against=None,
                                  abstentions=0)
-    with pytest.raises(services.SynthesisError, match="texte amendé"):
+    with pytest.raises(revisions.SynthesisError, match="texte amendé"):
         services.record_decision(scope=scope, user=world.ars, synthesis=synthesis, group=first,
                                  outcome="amended", votes_for=12, votes_against=1,
                                  abstentions=0, amended_text=" ")
@@ -237,13 +237,13 @@ def test_decisions_are_recorded_once_with_their_vote_count(world):
         votes_for=12, votes_against=1, abstentions=2, amended_text="Texte amendé par la CRSA.")
     assert decision.original_text == first.text
     assert decision.final_text == "Texte amendé par la CRSA."
-    with pytest.raises(services.SynthesisError, match="deux fois"):
+    with pytest.raises(revisions.SynthesisError, match="deux fois"):
         services.record_decision(scope=scope, user=world.ars, synthesis=synthesis, group=first,
                                  outcome="rejected", votes_for=0, votes_against=20,
                                  abstentions=0)
     decision.refresh_from_db()
     assert decision.outcome == "amended" and Decision.objects.count() == 1
-    with pytest.raises(services.SynthesisError, match="1 proposition sans décision"):
+    with pytest.raises(revisions.SynthesisError, match="1 proposition sans décision"):
         services.transition(scope=scope, user=world.ars, synthesis=synthesis,
                             target="validated")
     services.record_decision(scope=scope, user=world.ars, synthesis=synthesis, group=second,
@@ -257,7 +257,7 @@ def test_decisions_are_recorded_once_with_their_vote_count(world):
 
 def test_decisions_need_a_submitted_synthesis(world):
     synthesis = drafted(world)
-    with pytest.raises(services.SynthesisError, match="soumise à la CRSA"):
+    with pytest.raises(revisions.SynthesisError, match="soumise à la CRSA"):
         services.record_decision(scope=scope_for(world.ars), user=world.ars,
                                  synthesis=synthesis, group=synthesis.groups.first(),
                                  outcome="adopted", votes_for=1, votes_against=0,
@@ -274,19 +274,19 @@ def test_transmission_freezes_the_version(world):
     group = synthesis.groups.first()
     revision = synthesis.revision
     calls = [
-        lambda: services.update_group(scope=scope, user=world.ars, synthesis=synthesis,
+        lambda: editing.update_group(scope=scope, user=world.ars, synthesis=synthesis,
                                       group=group, title="X", kind="proposal", text="X"),
-        lambda: services.move_items(scope=scope, user=world.ars, synthesis=synthesis,
+        lambda: editing.move_items(scope=scope, user=world.ars, synthesis=synthesis,
                                     contribution_ids=_members(group), target=None),
         lambda: services.transition(scope=scope, user=world.ars, synthesis=synthesis,
                                     target="validated"),
-        lambda: services.accept_all(scope=scope, user=world.ars, synthesis=synthesis),
+        lambda: editing.accept_all(scope=scope, user=world.ars, synthesis=synthesis),
         lambda: services.record_decision(scope=scope, user=world.ars, synthesis=synthesis,
                                          group=group, outcome="rejected", votes_for=0,
                                          votes_against=1, abstentions=0),
     ]
     for call in calls:
-        with pytest.raises(services.Frozen, match="figée"):
+        with pytest.raises(revisions.Frozen, match="figée"):
             call()
     synthesis.refresh_from_db()
     assert synthesis.revision == revision and synthesis.state == "transmitted"
@@ -302,7 +302,7 @@ def test_a_new_edition_starts_as_a_draft_with_the_final_texts(world):
     services.record_decision(scope=scope, user=world.ars, synthesis=synthesis, group=second,
                              outcome="rejected", votes_for=1, votes_against=9, abstentions=0)
     services.transition(scope=scope, user=world.ars, synthesis=synthesis, target="validated")
-    with pytest.raises(services.SynthesisError, match="peut encore être modifiée"):
+    with pytest.raises(revisions.SynthesisError, match="peut encore être modifiée"):
         services.new_edition(scope=scope, user=world.ars, synthesis=synthesis)
     adopted = set(first.items.values_list("contribution_id", flat=True))
     rejected = set(second.items.values_list("contribution_id", flat=True))
@@ -325,14 +325,14 @@ def test_a_new_edition_starts_as_a_draft_with_the_final_texts(world):
     assert not Decision.objects.filter(group__synthesis=copy).exists()
     assert Decision.objects.filter(group__synthesis=synthesis).count() == 2
     assert copy.revisions.get().summary.startswith("Version 2 ouverte")
-    with pytest.raises(services.SynthesisError, match="existe déjà"):
+    with pytest.raises(revisions.SynthesisError, match="existe déjà"):
         services.new_edition(scope=scope, user=world.ars, synthesis=synthesis)
 
 
 def test_public_synthesis_bumps_the_public_content_version(world):
     synthesis = validated(world)
     scope = scope_for(world.ars)
-    with pytest.raises(services.SynthesisError, match="validée"):
+    with pytest.raises(revisions.SynthesisError, match="validée"):
         services.set_public(scope=scope, user=world.ars, synthesis=drafted(world), public=True)
     before = current_version()
     services.set_public(scope=scope, user=world.ars, synthesis=synthesis, public=True)
@@ -347,7 +347,7 @@ def test_organisers_elsewhere_cannot_write(world):
     group = synthesis.groups.first()
     for user in (world.cts_ain, world.ars_elsewhere, world.cts_elsewhere, world.outsider):
         with pytest.raises(PermissionDenied):
-            services.accept_group(scope=scope_for(user), user=user, synthesis=synthesis,
+            editing.accept_group(scope=scope_for(user), user=user, synthesis=synthesis,
                                   group=group)
     group.refresh_from_db()
     assert not group.accepted
@@ -363,24 +363,24 @@ def test_online_contributions_of_the_region_join_when_included(world):
     elsewhere = ContributionFactory(event=None, campaign=world.campaign, origin="online",
                                     department=Department.objects.get(code="28"))
     included = regional(world)
-    assert online in services.source_contributions(included)
-    assert elsewhere not in services.source_contributions(included)
+    assert online in selection.source_contributions(included)
+    assert elsewhere not in selection.source_contributions(included)
     excluded = services.create_synthesis(
         scope=scope_for(world.ars), user=world.ars, campaign=world.campaign, level="region",
         title="Sans le en ligne", region=world.ain.region, days=[world.day_ain])
-    assert set(services.source_contributions(excluded)) == set(world.contributions[:3])
+    assert set(selection.source_contributions(excluded)) == set(world.contributions[:3])
 
 
 def test_national_and_theme_syntheses_need_their_scope(world):
     scope = scope_for(world.ars)
-    with pytest.raises(services.SynthesisError, match="Choisissez la région"):
+    with pytest.raises(revisions.SynthesisError, match="Choisissez la région"):
         services.create_synthesis(scope=scope, user=world.ars, campaign=world.campaign,
                                   level="national", title="Nationale")
     national = services.create_synthesis(scope=scope, user=world.ars, campaign=world.campaign,
                                          level="national", title="Contribution régionale",
                                          region=world.ain.region)
-    assert set(services.source_contributions(national)) == set(world.contributions)
-    with pytest.raises(services.SynthesisError, match="Choisissez le thème"):
+    assert set(selection.source_contributions(national)) == set(world.contributions)
+    with pytest.raises(revisions.SynthesisError, match="Choisissez le thème"):
         services.create_synthesis(scope=scope, user=world.ars, campaign=world.campaign,
                                   level="theme", title="Thème", region=world.ain.region)
     world.contributions[0].theme = world.theme
@@ -388,7 +388,7 @@ def test_national_and_theme_syntheses_need_their_scope(world):
     theme = services.create_synthesis(scope=scope, user=world.ars, campaign=world.campaign,
                                       level="theme", title="Accès", region=world.ain.region,
                                       theme=world.theme)
-    assert list(services.source_contributions(theme)) == [world.contributions[0]]
+    assert list(selection.source_contributions(theme)) == [world.contributions[0]]
     with pytest.raises(PermissionDenied):
         services.create_synthesis(scope=scope_for(world.ars_elsewhere), user=world.ars_elsewhere,
                                   campaign=world.campaign, level="theme", title="Accès",

@@ -5,7 +5,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from concertation.accounts.scope import scope_for
-from concertation.synthesis import services
+from concertation.synthesis import editing, services
 from concertation.synthesis.models import Decision, Synthesis
 from tests.factories import (
     ContributionFactory,
@@ -63,7 +63,7 @@ def test_pages_of_a_territory_synthesis_by_role(client, world, role):
     synthesis = services.create_synthesis(
         scope=scope_for(world.cts_ain), user=world.cts_ain, campaign=world.campaign,
         level="territory", title="Synthèse de l’Ain", health_territory=world.ain)
-    services.create_group(scope=scope_for(world.cts_ain), user=world.cts_ain,
+    editing.create_group(scope=scope_for(world.cts_ain), user=world.cts_ain,
                           synthesis=synthesis, title="Accès",
                           contribution_ids=[world.contributions[0].pk])
     _login(client, world, role)
@@ -216,7 +216,7 @@ def test_a_stale_group_form_keeps_what_was_typed(client, world):
     group = synthesis.groups.first()
     client.force_login(world.ars)
     read_at = synthesis.revision
-    services.update_group(scope=scope_for(world.ars), user=world.ars, synthesis=synthesis,
+    editing.update_group(scope=scope_for(world.ars), user=world.ars, synthesis=synthesis,
                           group=group, title="Changé par un collègue", kind="proposal",
                           text="Texte du collègue")
     response = client.post(
@@ -316,7 +316,7 @@ def test_history_shows_who_did_what_and_a_readable_diff(client, world):
     synthesis = drafted(world)
     client.force_login(world.ars)
     group = synthesis.groups.first()
-    services.update_group(scope=scope_for(world.ars), user=world.ars, synthesis=synthesis,
+    editing.update_group(scope=scope_for(world.ars), user=world.ars, synthesis=synthesis,
                           group=group, title="Un médecin pour chacun", kind="proposal",
                           text="Garantir un médecin traitant à chacun.")
     synthesis.refresh_from_db()
@@ -417,7 +417,7 @@ def test_history_queries_are_pinned(client, world, django_assert_num_queries, ed
     synthesis = drafted(world)
     group = synthesis.groups.first()
     for i in range(edits):
-        services.update_group(scope=scope_for(world.ars), user=world.ars, synthesis=synthesis,
+        editing.update_group(scope=scope_for(world.ars), user=world.ars, synthesis=synthesis,
                               group=group, title=f"Titre {i}", kind="proposal", text=f"T{i}")
     synthesis.refresh_from_db()
     client.force_login(world.ars)
@@ -475,7 +475,7 @@ def test_a_stale_new_group_keeps_its_title_and_ticks(client, world):
     synthesis = regional(world)
     client.force_login(world.ars)
     read_at = synthesis.revision
-    services.accept_all(scope=scope_for(world.ars), user=world.ars, synthesis=synthesis)
+    editing.accept_all(scope=scope_for(world.ars), user=world.ars, synthesis=synthesis)
     loose = world.contributions[2].pk
     response = client.post(reverse("synthesis_backoffice:new_group", args=[synthesis.pk]),
                            {"title": "Transports solidaires", "selected": [loose],

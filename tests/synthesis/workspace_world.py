@@ -12,7 +12,7 @@ from django.test import TestCase
 
 from concertation.accounts.scope import scope_for
 from concertation.events.models import Event
-from concertation.synthesis import consolidation, services
+from concertation.synthesis import consolidation, editing, services
 from concertation.territories.models import Department
 from tests.factories import (
     CampaignFactory,
@@ -101,9 +101,9 @@ def drafted(world: World):
     """A regional synthesis whose suggestions are accepted and whose texts are written."""
     synthesis = regional(world)
     scope = scope_for(world.ars)
-    services.accept_all(scope=scope, user=world.ars, synthesis=synthesis)
+    editing.accept_all(scope=scope, user=world.ars, synthesis=synthesis)
     for group in synthesis.groups.all():
-        services.update_group(scope=scope, user=world.ars, synthesis=synthesis, group=group,
+        editing.update_group(scope=scope, user=world.ars, synthesis=synthesis, group=group,
                               title=group.title, kind=group.kind, theme=world.theme,
                               text=f"Proposition : {group.title}.")
     synthesis.refresh_from_db()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Callable
 from functools import cached_property
@@ -20,7 +18,6 @@ from django.shortcuts import render
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
-from openpyxl import Workbook
 
 from concertation.campaigns.models import DEFAULT_COLLEGES, Campaign, Theme
 from concertation.contributions.models import VISIBLE_STATES, Contribution, ContributionState
@@ -178,21 +175,10 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     form = ContributionFilterForm(request.GET or None)
     contributions = form.results()[:EXPORT_LIMIT]
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        writer.writerow(EXPORT_FIELDS)
-        for row in _export_rows(contributions):
-            writer.writerow(tabular.row(row))
-        content, ctype = ("\ufeff" + buffer.getvalue()).encode(), "text/csv; charset=utf-8"
+        content = tabular.csv_bytes(EXPORT_FIELDS, _export_rows(contributions))
+        ctype = "text/csv; charset=utf-8"
     elif fmt == "xlsx":
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("Contributions")
-        sheet.append(EXPORT_FIELDS)
-        for row in _export_rows(contributions):
-            sheet.append(tabular.row(row))
-        buffer = io.BytesIO()
-        book.save(buffer)
-        content = buffer.getvalue()
+        content = tabular.xlsx_bytes("Contributions", EXPORT_FIELDS, _export_rows(contributions))
         ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     elif fmt == "json":
         rows = [dict(zip(EXPORT_FIELDS, row, strict=True)) for row in _export_rows(contributions)]

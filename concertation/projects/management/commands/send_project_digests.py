@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
+from concertation.core.outbox import retry_pending
 from concertation.projects.services import queue_digests, queue_invitations
-from concertation.projects.tasks import retry_pending
 
 
 class Command(BaseCommand):

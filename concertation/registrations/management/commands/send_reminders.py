@@ -4,9 +4,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from concertation.registrations.models import OutgoingEmail, Registration, RegistrationStatus
+from concertation.core.models import OutgoingEmail
+from concertation.core.outbox import retry_pending
+from concertation.registrations.models import Registration, RegistrationStatus
 from concertation.registrations.services import prune_rate_limit_records, send_email
-from concertation.registrations.tasks import retry_pending
 
 
 class Command(BaseCommand):

@@ -1,5 +1,5 @@
-"""A tiny SMTP server on the loopback interface, for tests that follow an e-mail from Django's
-SMTP backend to the inbox: standard library only (no aiosmtpd).
+"""A tiny SMTP server on the loopback interface, for tests (unit and browser ones) that follow
+an e-mail from Django's SMTP backend to the inbox: standard library only (no aiosmtpd).
 
 It speaks just enough of RFC 5321 for smtplib: EHLO/HELO, MAIL, RCPT, DATA (with dot
 unstuffing), RSET, NOOP, QUIT. Every message is kept whole, as the bytes received, and parsed

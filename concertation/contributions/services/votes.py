@@ -1,0 +1,147 @@
+"""Agree / disagree / pass votes, with their counts kept on the contribution's row."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from concertation.contributions.models import (
+    VOTABLE_STATES,
+    Contribution,
+    Vote,
+)
+from concertation.contributions.services.lifecycle import ContributionError
+from concertation.core import sql
+from concertation.core.public_cache import bump_public_content
+from concertation.events.models import Event, EventState
+from concertation.registrations.models import Registration, RegistrationStatus
+
+# A vote is the busiest write of a workshop (a room voting on the projected proposals), so it
+# runs as hand-written statements (`core/sql.py`, prepared once per connection on PostgreSQL):
+# through the ORM, compiling its queries cost several times what the database spends running
+# them. Portable SQL: SQLite runs it too.
+_CONTRIBUTION, _EVENT = Contribution._meta.db_table, Event._meta.db_table
+_VOTE, _REGISTRATION = Vote._meta.db_table, Registration._meta.db_table
+_COUNT_COLUMNS = {Vote.Value.AGREE: "agree_count", Vote.Value.DISAGREE: "disagree_count",
+                  Vote.Value.PASS: "pass_count"}
+# The day of a confirmed registration, if the signed link's id and code are its own.
+_LINK_DAY = (f"SELECT r.event_id FROM {_REGISTRATION} r WHERE r.id = %s AND r.code = %s "
+             "AND r.status = %s AND r.anonymised_at IS NULL")
+
+
+def vote(*, contribution: Contribution | int, value: int, user=None, registration=None,
+         college: str = "") -> None:
+    """One vote per voter (an account or a registration) and contribution; voting again
+    changes it. `contribution` is a contribution or its id."""
+    if (user is None) == (registration is None):
+        raise PermissionDenied("Un vote vient d’un compte ou d’une inscription.")
+    pk = contribution if isinstance(contribution, int) else contribution.pk
+    voter = ("user_id", user.pk) if user is not None else ("registration_id", registration.pk)
+    _vote(pk, value, voter, college=college)
+
+
+def vote_by_link(*, contribution_id: int, value: int, registration_id, code) -> None:
+    """A participant's vote through their registration's signed link (`registration_id` and
+    `code` read from it): only while the registration is confirmed, only on a proposal of its
+    own day, with its college. Raises `Registration.DoesNotExist` for any other registration
+    and `Contribution.DoesNotExist` for a proposal of another day.
+
+    The link is checked by the same statement that counts the vote: a vote is the busiest
+    write of a workshop, and a statement of its own cost as much as the count's."""
+    _vote(contribution_id, value, ("registration_id", registration_id),
+          link=(registration_id, code))
+
+
+@transaction.atomic
+def _vote(pk: int, value: int, voter: tuple[str, int], *, college: str = "",
+          link: tuple[int, str] | None = None) -> None:
+    if value not in Vote.Value.values:
+        raise ContributionError("Vote inconnu : d’accord, pas d’accord ou passer.")
+    voter_column, voter_id = voter
+    counted = _COUNT_COLUMNS[value]
+    # First the count, as if the vote were new (most are): this UPDATE checks that the
+    # contribution takes votes and locks its row until the commit. So the same voter's other
+    # tabs, and a merge or its undoing on this contribution, wait for this vote, and the vote
+    # read below is the one really stored.
+    count = (f"UPDATE {_CONTRIBUTION} SET {counted} = {counted} + 1 WHERE id = %s "
+             f"AND state IN ({', '.join(['%s'] * len(VOTABLE_STATES))})")
+    params = [pk, *VOTABLE_STATES]
+    returning = f"(SELECT e.state FROM {_EVENT} e WHERE e.id = {_CONTRIBUTION}.event_id)"
+    if link is not None:
+        count += f" AND event_id = ({_LINK_DAY})"
+        params += [*link, RegistrationStatus.CONFIRMED]
+        returning += f", (SELECT r.college FROM {_REGISTRATION} r WHERE r.id = %s)"
+        params.append(link[0])
+    rows = sql.fetch(f"{count} RETURNING {returning}", params)
+    if not rows:
+        _refuse_vote(pk, link)
+    if rows[0][0] == EventState.RESTITUTION_PUBLISHED:
+        bump_public_content()  # the published restitution shows vote results
+    if link is not None:
+        college = rows[0][1]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    # The unique (contribution, voter) constraint tells a first vote from a change.
+    if sql.fetch(f"INSERT INTO {_VOTE} (contribution_id, {voter_column}, value, college, "
+                 "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s) "
+                 "ON CONFLICT DO NOTHING RETURNING id",
+                 [pk, voter_id, value, college, now, now]):
+        return
+    stored = sql.fetch(f"SELECT id, value FROM {_VOTE} WHERE contribution_id = %s "
+                       f"AND {voter_column} = %s", [pk, voter_id])
+    if not stored:  # deleted in between, with its account or registration
+        raise ContributionError("Votre vote n’a pas pu être enregistré : réessayez.")
+    vote_id, previous = stored[0]
+    if previous == value:
+        # The same vote again: nothing changes, the count's increment included.
+        transaction.set_rollback(True)
+        return
+    sql.execute(f"UPDATE {_VOTE} SET value = %s, updated_at = %s WHERE id = %s",
+                [value, now, vote_id])
+    uncounted = _COUNT_COLUMNS[previous]
+    sql.execute(f"UPDATE {_CONTRIBUTION} SET {uncounted} = {uncounted} - 1 WHERE id = %s",
+                [pk])
+
+
+def _refuse_vote(pk: int, link: tuple[int, str] | None) -> NoReturn:
+    """Why the contribution took no vote: the link's registration cannot vote, the
+    contribution is unknown (or of another day than the link's), or closed to votes."""
+    day = None
+    if link is not None:
+        days = sql.fetch(_LINK_DAY, [*link, RegistrationStatus.CONFIRMED])
+        if not days:
+            raise Registration.DoesNotExist("Seules les inscriptions confirmées votent.")
+        day = days[0][0]
+    found = sql.fetch(f"SELECT event_id FROM {_CONTRIBUTION} WHERE id = %s", [pk])
+    if not found or (day is not None and found[0][0] != day):
+        raise Contribution.DoesNotExist(f"Contribution {pk} introuvable.")
+    raise ContributionError("Cette contribution n’est pas ouverte au vote.")
+
+
+def vote_counts(contribution: Contribution) -> dict[str, int]:
+    counts = contribution.votes.aggregate(
+        agree=Count("id", filter=Q(value=1)), disagree=Count("id", filter=Q(value=-1)),
+        passed=Count("id", filter=Q(value=0)),
+    )
+    return counts
+
+
+def _recount(contribution: Contribution) -> None:
+    counts = vote_counts(contribution)
+    Contribution.objects.filter(pk=contribution.pk).update(
+        agree_count=counts["agree"], disagree_count=counts["disagree"],
+        pass_count=counts["passed"],
+    )
+
+
+@transaction.atomic
+def recount_votes(contribution_ids) -> None:
+    """Write the vote counts of these contributions from their votes: after votes went away
+    outside these services (a voter's account or registration deleted outright, see
+    `contributions.signals`). Locked in id order, as `merge` locks."""
+    for contribution in (Contribution.objects.select_for_update()
+                         .filter(pk__in=sorted(set(contribution_ids))).order_by("pk")):
+        _recount(contribution)

@@ -1,0 +1,217 @@
+"""Seats of a day and of its workshops, the waiting list and its promotions.
+
+Seats: `Event.seats_taken` and `Workshop.seats_taken` count the confirmed registrations. Every
+write to them holds the day's row: a sign-up takes its seat with a conditional UPDATE of that
+row (the lock lasts until its commit, a few statements), and the other changes (cancellation,
+promotion, change of workshop) lock it with SELECT … FOR UPDATE, count the registrations
+themselves and write the counters back. So capacity holds under concurrent sign-ups, and a day
+without room takes no lock at all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, transaction
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from concertation.core import sql
+from concertation.core.models import OutgoingEmail
+from concertation.events.models import Event, EventState, Workshop
+from concertation.registrations.models import (
+    Registration,
+    RegistrationStatus,
+)
+from concertation.registrations.services.base import (
+    RegistrationError,
+    _lock,
+    send_email,
+    validate_workshops,
+)
+
+
+def seats_taken(event: Event, workshops: Sequence[Workshop] | None = None
+                ) -> tuple[int, dict[int, int]]:
+    """Confirmed seats of the day, and per workshop (only those given, when given)."""
+    day = Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED).count()
+    links = Registration.workshops.through.objects.filter(
+        registration__event=event, registration__status=RegistrationStatus.CONFIRMED
+    )
+    if workshops is not None:
+        if not workshops:
+            return day, {}
+        links = links.filter(workshop__in=workshops)
+    per_workshop = dict(links.values("workshop_id").annotate(n=Count("id"))
+                        .values_list("workshop_id", "n").order_by())
+    return day, per_workshop
+
+
+def _fits(event: Event, workshops: Iterable[Workshop], taken: tuple[int, dict[int, int]]) -> bool:
+    day, per_workshop = taken
+    if event.capacity is not None and day >= event.capacity:
+        return False
+    return all(per_workshop.get(w.pk, 0) < w.capacity for w in workshops)
+
+
+_EVENT, _WORKSHOP = Event._meta.db_table, Workshop._meta.db_table
+_TAKE_DAY_SEAT_SQL = (
+    f"UPDATE {_EVENT} SET seats_taken = seats_taken + 1 WHERE id = %s AND state = %s "
+    "AND date >= %s AND (capacity IS NULL OR seats_taken < capacity)"
+)
+_GIVE_BACK_DAY_SEAT_SQL = f"UPDATE {_EVENT} SET seats_taken = seats_taken - 1 WHERE id = %s"
+# All or none in one statement: no other writer runs, so the NOT EXISTS reads current rows.
+_TAKE_WORKSHOP_SEATS_SQL = (
+    "UPDATE {table} SET seats_taken = seats_taken + 1 WHERE id IN ({ids}) AND NOT EXISTS "
+    "(SELECT 1 FROM {table} full_one WHERE full_one.id IN ({ids}) "
+    "AND full_one.seats_taken >= full_one.capacity)"
+)
+
+
+def _take_seat(event: Event, workshops: Sequence[Workshop]) -> bool:
+    """Take a seat of the day and of each workshop, all or none, in conditional UPDATEs
+    (hand-written: they run on every confirmed sign-up, see concertation.core.sql).
+
+    The day's UPDATE is the lock: it waits for a sign-up holding the row, then re-reads the
+    count, and while this transaction lasts no other can take a seat of this day nor change
+    its workshops' counters (every write to them holds the day's row). A day without room
+    is not locked at all: its sign-ups go to the waiting list side by side."""
+    today = connection.ops.adapt_datefield_value(timezone.localdate())
+    if not sql.execute(_TAKE_DAY_SEAT_SQL, [event.pk, EventState.REGISTRATION_OPEN, today]):
+        return False
+    if not workshops:
+        return True
+    ids = [w.pk for w in workshops]
+    marks = ", ".join(["%s"] * len(ids))
+    statement = _TAKE_WORKSHOP_SEATS_SQL.format(table=_WORKSHOP, ids=marks)
+    if sql.execute(statement, ids + ids) == len(ids):
+        return True
+    sql.execute(_GIVE_BACK_DAY_SEAT_SQL, [event.pk])
+    return False
+
+
+def _looks_full(event: Event, workshops: Sequence[Workshop]) -> bool:
+    """From the rows read at the start of the request: no need to try for a seat."""
+    if event.capacity is not None and event.seats_taken >= event.capacity:
+        return True
+    return any(w.seats_taken >= w.capacity for w in workshops)
+
+
+def _promote(event: Event) -> list[Registration]:
+    """Give freed seats to waiting people, in order of sign-up, skipping those whose
+    workshops are still full. Under the day's lock; the caller recounts afterwards."""
+    promoted = []
+    taken = seats_taken(event)
+    for waiting in Registration.objects.waitlisted().filter(event=event).prefetch_related(
+        "workshops"
+    ):
+        workshops = list(waiting.workshops.all())
+        if not _fits(event, workshops, taken):
+            if event.capacity is not None and taken[0] >= event.capacity:
+                break
+            continue
+        waiting.status = RegistrationStatus.CONFIRMED
+        waiting.promoted_at = timezone.now()
+        waiting.save(update_fields=["status", "promoted_at", "updated_at"])
+        send_email(waiting, OutgoingEmail.Kind.PROMOTED)
+        promoted.append(waiting)
+        taken = seats_taken(event)
+    return promoted
+
+
+def _recount(event: Event) -> None:
+    """Write the day's and its workshops' counters from the confirmed registrations. Only
+    under the day's lock: then no sign-up is taking a seat of this day."""
+    confirmed = Registration.objects.filter(status=RegistrationStatus.CONFIRMED)
+    Event.objects.filter(pk=event.pk).update(seats_taken=Coalesce(Subquery(
+        confirmed.filter(event=OuterRef("pk")).order_by().values("event")
+        .annotate(n=Count("pk")).values("n")
+    ), 0))
+    links = Registration.workshops.through.objects.filter(
+        registration__status=RegistrationStatus.CONFIRMED)
+    Workshop.objects.filter(event=event).update(seats_taken=Coalesce(Subquery(
+        links.filter(workshop=OuterRef("pk")).order_by().values("workshop")
+        .annotate(n=Count("pk")).values("n")
+    ), 0))
+
+
+@transaction.atomic
+def recount_seats(event: Event) -> None:
+    """Counters from the registrations, for rows written without this module (demo data)."""
+    _recount(_lock(event))
+
+
+_SEATS_SQL = f"SELECT capacity, seats_taken FROM {_EVENT} WHERE id = %s"
+
+
+def promote_if_room(event_id: int, workshop_ids: Sequence[int] | None = None
+                    ) -> list[Registration]:
+    """Promote waiting people if a seat is free: one unlocked read when there is none.
+    Run after a waiting-list entry or a freed seat commits: whichever of the two commits last
+    sees the other, so a seat never stays free while someone fitting it waits."""
+    # Hand-written: it runs after every waiting-list sign-up, most of a burst.
+    day = sql.fetch(_SEATS_SQL, [event_id])
+    if not day or (day[0][0] is not None and day[0][1] >= day[0][0]):
+        return []
+    if workshop_ids is not None and Workshop.objects.filter(
+        pk__in=workshop_ids, seats_taken__lt=F("capacity")
+    ).count() < len(workshop_ids):
+        return []
+    if not Registration.objects.waitlisted().filter(event_id=event_id).exists():
+        return []
+    with transaction.atomic():
+        event = _lock(Event(pk=event_id))
+        promoted = _promote(event)
+        if promoted:
+            _recount(event)
+    return promoted
+
+
+def _after_freeing(event: Event) -> None:
+    # A waiting-list entry committing while this transaction ran was not seen by _promote.
+    transaction.on_commit(lambda: promote_if_room(event.pk))
+
+
+@transaction.atomic
+def cancel(registration: Registration) -> list[Registration]:
+    """Cancel a registration (idempotent) and promote whoever its seat fits."""
+    event = _lock(registration.event)
+    registration = Registration.objects.get(pk=registration.pk)
+    if registration.status == RegistrationStatus.CANCELLED:
+        return []
+    if event.date < timezone.localdate():
+        raise RegistrationError("Cette journée est passée : l’inscription ne peut plus changer.")
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = timezone.now()
+    registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+    send_email(registration, OutgoingEmail.Kind.CANCELLED)
+    promoted = _promote(event)
+    _recount(event)
+    _after_freeing(event)
+    return promoted
+
+
+@transaction.atomic
+def change_workshops(registration: Registration, workshops: Sequence[Workshop]) -> Registration:
+    event = _lock(registration.event)
+    registration = Registration.objects.get(pk=registration.pk)
+    if registration.status == RegistrationStatus.CANCELLED:
+        raise RegistrationError("Cette inscription est annulée.")
+    if event.date < timezone.localdate() or event.state not in (
+        EventState.REGISTRATION_OPEN, EventState.REGISTRATION_CLOSED, EventState.PUBLISHED
+    ):
+        raise RegistrationError("Les ateliers de cette journée ne peuvent plus être changés.")
+    validate_workshops(event, workshops)
+    if registration.status == RegistrationStatus.CONFIRMED:
+        _, per_workshop = seats_taken(event)
+        current = set(registration.workshops.values_list("id", flat=True))
+        for workshop in workshops:
+            if workshop.pk not in current and per_workshop.get(workshop.pk, 0) >= workshop.capacity:
+                raise RegistrationError(f"L’atelier « {workshop.title} » est complet.")
+    registration.workshops.set(workshops)
+    send_email(registration, OutgoingEmail.Kind.CHANGED)
+    _promote(event)
+    _recount(event)
+    _after_freeing(event)
+    registration.refresh_from_db()
+    return registration
