@@ -146,16 +146,8 @@ def capture_delete(request: HttpRequest, pk: int, contribution_pk: int) -> HttpR
                    ],
                    confirm_label="Supprimer la proposition", back=("contributions:capture",
                                                                    workshop.pk))
-    try:
-        contribution = capture_service.withdraw_entry(workshop=workshop,
-                                                      contribution=contribution,
-                                                      user=request.user)
-    except services.ContributionError as exc:
-        return _refused(request, workshop, exc)
-    if _wants_json(request):
-        return JsonResponse(_entry(contribution, False))
-    messages.success(request, "Proposition supprimée.")
-    return _back(workshop, supprimee=contribution.pk)
+    return _change_entry(request, workshop, contribution, capture_service.withdraw_entry,
+                         "Proposition supprimée.", undo=True)
 
 
 @require_POST
@@ -163,16 +155,22 @@ def capture_delete(request: HttpRequest, pk: int, contribution_pk: int) -> HttpR
 def capture_restore(request: HttpRequest, pk: int, contribution_pk: int) -> HttpResponse:
     workshop = _workshop_for_facilitator(request, pk)
     contribution = _entry_of(workshop, contribution_pk)
+    return _change_entry(request, workshop, contribution, capture_service.restore_entry,
+                         "Suppression annulée : la proposition est rétablie.")
+
+
+def _change_entry(request: HttpRequest, workshop: Workshop, contribution: Contribution,
+                  change, done: str, *, undo: bool = False) -> HttpResponse:
+    """Deletion and its undo, answered alike: the entry as JSON to the page's script, or
+    back to the capture page with the message (and, after a deletion, its « Annuler »)."""
     try:
-        contribution = capture_service.restore_entry(workshop=workshop,
-                                                     contribution=contribution,
-                                                     user=request.user)
+        contribution = change(workshop=workshop, contribution=contribution, user=request.user)
     except services.ContributionError as exc:
         return _refused(request, workshop, exc)
     if _wants_json(request):
         return JsonResponse(_entry(contribution, False))
-    messages.success(request, "Suppression annulée : la proposition est rétablie.")
-    return _back(workshop)
+    messages.success(request, done)
+    return _back(workshop, supprimee=contribution.pk) if undo else _back(workshop)
 
 
 def _join_url(request: HttpRequest, workshop: Workshop, priority) -> str:
