@@ -262,6 +262,7 @@ MATRIX: dict[str, Row] = {
     # A registration's own pages: its signed link is the credential, whoever holds it.
     "registrations:manage": Row(token, PUBLIC, BOTH),
     "registrations:cancel": Row(token, PUBLIC, POST),
+    "registrations:mailings_consent": Row(token, PUBLIC, POST),
     "registrations:download": Row(token, PUBLIC),
     "registrations:erase": Row(token, PUBLIC, POST),
     "contributions:vote_page": Row(token, PUBLIC),
@@ -342,6 +343,8 @@ MATRIX: dict[str, Row] = {
     "registrations_backoffice:check_in_mark": Row(day, TERRITORY_A, POST),
     "registrations_backoffice:participation": Row(day, TERRITORY_A),
     "registrations_backoffice:questions": Row(day, TERRITORY_A, BOTH),
+    "registrations_backoffice:mailings": Row(day, TERRITORY_A, BOTH),
+    "registrations_backoffice:mailing_cancel": Row(day, TERRITORY_A, POST),
     "contributions_backoffice:moderation": Row(none, MODERATION_PAGE),
     "contributions_backoffice:moderate": Row(lambda w: {"contribution_pk": w.pending.pk},
                                              MODERATION_A, POST),

@@ -46,6 +46,8 @@ class OutgoingEmail(models.Model):
         PASSWORD_LINK = "password_link", "Lien pour choisir son mot de passe"
         # A workshop's new facilitator (about `facilitation`).
         FACILITATION = "facilitation", "Animation d’un atelier"
+        # An organiser's message to a day's registrants (about `registration`, with `mailing`).
+        MAILING = "mailing", "Message de l’organisateur"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     registration = models.ForeignKey("registrations.Registration", on_delete=models.CASCADE,
@@ -58,6 +60,8 @@ class OutgoingEmail(models.Model):
                              blank=True, related_name="+")
     facilitation = models.ForeignKey("contributions.Facilitation", on_delete=models.CASCADE,
                                      null=True, blank=True, related_name="+")
+    mailing = models.ForeignKey("registrations.Mailing", on_delete=models.CASCADE, null=True,
+                                blank=True, related_name="emails")
     # The updates a digest carries, by id.
     update_ids = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

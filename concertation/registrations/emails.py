@@ -47,6 +47,8 @@ def build_message(outgoing: OutgoingEmail) -> EmailMultiAlternatives:
         # Erased, or taken by the secretariat without an address.
         raise Undeliverable(NO_ADDRESS)
     event = registration.event
+    if outgoing.kind == OutgoingEmail.Kind.MAILING:
+        return _mailing(outgoing, registration)
     context = {
         "registration": registration,
         "event": event,
@@ -69,4 +71,21 @@ def build_message(outgoing: OutgoingEmail) -> EmailMultiAlternatives:
     if registration.status == "confirmed" and outgoing.kind != OutgoingEmail.Kind.CANCELLED:
         message.attach(f"inscription-{registration.code}.png", qr_png(registration.code),
                        "image/png")
+    return message
+
+
+def _mailing(outgoing: OutgoingEmail, registration: Registration) -> EmailMultiAlternatives:
+    """An organiser's message (`registrations.Mailing`), with the recipient's own link."""
+    mailing = outgoing.mailing
+    if not mailing.essential and not registration.consent_mailings:
+        # Withdrawn between the sending and this attempt.
+        raise Undeliverable("Envois des organisateurs refusés depuis : courriel abandonné.")
+    context = {"mailing": mailing, "event": registration.event, "registration": registration,
+               "manage_url": manage_url(registration)}
+    message = EmailMultiAlternatives(
+        subject=mailing.subject,
+        body=render_to_string("registrations/email/mailing.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL, to=[registration.email])
+    message.attach_alternative(render_to_string("registrations/email/mailing.html", context),
+                               "text/html")
     return message

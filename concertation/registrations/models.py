@@ -186,3 +186,50 @@ class AttendanceSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}"
+
+
+class Mailing(models.Model):
+    """A message an organiser writes to a day's registrants (issue 18): who it goes to is
+    chosen by `audience` and decided when it is sent, not when it is written; each recipient
+    gets one row of the outbox (`core.OutgoingEmail`, kind `mailing`), retried like any mail.
+    A message that is not `essential` (practical information about the day) goes only to
+    those who accepted the organisers' mailings, which they can withdraw from their link."""
+
+    class Audience(models.TextChoices):
+        CONFIRMED = "confirmed", "Toutes les personnes inscrites (confirmées)"
+        WAITLISTED = "waitlisted", "La liste d’attente"
+        WORKSHOP = "workshop", "Les inscrits d’un atelier"
+        PRESENT = "present", "Les personnes venues (pointées à l’accueil)"
+        ABSENT = "absent", "Les inscrits confirmés qui ne sont pas venus"
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", "Programmé"
+        SENT = "sent", "Envoyé"
+        CANCELLED = "cancelled", "Annulé"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="mailings")
+    subject = models.CharField("objet", max_length=150)
+    body = models.TextField("message")
+    audience = models.CharField("destinataires", max_length=20, choices=Audience.choices)
+    workshop = models.ForeignKey(Workshop, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+    essential = models.BooleanField("information pratique sur la journée", default=False)
+    send_at = models.DateTimeField("envoi prévu le")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.SCHEDULED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveIntegerField("destinataires", default=0)
+
+    class Meta:
+        ordering = ["-send_at", "-id"]
+        indexes = [
+            # What the hourly chore reads: the few messages still to send.
+            models.Index(fields=["send_at"], condition=Q(state="scheduled"),
+                         name="mailing_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

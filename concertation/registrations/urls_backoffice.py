@@ -1,10 +1,12 @@
 from django.urls import path
 
-from concertation.registrations.views import organiser
+from concertation.registrations.views import mailings, organiser
 
 app_name = "registrations_backoffice"
 urlpatterns = [
     path("journees/<int:pk>/inscriptions/", organiser.registration_list, name="list"),
+    path("journees/<int:pk>/messages/", mailings.mailings, name="mailings"),
+    path("journees/<int:pk>/messages/annuler/", mailings.mailing_cancel, name="mailing_cancel"),
     path("journees/<int:pk>/inscriptions/export.<fmt>", organiser.export, name="export"),
     path("journees/<int:pk>/inscriptions/ajouter/", organiser.add_on_behalf, name="add"),
     path("journees/<int:pk>/emargement.pdf", organiser.attendance_sheet, name="attendance_sheet"),

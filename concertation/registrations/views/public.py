@@ -170,6 +170,20 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("registrations:manage", token=token)
 
 
+@require_POST
+def mailings_consent(request: HttpRequest, token: str) -> HttpResponse:
+    """Accept or stop the organisers' messages (other than practical information about the
+    day): no confirmation, since the choice can be changed back on the same page."""
+    from concertation.registrations.services import mailings
+
+    registration = _registration(token)
+    accept = request.POST.get("accept") == "1"
+    mailings.set_consent(registration, accept)
+    messages.success(request, "Vous recevrez les messages des organisateurs." if accept else
+                     "Vous ne recevrez plus que les informations pratiques sur la journée.")
+    return redirect("registrations:manage", token=token)
+
+
 def download(request: HttpRequest, token: str) -> HttpResponse:
     registration = _registration(token)
     response = HttpResponse(

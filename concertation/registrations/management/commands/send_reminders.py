@@ -36,5 +36,10 @@ class Command(BaseCommand):
             count += 1
         retried = retry_pending()
         pruned = prune_rate_limit_records()
+        # Organisers' scheduled messages whose time has come, if their own task was lost.
+        from concertation.registrations.services.mailings import send_due
+
+        mailed = send_due()
         self.stdout.write(f"{count} rappel(s) programmé(s), {retried} courriel(s) relancé(s), "
+                          f"{mailed} message(s) d’organisateur envoyé(s), "
                           f"{pruned} trace(s) de limitation effacée(s).")
