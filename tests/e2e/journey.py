@@ -150,10 +150,12 @@ class Journey:
                     self.page.keyboard.press("ArrowLeft")
                     self.page.keyboard.press("ArrowLeft")
             elif kind == "time":
-                # Hours and minutes; an English browser wants its AM/PM segment as well.
+                # Hours and minutes; an English browser wants its AM/PM segment as well: the
+                # focus is then on that third segment, two arrows back to the hours.
                 hours, minutes = text.split(":")
                 self.page.keyboard.type(hours + minutes)
                 if field.input_value() != text:
+                    self.page.keyboard.press("ArrowLeft")
                     self.page.keyboard.press("ArrowLeft")
                     h = int(hours)
                     self.page.keyboard.type(f"{h % 12 or 12:02d}{minutes}{'AP'[h >= 12]}")
