@@ -11,13 +11,14 @@ PY := $(VENV)/bin/python
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/concertation
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run test test-sqlite test-postgres lint bench bench-signup bench-analysis bench-package quality-analysis clean
+.PHONY: help run test test-sqlite test-postgres lint guide-screenshots bench bench-signup bench-analysis bench-package quality-analysis clean
 
 help:
 	@echo "make run    installs, migrates, loads the demo and serves http://127.0.0.1:8000"
 	@echo "make test   installs test tools and runs the whole suite (SQLite, then PostgreSQL)"
 	@echo "make bench  benchmarks the public pages on PostgreSQL with gunicorn"
 	@echo "make bench-signup, bench-analysis, bench-package, quality-analysis: the other measures (docs/)"
+	@echo "make guide-screenshots  runs the journey tests at 1280 px with the mouse and keeps their screenshots in docs/guide/"
 
 $(PY):
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is required (none found on the PATH or in pyenv)." >&2; exit 1; fi
@@ -75,6 +76,10 @@ test-postgres: $(VENV)/.test-deps $(OIDC_DEPS)
 	else \
 		echo "== PostgreSQL does not answer at $(TEST_POSTGRES_URL): its run is skipped."; \
 	fi
+
+# The user guide's pictures (docs/user-guide.md), taken by the journey tests in Chromium.
+guide-screenshots: $(VENV)/.test-deps
+	$(PY) -m tests.e2e.guide_screenshots
 
 bench: $(VENV)/.test-deps
 	$(PY) -m bench.web
