@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from concertation.contributions.models import Contribution, Facilitation
@@ -117,3 +119,28 @@ def test_a_facilitator_lands_on_their_workshops_after_signing_in(client, worksho
     assert refused.status_code == 403
     assert "réservée aux organisateurs" in refused.content.decode()
     assert "Accès refusé" in refused.content.decode()
+
+
+def _menu_links(response) -> list[str]:
+    html = response.content.decode()
+    nav = html[html.index('id="navigation"'):html.index("</nav>", html.index('id="navigation"'))]
+    return [text for text in ("Mes ateliers", "Mes journées") if f">{text}</a>" in nav]
+
+
+def test_the_menu_leads_a_facilitator_back_to_their_workshops(
+        client, workshop, facilitator):
+    client.force_login(facilitator)
+    response = client.get(reverse("contributions:capture", args=[workshop.pk]))
+    assert _menu_links(response) == ["Mes ateliers"]
+    assert f'href="{reverse("contributions:my_workshops")}"' in response.content.decode()
+    # The menu reads organiser and facilitator rights in one query, as it read the organiser's
+    # alone before: no page's pinned query count moves.
+    client.force_login(UserFactory())
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("accounts:my_data"))
+    assert _menu_links(response) == []
+    both = [q["sql"] for q in queries.captured_queries
+            if "organisermembership" in q["sql"] and "facilitation" in q["sql"]]
+    assert len(both) == 1
+    client.force_login(organiser_of(workshop.event.health_territory))
+    assert _menu_links(client.get(reverse("accounts:my_data"))) == ["Mes journées"]

@@ -140,6 +140,15 @@ class Journey:
         else:
             self._click(target)
 
+    def menu(self, name: str) -> None:
+        """A link of the main menu: in view on a desktop, behind the « Menu » button on a phone."""
+        link = self.page.get_by_role("navigation", name="Menu principal").get_by_role(
+            "link", name=name, exact=True)
+        if not link.is_visible():
+            self.press(self.page.get_by_role("button", name="Menu", exact=True))
+            expect(link).to_be_visible()
+        self.press(link)
+
     def fill(self, field: Locator, text: str) -> None:
         if self.keyboard:
             self._focus(field)

@@ -2,7 +2,7 @@
 desktop and on a phone: signs in and lands on « Mes ateliers », captures the workshop's
 proposals live (typed, Entrée adds), corrects one in place, deletes one and undoes it, opens the
 projector view for the room (QR code drawn, large type, no site chrome), then opens the priority
-vote and closes it after the confirmation step."""
+vote, closes it after the confirmation step, and goes back to « Mes ateliers » from the menu."""
 
 from __future__ import annotations
 
@@ -135,4 +135,8 @@ def test_facilitator_journey(demo, open_site, tmp_path_factory, mode, viewport):
     vote.refresh_from_db()
     assert not vote.is_open
     me.step("Vote clos")
+
+    # Back to the other workshops from the menu, on any page.
+    me.menu("Mes ateliers")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes ateliers")
     me.site.assert_healthy()
