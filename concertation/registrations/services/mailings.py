@@ -119,7 +119,8 @@ def deliver(mailing_id: int, now: dt.datetime | None = None) -> int:
     message's state, so that a message is sent once even if its task runs twice."""
     now = now or timezone.now()
     with transaction.atomic():
-        mailing = (Mailing.objects.select_for_update().select_related("event", "workshop")
+        mailing = (Mailing.objects.select_for_update(of=("self",))
+                   .select_related("event", "workshop")
                    .filter(pk=mailing_id).first())
         if mailing is None or mailing.state != Mailing.State.SCHEDULED or mailing.send_at > now:
             return 0
