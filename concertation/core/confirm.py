@@ -21,12 +21,17 @@ def confirmed(request: HttpRequest) -> bool:
     return request.POST.get(CONFIRM_FIELD) == "1"
 
 
+def reposted_fields(request: HttpRequest) -> list[tuple[str, str]]:
+    """The first post's fields, to post again from a confirmation (or preview) page."""
+    return [(name, value) for name, values in request.POST.lists()
+            if name not in _OWN_FIELDS for value in values]
+
+
 def ask(request: HttpRequest, *, title: str, consequences: Sequence[str], confirm_label: str,
         back: tuple, back_label: str = "Annuler et revenir") -> HttpResponse:
     """The confirmation page of the action `request` asked for. `title` completes « Confirmer :
     », `back` is where « cancel » leads: a URL name and its arguments, or a path."""
-    fields = [(name, value) for name, values in request.POST.lists()
-              if name not in _OWN_FIELDS for value in values]
+    fields = reposted_fields(request)
     return render(request, "core/confirm.html", {
         "title": title, "consequences": consequences, "confirm_label": confirm_label,
         "back_url": resolve_url(*back), "back_label": back_label, "fields": fields,

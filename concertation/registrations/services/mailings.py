@@ -85,19 +85,15 @@ def schedule(*, scope: Scope, event: Event, user, subject: str, body: str, audie
         event=event, subject=subject, body=body, audience=audience,
         workshop=workshop if audience == Audience.WORKSHOP else None, essential=essential,
         send_at=send_at or now, created_by=user)
-    _queue(mailing)
-    return mailing
-
-
-def _queue(mailing: Mailing) -> None:
-    backend = send_mailing.get_backend()
-    if mailing.send_at > timezone.now() and backend.supports_defer:
-        run_after = mailing.send_at
-        transaction.on_commit(lambda: send_mailing.using(run_after=run_after).enqueue(
-            mailing.pk))
-    elif mailing.send_at <= timezone.now():
-        transaction.on_commit(lambda: send_mailing.enqueue(mailing.pk))
+    if send_at is None:
+        # Sent now: its outbox rows are written in this transaction, so the organiser is told
+        # at once how many people it reaches (the mail itself leaves through the outbox).
+        deliver(mailing.pk, now)
+        mailing.refresh_from_db()
+    elif send_mailing.get_backend().supports_defer:
+        transaction.on_commit(lambda: send_mailing.using(run_after=send_at).enqueue(mailing.pk))
     # Otherwise (a backend that cannot defer) the hourly `send_due` sends it at its time.
+    return mailing
 
 
 @transaction.atomic

@@ -117,8 +117,7 @@ def _preview(request: HttpRequest, event: Event, form: MailingForm) -> HttpRespo
     }
     # The text part as the first recipient receives it (the HTML part says the same).
     preview = render_to_string("registrations/email/mailing.txt", context) if sample else ""
-    fields = [(name, value) for name, values in request.POST.lists()
-              if name not in ("csrfmiddlewaretoken", confirm.CONFIRM_FIELD) for value in values]
+    fields = confirm.reposted_fields(request)
     return render(request, "registrations/organiser/mailing_preview.html", {
         "event": event, "form": form, "count": count, "preview": preview, "fields": fields,
         "send_at": data["send_at"], "confirm_field": confirm.CONFIRM_FIELD,
@@ -146,7 +145,6 @@ def mailings(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error.messages[0])
         else:
             if data["send_at"] is None:
-                mailing.refresh_from_db()
                 messages.success(request, f"Message « {mailing.subject} » envoyé à "
                                           f"{mailing.recipients} personne(s).")
             else:
