@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -21,7 +22,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT.parent / "shared" / "data"
+# ../shared/data beside the checkout; CONCERTATION_SHARED_DATA points elsewhere (a git
+# worktree outside the project's parent folder, a CI cache).
+DATA = Path(os.environ.get("CONCERTATION_SHARED_DATA") or ROOT.parent / "shared" / "data")
 ELF = DATA / "contributions" / "entendre-la-france-tagged.csv"
 
 _SPLIT = re.compile(r"(?<=[.!?;])\s+|&&|\n+")

@@ -29,6 +29,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from bench.analysis.corpus import DATA  # CONCERTATION_SHARED_DATA, else ../shared/data
 from concertation.analysis.bridging import bridging_scores
 from concertation.analysis.cluster import cluster_texts
 from concertation.analysis.opinions import (
@@ -43,8 +44,6 @@ from concertation.analysis.similarity import (
     fit_weights,
     pair_features,
 )
-
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 # Each requirement of the issue and whether this run met it, printed at the end.
 TARGETS: list[tuple[str, bool]] = []

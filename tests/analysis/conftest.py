@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+# The same rule as bench/analysis/corpus.py: CONCERTATION_SHARED_DATA, else ../shared/data.
+DATA = Path(
+    os.environ.get("CONCERTATION_SHARED_DATA")
+    or Path(__file__).resolve().parents[2].parent / "shared" / "data"
+)
 
 
 @pytest.fixture(scope="session")
