@@ -503,9 +503,9 @@ def _ara_contributions() -> None:
 
 @transaction.atomic
 def load_demo(today: dt.date | None = None, *, ministry_story: bool = True) -> dict[str, int]:
-    """Load the demo, never overwriting. `ministry_story=False` stops the story before the
-    regional consolidations (no synthesis validated nor transmitted), for the browser tests
-    that walk that consolidation themselves."""
+    """Load the demo, never overwriting. `ministry_story=False` stops the story once the days
+    are held (no restitution published, no synthesis validated nor transmitted), for the
+    browser tests that publish a restitution or walk the regional consolidation themselves."""
     today = today or timezone.localdate()
     territories = _territories()
     created = 0
@@ -544,8 +544,10 @@ def load_demo(today: dt.date | None = None, *, ministry_story: bool = True) -> d
 
     load_projects_demo()
     if ministry_story:
+        from concertation.contributions.demo import load_restitutions_demo
         from concertation.national.demo import load_national_demo
 
+        load_restitutions_demo()
         load_national_demo()
     bump_public_content()
     return {"events_created": created, "events_total": Event.objects.count()}

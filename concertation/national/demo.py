@@ -114,8 +114,8 @@ def _auvergne_rhone_alpes() -> None:
         introduction="Douze journées départementales co-organisées avec les conseils "
                      "territoriaux de santé à partir du 25 novembre 2022 ; propositions "
                      "consolidées par l’ARS et validées avec la CRSA le 15 décembre 2022.")
-    contributions = list(Contribution.objects.filter(event__in=days).only("pk", "text",
-                                                                          "theme_id"))
+    contributions = list(Contribution.objects.filter(event__in=days, merged_into__isnull=True)
+                         .only("pk", "text", "theme_id"))
     for texts in ARA_PROPOSALS:
         for title in texts:
             members = [c for c in contributions if c.text.startswith(title)]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from concertation.core.public_cache import public_page
 from concertation.synthesis import package as packages
 from concertation.synthesis import report, sources
-from concertation.synthesis.models import Synthesis
+from concertation.synthesis.models import Package, Synthesis
 
 
 def published():
@@ -21,8 +21,18 @@ def published():
 @require_safe
 @public_page
 def index(request: HttpRequest) -> HttpResponse:
-    syntheses = (published().select_related("campaign", "region", "health_territory", "event")
-                 .order_by("-transmitted_at", "-updated_at", "-id"))
+    syntheses = list(published().select_related("campaign", "region", "health_territory",
+                                                "event")
+                     .order_by("-transmitted_at", "-updated_at", "-id"))
+    # Each synthesis's documents, from its newest finished package: one query for them all.
+    latest: dict[int, Package] = {}
+    for package in (Package.objects.filter(synthesis__in=syntheses, status=Package.Status.DONE)
+                    .only("synthesis_id", "files").order_by("-finished_at", "-id")):
+        latest.setdefault(package.synthesis_id, package)
+    for synthesis in syntheses:
+        package = latest.get(synthesis.pk)
+        synthesis.downloads = [kind for kind in packages.FILES
+                               if package and kind.key in package.files and kind.key != "zip"]
     return render(request, "synthesis/public/index.html", {"syntheses": syntheses})
 
 

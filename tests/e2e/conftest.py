@@ -74,8 +74,9 @@ def demo(live_server) -> dict[str, int]:
     (serialized_rollback) before the next."""
     from concertation.demo import load_demo
 
-    # The journeys below walk the regional consolidation themselves, from before the demo's
-    # own (validated and transmitted) one; tests/e2e/test_national_flow.py builds its own.
+    # The journeys below publish restitutions and walk the regional consolidation themselves,
+    # from before the demo's own (published, validated and transmitted); tests/e2e/
+    # test_national_flow.py builds its own.
     return load_demo(ministry_story=False)
 
 

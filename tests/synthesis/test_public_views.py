@@ -28,6 +28,7 @@ def test_list_shows_only_published_validated_syntheses(client, data):
     SynthesisFactory(campaign=data["campaign"], title="Validée non publiée", state="validated")
     page = client.get(reverse("synthesis:index")).content.decode()
     assert "Synthèse régionale Auvergne-Rhône-Alpes" in page
+    assert "Rapport (PDF)" not in page  # no package yet: no document listed
     assert "Brouillon publié par erreur" not in page
     assert "Validée non publiée" not in page
     assert 'aria-current="page">Synthèses</a>' in page
@@ -76,6 +77,11 @@ def test_documents_of_the_latest_package(client, data, django_capture_on_commit_
     assert b"".join(response.streaming_content).startswith(b"PK")
     assert client.get(reverse("synthesis:download",
                               args=["synthese-ara", "inconnu"])).status_code == 404
+    # The list of syntheses links each one's documents too (the full zip stays on its page).
+    listing = client.get(reverse("synthesis:index")).content.decode()
+    for kind in ("pdf", "docx", "odt", "xlsx", "opendata"):
+        assert reverse("synthesis:download", args=["synthese-ara", kind]) in listing
+    assert reverse("synthesis:download", args=["synthese-ara", "zip"]) not in listing
 
 
 @pytest.mark.parametrize("extra", [0, 20])
@@ -97,5 +103,6 @@ def test_detail_query_count_is_constant(client, data, extra, django_assert_num_q
 def test_list_query_count_is_constant(client, data, n, django_assert_num_queries):
     for _ in range(n):
         SynthesisFactory(campaign=data["campaign"], state="transmitted", is_public=True)
-    with django_assert_num_queries(1):
+    # The syntheses, then their finished packages (the documents each card lists).
+    with django_assert_num_queries(2):
         client.get(reverse("synthesis:index"))
