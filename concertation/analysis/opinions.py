@@ -272,7 +272,7 @@ def opinion_groups(
     """Pol.is opinion groups, representative comments and consensus measures."""
     moderated = matrix.moderated_mask()
     comments = [c for c, m in zip(matrix.comments, moderated, strict=True) if not m]
-    every_cell = _Cells.of(matrix.values)
+    every_cell = matrix.seen_cells()
     # Statistics ignore moderated comments: their cells, renumbered without them.
     kept_columns = np.cumsum(~moderated) - 1
     keep = ~moderated[every_cell.cols]

@@ -180,6 +180,31 @@ def test_sparse_projection_matches_dense_projection() -> None:
     dense = _project_dense(values, moderated)
     sparse = _project(_Cells.of(values), moderated)
     assert np.allclose(dense, sparse, atol=1e-4)
+    # Built block of rows by block of rows (the last block shorter): the same projection.
+    assert np.allclose(_project(_Cells.of(values), moderated, block=64), sparse, atol=1e-5)
+
+
+def test_vote_matrix_keeps_the_seen_cells_it_was_built_from() -> None:
+    from concertation.analysis.opinions import _Cells
+
+    rng = np.random.default_rng(6)
+    voters = rng.integers(0, 40, 900)
+    comments = rng.integers(0, 25, 900)
+    votes = rng.choice(np.array([1, -1, 0], dtype=np.int8), 900)
+    stamps = rng.permutation(900).astype(float)  # out of order, with repeated cells
+    matrix = build_vote_matrix(voters, comments, votes, stamps)
+    expected = _Cells.of(matrix.values)
+    assert matrix.cells is not None
+    for name in ("rows", "cols", "votes"):
+        assert np.array_equal(getattr(matrix.cells, name), getattr(expected, name))
+    latest = {}
+    for i in np.argsort(stamps):
+        latest[(voters[i], comments[i])] = votes[i]
+    p_index = {p: i for i, p in enumerate(matrix.participants)}
+    c_index = {c: j for j, c in enumerate(matrix.comments)}
+    for (p, c), vote in latest.items():
+        assert matrix.values[p_index[str(p)], c_index[str(c)]] == vote
+    assert int((~np.isnan(matrix.values)).sum()) == len(latest)
 
 
 def test_top_eigenvectors_match_full_decomposition() -> None:
