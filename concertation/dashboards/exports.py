@@ -3,18 +3,12 @@ second sheet or below in the CSV, one row per department (the measures counted b
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.http import HttpResponse
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from concertation.core import tabular
 from concertation.dashboards import figures
 
-FORMATS = {"csv": "text/csv; charset=utf-8",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+FORMATS = tabular.CONTENT_TYPES
 DEPARTMENT_MEASURES = ("journees", "participants", "contributions")
 
 
@@ -35,35 +29,7 @@ def tables(context: dict) -> list[tuple[str, list[str], list[list]]]:
 
 
 def response(context: dict, fmt: str) -> HttpResponse:
-    sheets = tables(context)
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        for i, (title, headers, rows) in enumerate(sheets):
-            if i:
-                writer.writerow([])
-            writer.writerow([title])
-            writer.writerow(headers)
-            writer.writerows(tabular.row(r) for r in rows)
-        body = ("\ufeff" + buffer.getvalue()).encode()
-    else:
-        book = Workbook()
-        book.remove(book.active)
-        for title, headers, rows in sheets:
-            sheet = book.create_sheet(title)
-            sheet.append(headers)
-            for cell in sheet[1]:
-                cell.font = Font(bold=True)
-            for r in rows:
-                sheet.append(tabular.row(r))
-            sheet.freeze_panes = "A2"
-            sheet.column_dimensions["B"].width = 32
-        book.properties.creator = "Concertation"
-        book.properties.title = "Tableau de bord de la concertation"
-        out = io.BytesIO()
-        book.save(out)
-        body = out.getvalue()
+    sheets = [tabular.Sheet(title, headers, rows, widths=(14, 32))
+              for title, headers, rows in tables(context)]
     name = "tableau-de-bord-organisateur" if context["organiser"] else "tableau-de-bord"
-    answer = HttpResponse(body, content_type=FORMATS[fmt])
-    answer["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return answer
+    return tabular.response(sheets, fmt, name, title="Tableau de bord de la concertation")

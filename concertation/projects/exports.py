@@ -5,14 +5,10 @@ No personal data leaves here: neither followers nor the names of organisers."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 
 from django.conf import settings
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from concertation.core import tabular
 from concertation.projects.imports import COLUMNS
@@ -39,37 +35,13 @@ def sheet_rows(projects: Iterable[Project]) -> list[list]:
 def milestone_sheet(projects: Iterable[Project], fmt: str) -> bytes:
     headers = [header for _, header in COLUMNS]
     rows = sheet_rows(projects)
+    milestones = tabular.Sheet("Jalons", headers, rows,
+                               widths=(34, 40, 14, 28, 44, 12, 12, 12, 7, 30, 40))
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow(tabular.row(v.strftime("%d/%m/%Y") if hasattr(v, "strftime")
-                                        else "" if v is None else v for v in row))
-        # The byte-order mark makes spreadsheet software read the accents right.
-        return ("\ufeff" + buffer.getvalue()).encode()
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Jalons"
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(tabular.row(row))
-    for row in sheet.iter_rows(min_row=2, min_col=6, max_col=7):
-        for cell in row:
-            cell.number_format = "DD/MM/YYYY"
-    sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHIJK", [34, 40, 14, 28, 44, 12, 12, 12, 7, 30, 40],
-                             strict=True):
-        sheet.column_dimensions[column].width = width
-    help_sheet = book.create_sheet("Mode d’emploi")
-    for line in SHEET_HELP:
-        help_sheet.append([line])
-    help_sheet.column_dimensions["A"].width = 120
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        return tabular.write_csv([milestones])
+    guide = tabular.Sheet("Mode d’emploi", [SHEET_HELP[0]], ([line] for line in SHEET_HELP[1:]),
+                          widths=(120,), bold_header=False)
+    return tabular.write_xlsx([milestones, guide])
 
 
 SHEET_HELP = [
@@ -164,12 +136,10 @@ def milestone_record(project: Project, m: Milestone) -> dict:
 
 
 def to_csv(records: list[dict], fields) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=",")
-    writer.writerow([f[0] for f in fields])
-    for record in records:
-        writer.writerow(tabular.row(record[f[0]] for f in fields))
-    return buffer.getvalue().encode()
+    names = [f[0] for f in fields]
+    return tabular.write_csv(
+        [tabular.Sheet("", names, ([record[name] for name in names] for record in records))],
+        delimiter=",", bom=False)
 
 
 def to_json(projects: list[dict], milestones: list[dict]) -> bytes:

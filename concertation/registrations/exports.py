@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 from django.template.loader import render_to_string
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from concertation.core import tabular
 from concertation.events.models import Event
@@ -40,22 +36,10 @@ def to_csv(registrations: list[Registration]) -> bytes:
 
 
 def to_xlsx(event: Event, registrations: list[Registration]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Inscriptions"
-    sheet.append(COLUMNS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows(registrations):
-        sheet.append(tabular.row(row))
-    sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHIJKLMNO", [10, 18, 16, 18, 30, 14, 24, 30, 40, 30, 16,
-                                                 16, 8, 10, 10], strict=True):
-        sheet.column_dimensions[column].width = width
-    book.properties.title = tabular.clean_text(f"Inscriptions — {event.title}")
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return tabular.write_xlsx(
+        [tabular.Sheet("Inscriptions", COLUMNS, rows(registrations),
+                       widths=(10, 18, 16, 18, 30, 14, 24, 30, 40, 30, 16, 16, 8, 10, 10))],
+        title=f"Inscriptions — {event.title}")
 
 
 def attendance_sheet_pdf(event: Event, groups: list[tuple[str, list[Registration]]]) -> bytes:

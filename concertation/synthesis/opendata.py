@@ -58,6 +58,8 @@ PROPOSALS = [
     _f("contributions_fusionnees", INT, "Contributions fusionnées dans les contributions citées"),
     _f("contributions_en_ligne", INT, "Dont contributions déposées en ligne"),
     _f("journees", INT, "Nombre de journées de concertation d’où viennent les contributions"),
+    _f("ateliers", STR, "Journées (et leur date) et ateliers d’où viennent les contributions, "
+       "séparés par « ; »"),
     _f("territoires", STR, "Territoires de santé d’origine, séparés par « ; »"),
     _f("departements", STR, "Codes des départements d’origine, séparés par « ; »"),
     _f("colleges", STR, "Collèges des participants, séparés par « ; »"),
@@ -217,6 +219,7 @@ def _proposals(synthesis, figures, directory) -> int:
             pk, synthesis.slug, synthesis.edition, position, title, kind, theme or "",
             submitted, final, outcome or None, labels.get(outcome, "Sans décision"), votes_for,
             votes_against, abstentions, p.contributions, p.merged, p.online, len(p.days),
+            p.origins_line,
             "; ".join(t.name for t in p.health_territories),
             "; ".join(d.code for d in p.departments),
             "; ".join(c.label for c in p.colleges), p.participants, p.votes_agree,

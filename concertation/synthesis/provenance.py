@@ -1,4 +1,5 @@
-"""Where each synthesis proposal comes from: days, territories, colleges, participants, votes.
+"""Where each synthesis proposal comes from: days and their workshops, territories, colleges,
+participants, votes.
 
 Everything is computed in a fixed number of queries whatever the number of groups: one
 recursive query walks each cited contribution and everything merged into it (however deep),
@@ -19,7 +20,7 @@ from django.db import connection
 from django.db.models import Count, Q
 
 from concertation.contributions.models import Contribution, Vote
-from concertation.events.models import Event
+from concertation.events.models import Event, Workshop
 from concertation.registrations.models import (
     AttendanceSummary,
     Registration,
@@ -52,6 +53,13 @@ class PlaceRef:
 
 
 @dataclass(frozen=True)
+class WorkshopRef:
+    id: int
+    title: str
+    day_id: int
+
+
+@dataclass(frozen=True)
 class CollegeCount:
     code: str
     label: str
@@ -66,6 +74,7 @@ class Provenance:
     merged: int = 0  # merged into the cited ones
     online: int = 0  # of all the contributions behind it, those made online
     days: list[DayRef] = field(default_factory=list)
+    workshops: list[WorkshopRef] = field(default_factory=list)
     health_territories: list[PlaceRef] = field(default_factory=list)
     departments: list[PlaceRef] = field(default_factory=list)
     colleges: list[CollegeCount] = field(default_factory=list)
@@ -78,6 +87,27 @@ class Provenance:
     @property
     def votes(self) -> int:
         return self.votes_agree + self.votes_disagree + self.votes_pass
+
+    @property
+    def origins(self) -> list[tuple[DayRef, list[WorkshopRef]]]:
+        """Each day with the workshops of that day the contributions come from."""
+        by_day: dict[int, list[WorkshopRef]] = defaultdict(list)
+        for workshop in self.workshops:
+            by_day[workshop.day_id].append(workshop)
+        return [(day, by_day.get(day.id, [])) for day in self.days]
+
+    @property
+    def origins_line(self) -> str:
+        """« 25 novembre 2022, Chartres : Atelier A, Atelier B ; … » (days in date order)."""
+        from django.utils.formats import date_format
+
+        parts = []
+        for day, workshops in self.origins:
+            label = f"{day.title} ({date_format(day.date, 'j F Y')})"
+            if workshops:
+                label += " : " + ", ".join(f"atelier « {w.title} »" for w in workshops)
+            parts.append(label)
+        return " ; ".join(parts)
 
     @property
     def breadth(self) -> tuple[int, int, int, int]:
@@ -103,6 +133,7 @@ class _Acc:
         self.contribution_ids: set[int] = set()
         self.online: set[int] = set()
         self.events: set[int] = set()
+        self.workshops: set[int] = set()
         self.territories: set[int] = set()
         self.departments: set[int] = set()
         self.contribution_colleges: set[str] = set()
@@ -152,6 +183,7 @@ def compute(synthesis: Synthesis, group_ids: Iterable[int] | None = None) -> Syn
     where, params = _where(synthesis.pk, group_ids)
     contribution = Contribution._meta.db_table
     event = Event._meta.db_table
+    workshop = Workshop._meta.db_table
     registration = Registration._meta.db_table
     vote = Vote._meta.db_table
     groups: dict[int, _Acc] = defaultdict(_Acc)
@@ -164,18 +196,27 @@ def compute(synthesis: Synthesis, group_ids: Iterable[int] | None = None) -> Syn
             SELECT tree.group_id, tree.root_id, tree.id, c.origin, c.event_id,
                    COALESCE(c.health_territory_id, e.health_territory_id),
                    COALESCE(c.department_id, e.department_id),
-                   c.college, c.author_id, c.registration_id, r.college
+                   c.college, c.author_id, c.registration_id, r.college, c.workshop_id,
+                   w.title
             FROM tree
             JOIN {contribution} c ON c.id = tree.id
             LEFT JOIN {event} e ON e.id = c.event_id
+            LEFT JOIN {workshop} w ON w.id = c.workshop_id
             LEFT JOIN {registration} r ON r.id = c.registration_id
             """,
             params,
         )
         participant_college: dict[Participant, str] = {}
+        # The workshops come with their title in the same pass: no query to name them.
+        workshops: dict[int, WorkshopRef] = {}
         for (group_id, root_id, cid, origin, event_id, territory_id, department_id, college,
-             author_id, registration_id, registration_college) in cursor.fetchall():
+             author_id, registration_id, registration_college, workshop_id,
+             workshop_title) in cursor.fetchall():
+            if workshop_id and event_id and workshop_id not in workshops:
+                workshops[workshop_id] = WorkshopRef(workshop_id, workshop_title, event_id)
             for acc in (groups[group_id], total):
+                if workshop_id and event_id:
+                    acc.workshops.add(workshop_id)
                 acc.roots.add(root_id)
                 acc.contribution_ids.add(cid)
                 if origin == Contribution.Origin.ONLINE:
@@ -224,6 +265,7 @@ def compute(synthesis: Synthesis, group_ids: Iterable[int] | None = None) -> Syn
                 acc.votes.setdefault((root_id, who), value)
 
     names = _names(total)
+    names["workshops"] = workshops
     label = synthesis.campaign.college_label
     result = {gid: _build(acc, names, participant_college, label) for gid, acc in groups.items()}
     return SynthesisProvenance(groups=result,
@@ -271,6 +313,8 @@ def _build(acc: _Acc, names, participant_college: dict[Participant, str], label)
         online=len(acc.online),
         days=sorted((names["days"][pk] for pk in acc.events),
                     key=lambda d: (d.date, d.title, d.id)),
+        workshops=sorted((names["workshops"][pk] for pk in acc.workshops),
+                         key=lambda w: (w.day_id, w.title, w.id)),
         health_territories=sorted((names["territories"][pk] for pk in acc.territories),
                                   key=lambda t: (t.name, t.id)),
         departments=sorted((names["departments"][pk] for pk in acc.departments),

@@ -63,6 +63,10 @@ class Proposal:
     def colleges_line(self) -> str:
         return ", ".join(c.label for c in self.provenance.colleges)
 
+    @property
+    def origins_line(self) -> str:
+        return self.provenance.origins_line
+
 
 @dataclass
 class ThemeSection:
@@ -245,6 +249,8 @@ def outline(data: ReportData):
                 yield ("small", f"Territoires : {proposal.places_line}")
             if proposal.colleges_line:
                 yield ("small", f"Collèges : {proposal.colleges_line}")
+            if proposal.origins_line:
+                yield ("small", f"Journées et ateliers : {proposal.origins_line}")
     if data.others:
         yield ("h1", "Propositions non retenues ou ajournées")
         for proposal in data.others:

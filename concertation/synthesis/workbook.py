@@ -7,10 +7,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-
 from concertation.core import tabular
 from concertation.synthesis import opendata
 
@@ -25,6 +21,7 @@ SHEETS = (
         "contributions_citees": "Contributions citées",
         "contributions_fusionnees": "Contributions fusionnées",
         "contributions_en_ligne": "Dont en ligne", "journees": "Journées",
+        "ateliers": "Journées et ateliers",
         "territoires": "Territoires", "departements": "Départements", "colleges": "Collèges",
         "participants": "Participants", "votes_pour": "Votes d’accord",
         "votes_contre": "Votes pas d’accord", "votes_neutres": "Votes passer",
@@ -45,25 +42,22 @@ def _cell_value(text: str, type_: str):
     return tabular.cell(text)
 
 
+def _rows(path: Path, types: list[str]):
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        for row in reader:
+            yield [_cell_value(v, t) for v, t in zip(row, types, strict=True)]
+
+
 def write(directory: Path, target: Path, title: str) -> None:
     """Build `target` from the CSV files of the open-data set in `directory`."""
-    book = Workbook(write_only=True)
-    book.properties.title = tabular.clean_text(title)
-    bold = Font(bold=True)
+    sheets = []
     for sheet_title, resource, labels in SHEETS:
         fields = opendata.RESOURCES[resource][1]
-        types = [f["type"] for f in fields]
-        sheet = book.create_sheet(sheet_title)
-        sheet.freeze_panes = "A2"
-        with open(directory / f"{resource}.csv", encoding="utf-8", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader)
-            cells = []
-            for name in header:
-                cell = WriteOnlyCell(sheet, value=labels.get(name, name))
-                cell.font = bold
-                cells.append(cell)
-            sheet.append(cells)
-            for row in reader:
-                sheet.append([_cell_value(v, t) for v, t in zip(row, types, strict=True)])
-    book.save(target)
+        path = directory / f"{resource}.csv"
+        with open(path, encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle))
+        sheets.append(tabular.Sheet(sheet_title, [labels.get(name, name) for name in header],
+                                    _rows(path, [f["type"] for f in fields])))
+    tabular.write_xlsx(sheets, title=title, target=target)

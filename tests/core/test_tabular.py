@@ -194,3 +194,28 @@ def test_the_shared_writers_sanitise_every_cell_of_csv_and_xlsx():
                                                                          "texte"], data)))
     assert [list(r) for r in book["Feuille"].iter_rows(values_only=True)] == [
         ["n", "formule", "texte"], [1, "'=HYPERLINK(\"x\")", "a b"]]
+
+
+def test_the_one_writer_lays_out_every_export_alike():
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    noon_utc = dt.datetime(2024, 12, 12, 11, 0, tzinfo=ZoneInfo("UTC"))
+    sheets = [tabular.Sheet("Régions", ["Code", "Nom", "Le"], [["84", "=1+1", noon_utc]],
+                            widths=(10, 30)),
+              tabular.Sheet("Journées", ["Date"], [[dt.date(2022, 11, 25)], [None]])]
+    book = load_workbook(io.BytesIO(tabular.write_xlsx(sheets, title="Essai")))
+    regions, days = book["Régions"], book["Journées"]
+    assert regions["A1"].font.bold and regions.freeze_panes == "A2"
+    assert regions.column_dimensions["B"].width == 30
+    assert regions["B2"].value == "'=1+1"  # never a formula
+    # Times as read in France (a spreadsheet has no time zone), dates shown the French way.
+    assert regions["C2"].value == dt.datetime(2024, 12, 12, 12, 0)
+    assert days["A2"].number_format == "DD/MM/YYYY"
+    assert book.properties.title == "Essai"
+    text = tabular.write_csv(sheets).decode()
+    assert text.startswith("\ufeffRégions\r\nCode;Nom;Le\r\n84;'=1+1;12/12/2024 12:00\r\n")
+    assert text.endswith("\r\n\r\nJournées\r\nDate\r\n25/11/2022\r\n\"\"\r\n")
+    # Open data: one table, no byte-order mark, the delimiter asked.
+    assert tabular.write_csv([sheets[1]], delimiter=",", bom=False) == (
+        b'Date\r\n25/11/2022\r\n""\r\n')

@@ -59,6 +59,9 @@ def test_contents(written):
                                                                               "4")
     assert first["territoires"] == "Ain; Isère"
     assert first["departements"] == "01; 38"
+    # Where it comes from, day by day (these contributions name no workshop).
+    assert re.fullmatch(r"Journée de l’Ain \(\d+ \w+ \d{4}\) ; Journée de l’Isère \(.+\)",
+                        first["ateliers"])
     amended = proposals[1]
     assert amended["texte_soumis"] == "Ouvrir des maisons de santé."
     assert amended["texte_final"].startswith("Ouvrir une maison de santé pluriprofessionnelle")
@@ -111,6 +114,7 @@ def test_workbook_reopens(written, tmp_path):
     assert rows[0][:5] == ("N°", "Synthèse", "Version", "Rang", "Intitulé")
     assert rows[1][4] == "Un médecin traitant pour chacun"
     assert rows[1][11] == 30  # integers stay numbers
+    assert "Journées et ateliers" in rows[0] and rows[0][0] == "N°"
     contributions = list(book["Contributions"].iter_rows(values_only=True))
     texts = [row[11] for row in contributions[1:]]
     # A text that a spreadsheet would run as a formula is kept as text.

@@ -84,6 +84,32 @@ def test_group_counts_are_exact_and_merged_voter_counts_once(world):
     assert g1.contribution_ids == sorted([world["a"].pk, world["b"].pk])
 
 
+def test_provenance_reaches_the_workshop_in_the_same_pass(world, django_assert_num_queries):
+    """The workshops each proposal comes from, day by day, named in the same pass (the
+    query count of `compute` does not move)."""
+    from concertation.contributions.models import Contribution
+    from tests.factories import WorkshopFactory
+
+    access = WorkshopFactory(event=world["day1"], title="Accès au médecin traitant")
+    urgent = WorkshopFactory(event=world["day2"], title="Soins non programmés")
+    Contribution.objects.filter(pk=world["a"].pk).update(workshop=access)
+    Contribution.objects.filter(pk=world["b"].pk).update(workshop=urgent)  # merged into A
+    world["synthesis"].refresh_from_db()
+    with django_assert_num_queries(6):
+        result = provenance.compute(world["synthesis"])
+    g1 = result.for_group(world["g1"].pk)
+    assert [(day.title, [w.title for w in workshops]) for day, workshops in g1.origins] == [
+        ("Journée de l’Ain", ["Accès au médecin traitant"]),
+        ("Journée de l’Isère", ["Soins non programmés"])]
+    assert g1.origins_line == (
+        "Journée de l’Ain (25 novembre 2022) : atelier « Accès au médecin traitant » ; "
+        "Journée de l’Isère (2 décembre 2022) : atelier « Soins non programmés »")
+    # The online proposal has neither day nor workshop.
+    assert result.for_group(world["g2"].pk).origins_line == ""
+    assert [w.title for w in result.total.workshops] == ["Accès au médecin traitant",
+                                                         "Soins non programmés"]
+
+
 def test_online_group_and_whole_synthesis(world):
     result = provenance.compute(world["synthesis"])
     g2 = result.for_group(world["g2"].pk)
