@@ -30,7 +30,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from bench.analysis.corpus import DATA  # CONCERTATION_SHARED_DATA, else ../shared/data
-from concertation.analysis.bridging import bridging_scores
+from concertation.analysis.bridging import matrix_bridging
 from concertation.analysis.cluster import cluster_texts
 from concertation.analysis.opinions import (
     build_vote_matrix,
@@ -200,9 +200,7 @@ def opinions() -> None:
         rd = _reddwarf_labels(folder, 0)
         rd_s = time.perf_counter() - start
         worst = _gic_deviation(matrix, result)
-        keep = ~matrix.moderated_mask()
-        kept = [c for c, k in zip(matrix.comments, keep, strict=True) if k]
-        bridging = bridging_scores(matrix.values[:, keep], kept, seed=0).ranked()[:3]
+        bridging = matrix_bridging(matrix, seed=0).ranked()[:3]
         line = (
             f"{folder.name[:32]:<32} engine ARI {ari:.4f} k={result.parameters['k']} "
             f"clustered {result.parameters['clustered_participants']} ({elapsed:.2f} s)"

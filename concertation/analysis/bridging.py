@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BridgingResult", "bridging_scores"]
+from .votes import VoteMatrix
+
+__all__ = ["BridgingResult", "bridging_scores", "matrix_bridging"]
 
 
 @dataclass(frozen=True)
@@ -75,3 +77,10 @@ def bridging_scores(
         bi, fi = solve(cols, n_i, y - mu - bu[rows], fu[rows])
         mu = float(np.mean(y - bu[rows] - bi[cols] - fu[rows] * fi[cols])) if len(y) else 0.0
     return BridgingResult(list(comments), bi, fi, fu)
+
+
+def matrix_bridging(matrix: VoteMatrix, *, seed: int = 0) -> BridgingResult:
+    """:func:`bridging_scores` on a vote matrix, moderated comments left out."""
+    keep = ~matrix.moderated_mask()
+    comments = [c for c, k in zip(matrix.comments, keep, strict=True) if k]
+    return bridging_scores(matrix.values[:, keep], comments, seed=seed)

@@ -370,6 +370,9 @@ class CollegeReport:
     agreed: dict[str, list[ConsensusItem]]
     divergence: dict[str, dict[str, float]]
     bridges: list[dict[str, Any]]
+    # Comments that every college which voted on them agrees with (at least two colleges),
+    # by decreasing college-informed consensus: "soutenue par tous les collèges".
+    all_colleges: list[str] = field(default_factory=list)
 
 
 def college_consensus(
@@ -381,6 +384,9 @@ def college_consensus(
     min_shared: int = 3,
 ) -> CollegeReport:
     """Which comments each college agrees with, and which bridge opposed colleges.
+
+    A comment is supported by all colleges when every college that voted on it agrees
+    with it (at least two colleges voted).
 
     A college "agrees" with a comment when its smoothed agree probability exceeds 0.5 with a
     significant one-proportion test (same test as Pol.is consensus). Two colleges are
@@ -430,6 +436,11 @@ def college_consensus(
             if shared >= min_shared and value >= opposed_divergence:
                 opposed.append((a, b))
     informed = np.prod(pa, axis=0) if names else np.zeros(len(matrix.comments))
+    voted = counts.seen > 0
+    everyone_agrees = (voted.sum(axis=0) >= 2) & np.all(agrees | ~voted, axis=0)
+    all_colleges = [
+        matrix.comments[j] for j in np.argsort(-informed, kind="stable") if everyone_agrees[j]
+    ]
     bridges: list[dict[str, Any]] = []
     for j in np.argsort(-informed, kind="stable"):
         pairs = [(names[a], names[b]) for a, b in opposed if agrees[a, j] and agrees[b, j]]
@@ -442,4 +453,6 @@ def college_consensus(
                     "college_informed_consensus": float(informed[j]),
                 }
             )
-    return CollegeReport(agreed=agreed, divergence=divergence, bridges=bridges)
+    return CollegeReport(
+        agreed=agreed, divergence=divergence, bridges=bridges, all_colleges=all_colleges
+    )

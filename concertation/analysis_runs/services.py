@@ -12,7 +12,9 @@ from concertation.accounts.scope import Scope
 from concertation.analysis_runs.models import AnalysisRun
 from concertation.contributions.models import VISIBLE_STATES, Contribution, Vote
 
-ENGINE_VERSION = "concertation.analysis 1"
+# 2: the opinions also rank proposals by bridging score and mark those all colleges support.
+ENGINE_VERSION = "concertation.analysis 2"
+BRIDGING_SHOWN = 5
 
 
 class AnalysisError(Exception):
@@ -117,8 +119,34 @@ def execute(run_id: int) -> None:
         finished_at=timezone.now())
 
 
+def _bridging(matrix, colleges: dict[str, str], informed: dict[str, float], *, seed: int,
+              college_consensus, matrix_bridging) -> dict:
+    """The proposals whose support holds across the opinion divide (bridging score, Community
+    Notes-style), with their group-informed consensus, and those every college that voted on
+    them agrees with (« soutenue par tous les collèges »; at least two colleges)."""
+    all_colleges = []
+    if len(set(colleges.values())) >= 2:
+        all_colleges = [int(c) for c in college_consensus(matrix, colleges).all_colleges]
+    supported = set(all_colleges)
+    return {
+        "bridging": [
+            {"comment": int(comment), "score": round(score, 4),
+             "group_informed_consensus": round(informed.get(comment, 0.0), 4),
+             "all_colleges": int(comment) in supported}
+            for comment, score in matrix_bridging(matrix, seed=seed).ranked()[:BRIDGING_SHOWN]
+        ],
+        "all_colleges": all_colleges,
+    }
+
+
 def _compute(run: AnalysisRun) -> dict:
-    from concertation.analysis import build_vote_matrix, cluster_texts, opinion_groups
+    from concertation.analysis import (
+        build_vote_matrix,
+        cluster_texts,
+        college_consensus,
+        opinion_groups,
+    )
+    from concertation.analysis.bridging import matrix_bridging
 
     _progress(run.pk, 5, "Lecture des contributions")
     rows = list(Contribution.objects.filter(pk__in=run.input_ids).order_by("pk")
@@ -139,14 +167,15 @@ def _compute(run: AnalysisRun) -> dict:
                   for d in clusters.duplicates]
     _progress(run.pk, 70, "Groupes d’opinion à partir des votes")
     votes = list(Vote.objects.filter(contribution_id__in=ids)
-                 .values_list("user_id", "registration_id", "contribution_id", "value"))
+                 .values_list("user_id", "registration_id", "contribution_id", "value", "college"))
     opinions = None
     if votes:
         import numpy as np
 
-        voters = [f"u{u}" if u else f"r{r}" for u, r, _, _ in votes]
-        matrix = build_vote_matrix(voters, [str(c) for _, _, c, _ in votes],
-                                   np.array([v for *_, v in votes], dtype=float))
+        voters = [f"u{u}" if u else f"r{r}" for u, r, *_ in votes]
+        matrix = build_vote_matrix(voters, [str(c) for _, _, c, _, _ in votes],
+                                   np.array([v for *_, v, _ in votes], dtype=float))
+        colleges = {voter: vote[4] for voter, vote in zip(voters, votes, strict=True) if vote[4]}
         try:
             result = opinion_groups(matrix, seed=params.get("seed", 0))
         except Exception as error:  # too few voters for groups: say so, keep the clusters
@@ -162,6 +191,10 @@ def _compute(run: AnalysisRun) -> dict:
                 "consensus": [{"comment": int(c.comment), "direction": c.direction,
                                "p_success": c.p_success} for c in result.consensus],
             }
+            opinions.update(_bridging(matrix, colleges, result.group_informed_consensus,
+                                      seed=params.get("seed", 0),
+                                      college_consensus=college_consensus,
+                                      matrix_bridging=matrix_bridging))
     _progress(run.pk, 95, "Enregistrement")
     return {"groups": groups, "duplicates": duplicates, "opinions": opinions,
             "parameters": clusters.parameters}

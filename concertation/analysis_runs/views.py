@@ -104,6 +104,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         for group in opinions.get("groups", []):
             wanted.update(r["comment"] for r in group["representatives"])
         wanted.update(c["comment"] for c in opinions.get("consensus", []))
+        wanted.update(b["comment"] for b in opinions.get("bridging", []))
+        wanted.update(opinions.get("all_colleges", []))
         texts = dict(Contribution.objects.filter(pk__in=wanted).values_list("pk", "text"))
         context.update(
             texts=texts, points=_map(opinions), map_size=MAP_SIZE, opinions=opinions,

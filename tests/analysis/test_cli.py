@@ -11,6 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from concertation.analysis.votes import read_moderated
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "docs" / "schemas"
 
@@ -137,7 +139,7 @@ def test_opinions_command(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "opinions.json"
     result = run(
         "opinions", folder / "votes.csv", "--comments", folder / "comments.csv",
-        "--colleges", colleges, "--out", out,
+        "--colleges", colleges, "--bridging", "--out", out,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     payload = json.loads(out.read_text(encoding="utf-8"))
@@ -145,6 +147,17 @@ def test_opinions_command(data_dir: Path, tmp_path: Path) -> None:
     assert len(payload["groups"]) == 2
     assert any(p["group"] is None for p in payload["participants"])
     assert set(payload["colleges"]["agreed"]) == {"usagers", "soignants"}
+    # Colleges drawn at random from one population agree on the same comments.
+    both = {c["comment"] for c in payload["colleges"]["agreed"]["usagers"]} & {
+        c["comment"] for c in payload["colleges"]["agreed"]["soignants"]
+    }
+    assert set(payload["colleges"]["all_colleges"]) <= both
+    assert payload["colleges"]["all_colleges"]
+    moderated = read_moderated(folder / "comments.csv")
+    ranked = [b["comment"] for b in payload["bridging"]]
+    assert len(ranked) == len(set(ranked)) and not set(ranked) & moderated
+    scores = [b["score"] for b in payload["bridging"]]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_opinions_errors(tmp_path: Path) -> None:

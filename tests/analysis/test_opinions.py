@@ -103,6 +103,25 @@ def test_colleges_agreement_and_bridges() -> None:
     assert bridges and bridges <= {str(c) for c in range(10)}
     agreed_usagers = {c.comment for c in report.agreed["usagers"]}
     assert {"10", "12"} & agreed_usagers and not {"11", "13"} & agreed_usagers
+    # The first ten comments are agreed by both camps, the others split them.
+    assert report.all_colleges and set(report.all_colleges) <= {str(c) for c in range(10)}
+
+
+def test_supported_by_all_colleges_needs_every_voting_college() -> None:
+    # Comment "a": both colleges agree. "b": one agrees, the other is split. "c": only one
+    # college voted on it, which is not "all colleges".
+    voters, cids, votes = [], [], []
+    for i in range(20):
+        college_votes = {"a": 1, "b": 1 if i < 10 or i % 2 else -1}
+        if i < 10:
+            college_votes["c"] = 1
+        for comment, vote in college_votes.items():
+            voters.append(f"p{i}")
+            cids.append(comment)
+            votes.append(vote)
+    matrix = build_vote_matrix(voters, cids, np.array(votes, dtype=np.int8))
+    colleges = {f"p{i}": "usagers" if i < 10 else "soignants" for i in range(20)}
+    assert college_consensus(matrix, colleges).all_colleges == ["a"]
 
 
 @pytest.mark.parametrize(

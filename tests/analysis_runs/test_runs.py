@@ -173,3 +173,38 @@ def test_a_new_synthesis_starts_only_from_a_run_of_the_organisers_area(client, d
     assert response.status_code == 200
     client.force_login(organiser_of(day.health_territory))
     assert label in client.get(reverse("synthesis_backoffice:create")).content.decode()
+
+
+def test_proposals_that_bring_people_together_are_ranked_and_marked(
+    client, day, django_capture_on_commit_callbacks
+):
+    """Two colleges of six voters: everyone agrees with the first two proposals, and the
+    voters split in two camps (across both colleges) on the others. The two proposals rank
+    first by bridging score and are the ones « soutenue par tous les collèges »."""
+    event = EventFactory(open=True, campaign=day.campaign,
+                         department=day.department, health_territory=day.health_territory)
+    workshop = WorkshopFactory(event=event)
+    proposals = [contributions.capture(workshop=workshop, user=None, text=t,
+                                       client_id=f"b{i}").contribution
+                 for i, t in enumerate(TEXTS)]
+    for i in range(12):
+        voter = register(event=event, applicant=applicant(email=f"b{i}@example.org"),
+                         workshops=[]).registration
+        for j, proposal in enumerate(proposals):
+            value = 1 if j < 2 or (i + j) % 2 else -1
+            contributions.vote(contribution=proposal, registration=voter, value=value,
+                               college="usagers" if i < 6 else "soignants")
+    client.force_login(organiser_of(event.health_territory))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("analysis_runs:index"),
+                               {"campaign": event.campaign.pk, "event": event.pk, "seed": "0"})
+    run = AnalysisRun.objects.get(event=event)
+    opinions = run.result["opinions"]
+    first_two = {proposals[0].pk, proposals[1].pk}
+    assert set(opinions["all_colleges"]) == first_two
+    assert {b["comment"] for b in opinions["bridging"][:2]} == first_two
+    assert [b["all_colleges"] for b in opinions["bridging"]] == [True, True, False, False, False]
+    page = client.get(response["Location"]).content.decode()
+    assert "Propositions qui rassemblent" in page
+    assert page.count("soutenue par tous les collèges</span>") == 2
+    assert TEXTS[0] in page and TEXTS[1] in page
