@@ -10,6 +10,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -68,21 +69,42 @@ def cluster_command(args: argparse.Namespace) -> None:
     if args.groups is not None and args.groups < 1:
         raise AnalysisError("--groups doit être un entier positif")
     from .cluster import cluster_texts
-    from .vectors import EmbeddingBackend, LsaBackend, SentenceTransformerBackend
+    from .vectors import (
+        EmbeddingBackend,
+        OpenAIEmbeddingBackend,
+        SentenceTransformerBackend,
+        backend_from_environment,
+    )
 
     backend: EmbeddingBackend
-    if args.embedding_model:
-        backend = SentenceTransformerBackend(args.embedding_model)
-    else:
-        backend = LsaBackend()
-    result = cluster_texts(
-        texts,
-        n_groups=args.groups,
-        seed=args.seed,
-        backend=backend,
-        detect_duplicates=not args.no_duplicates,
-        duplicate_threshold=args.duplicate_threshold,
-    )
+    try:
+        if args.embedding_model:
+            backend = SentenceTransformerBackend(args.embedding_model)
+        elif args.embeddings_url:
+            if not args.embeddings_model:
+                raise AnalysisError("--embeddings-url demande --embeddings-model")
+            # The key stays out of the command line (and of the shell's history).
+            key = os.environ.get("CONCERTATION_EMBEDDINGS_API_KEY", "").strip() or None
+            backend = OpenAIEmbeddingBackend(
+                args.embeddings_url, args.embeddings_model, api_key=key
+            )
+        else:
+            backend = backend_from_environment()
+    except ValueError as error:
+        raise AnalysisError(str(error)) from None
+    try:
+        result = cluster_texts(
+            texts,
+            n_groups=args.groups,
+            seed=args.seed,
+            backend=backend,
+            detect_duplicates=not args.no_duplicates,
+            duplicate_threshold=args.duplicate_threshold,
+        )
+    except ValueError as error:
+        if backend.name == "tfidf-svd":
+            raise
+        raise AnalysisError(str(error)) from None  # the embedding backend's French message
     payload = {
         "groups": [
             {
@@ -225,6 +247,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="dossier local d'un modèle sentence-transformers (jamais téléchargé)",
     )
+    c.add_argument(
+        "--embeddings-url",
+        default=None,
+        help="API d'embeddings compatible OpenAI (adresse en /v1 ; clé dans "
+        "CONCERTATION_EMBEDDINGS_API_KEY)",
+    )
+    c.add_argument("--embeddings-model", default=None, help="modèle de l'API d'embeddings")
     c.add_argument("--out", required=True, help="fichier JSON de sortie (- : sortie standard)")
     c.set_defaults(handler=cluster_command)
 

@@ -7,7 +7,11 @@ lemmatisation memo is shared and a million documents fit in a few hundred megaby
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
+import json
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -21,7 +25,9 @@ from .text import Lemmatizer
 __all__ = [
     "EmbeddingBackend",
     "LsaBackend",
+    "OpenAIEmbeddingBackend",
     "SentenceTransformerBackend",
+    "backend_from_environment",
     "TermMatrix",
     "build_term_matrix",
     "l2_normalise_rows",
@@ -221,3 +227,112 @@ class SentenceTransformerBackend:
             show_progress_bar=False,
         )
         return l2_normalise_rows(np.asarray(vectors, dtype=np.float32))
+
+
+class OpenAIEmbeddingBackend:
+    """Optional backend for an OpenAI-compatible embeddings API (``POST {url}/embeddings``),
+    such as the State's Albert API or a self-hosted server (vLLM, text-embeddings-inference).
+
+    Standard library only (urllib). Texts are sent in batches; the vectors come back in the
+    order of the texts (by the ``index`` of each answer) and are L2-normalised. Any failure
+    (network, HTTP status, malformed answer) raises ValueError with a French message: the
+    engine never falls back silently to another representation.
+    """
+
+    name = "openai-compatible"
+
+    def __init__(
+        self,
+        url: str,
+        model: str,
+        *,
+        api_key: str | None = None,
+        batch_size: int = 64,
+        timeout: float = 60.0,
+    ) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"adresse d'API d'embeddings invalide : {url!r} (http:// ou https://)")
+        if not model:
+            raise ValueError("nom de modèle d'embeddings manquant")
+        self.url = url.rstrip("/") + "/embeddings"
+        self.model = model
+        self.api_key = api_key
+        self.batch_size = max(1, batch_size)
+        self.timeout = timeout
+
+    def _post(self, batch: list[str]) -> list[list[float]]:
+        body = json.dumps({"model": self.model, "input": batch}).encode("utf-8")
+        headers = {"Content-Type": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                answer = json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as error:
+            raise ValueError(f"l'API d'embeddings a répondu {error.code} ({self.url})") from None
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise ValueError(f"API d'embeddings injoignable ({self.url}) : {reason}") from None
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ValueError(f"réponse illisible de l'API d'embeddings ({self.url})") from None
+        try:
+            items = sorted(answer["data"], key=lambda item: item["index"])
+            vectors = [item["embedding"] for item in items]
+        except (KeyError, TypeError):
+            raise ValueError(f"réponse inattendue de l'API d'embeddings ({self.url})") from None
+        if len(vectors) != len(batch):
+            raise ValueError(
+                f"l'API d'embeddings a rendu {len(vectors)} vecteurs pour {len(batch)} textes"
+            )
+        return vectors
+
+    def embed(self, texts: Sequence[str], *, seed: int = 0) -> np.ndarray:
+        rows: list[list[float]] = []
+        for start in range(0, len(texts), self.batch_size):
+            # An empty string is refused by some servers: a space embeds as "nothing".
+            rows.extend(
+                self._post(
+                    [t if t.strip() else " " for t in texts[start : start + self.batch_size]]
+                )
+            )
+        if not rows:
+            return np.zeros((0, 1), dtype=np.float32)
+        try:
+            matrix = np.asarray(rows, dtype=np.float32)
+        except ValueError:
+            raise ValueError(
+                "l'API d'embeddings a rendu des vecteurs de tailles différentes"
+            ) from None
+        if matrix.ndim != 2 or not np.isfinite(matrix).all():
+            raise ValueError("l'API d'embeddings a rendu des vecteurs invalides")
+        return l2_normalise_rows(matrix)
+
+
+def backend_from_environment(environ: Mapping[str, str] | None = None) -> EmbeddingBackend:
+    """The backend a deployment configured, the offline default otherwise.
+
+    ``CONCERTATION_EMBEDDINGS_URL`` (an OpenAI-compatible API's base address, the one that
+    ends in ``/v1``, such as the Albert API's) with ``CONCERTATION_EMBEDDINGS_MODEL`` and,
+    if the API needs one, ``CONCERTATION_EMBEDDINGS_API_KEY``; or
+    ``CONCERTATION_EMBEDDINGS_LOCAL_MODEL``, the folder of an installed sentence-transformers
+    model. Neither set: :class:`LsaBackend` (no network, no extra package).
+    """
+    env = os.environ if environ is None else environ
+    url = env.get("CONCERTATION_EMBEDDINGS_URL", "").strip()
+    local = env.get("CONCERTATION_EMBEDDINGS_LOCAL_MODEL", "").strip()
+    if url and local:
+        raise ValueError(
+            "CONCERTATION_EMBEDDINGS_URL et CONCERTATION_EMBEDDINGS_LOCAL_MODEL sont "
+            "exclusifs : choisissez l'un des deux"
+        )
+    if url:
+        model = env.get("CONCERTATION_EMBEDDINGS_MODEL", "").strip()
+        if not model:
+            raise ValueError("CONCERTATION_EMBEDDINGS_URL demande CONCERTATION_EMBEDDINGS_MODEL")
+        return OpenAIEmbeddingBackend(
+            url, model, api_key=env.get("CONCERTATION_EMBEDDINGS_API_KEY", "").strip() or None
+        )
+    if local:
+        return SentenceTransformerBackend(local)
+    return LsaBackend()

@@ -147,6 +147,7 @@ def _compute(run: AnalysisRun) -> dict:
         opinion_groups,
     )
     from concertation.analysis.bridging import matrix_bridging
+    from concertation.analysis.vectors import backend_from_environment
 
     _progress(run.pk, 5, "Lecture des contributions")
     rows = list(Contribution.objects.filter(pk__in=run.input_ids).order_by("pk")
@@ -156,7 +157,10 @@ def _compute(run: AnalysisRun) -> dict:
     params = run.parameters
     clusters = cluster_texts([text for _, text in rows], n_groups=params.get("groups"),
                              seed=params.get("seed", 0),
-                             min_group_size=2 if len(rows) < 200 else None)
+                             min_group_size=2 if len(rows) < 200 else None,
+                             # Offline TF-IDF + SVD unless the deployment configured an
+                             # embeddings API or model (CONCERTATION_EMBEDDINGS_*).
+                             backend=backend_from_environment())
     groups = [
         {"id": g.id, "label": g.label, "keywords": g.keywords, "size": g.size, "other": g.other,
          "members": [ids[i] for i in g.members],
