@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Before any view reads the body; after sessions and auth, for the page's template.
     "concertation.core.middleware.RequestBodyLimitMiddleware",
+    "concertation.core.middleware.CleanTextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -211,6 +212,12 @@ MAX_REQUEST_BODY = env_int("MAX_REQUEST_BODY", MAX_DOCUMENT_SIZE + 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Files above this go to a temporary file while read, below it stay in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The first handler stops a file at MAX_DOCUMENT_SIZE while it streams in (core/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "concertation.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Mail goes to the console unless an SMTP host is given.
 _EMAIL_HOST = env_str("EMAIL_HOST")

@@ -26,6 +26,7 @@ urlpatterns = [
     # rule of the file's page first (`core/downloads.py`).
 ]
 
+handler400 = core_views.bad_request
 handler403 = core_views.permission_denied
 handler404 = core_views.page_not_found
 handler500 = core_views.server_error

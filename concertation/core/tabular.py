@@ -10,8 +10,8 @@ answers the download.
 An export must never fail on a stored value, and must never hand a spreadsheet a formula:
 - openpyxl refuses the C0 control characters other than tab, newline and carriage return
   (XML 1.0 cannot hold them), so one `\\x0b` pasted from a word processor made a whole export
-  answer 500. They are removed here; vertical tab and form feed (Word's manual line and page
-  breaks) become a space, so that the words they separated stay apart.
+  answer 500. They are removed here by the one text cleaner (`core/text.py`), which forms
+  apply on the way in; a value stored before it, or written past the forms, is cleaned again.
 - A cell starting with `= + - @` (or tab, carriage return, which some spreadsheets skip before
   reading a formula) would run as a formula when the file is opened: it is prefixed with an
   apostrophe, which spreadsheets read as "text" (OWASP's advice on CSV injection). Leading
@@ -29,18 +29,12 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from concertation.core.text import strip_controls as clean_text
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_BREAKS = str.maketrans({"\x0b": " ", "\x0c": " "})
-
-
-def clean_text(value: str) -> str:
-    """`value` without the control characters a spreadsheet file cannot hold (NUL included);
-    tab, newline and carriage return are kept."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value.translate(_BREAKS))
 
 
 def cell(value):

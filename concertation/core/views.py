@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -8,7 +9,9 @@ from django.views.decorators.http import require_safe
 from concertation.accounts.access import role_home
 from concertation.accounts.scope import scope_for
 from concertation.campaigns.models import Campaign
+from concertation.core import middleware
 from concertation.core.public_cache import public_page
+from concertation.core.uploads import UploadTooLarge
 from concertation.events.models import Event
 
 HOME_UPCOMING = 6
@@ -34,6 +37,15 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 @require_safe
 def legal(request: HttpRequest) -> HttpResponse:
     return render(request, "core/legal.html")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A request Django could not read (a form past its size or field count, a file past its
+    limit while it streamed in, a bad host): a French page, never the English default."""
+    if isinstance(exception, RequestDataTooBig):
+        return middleware.request_too_large(request,
+                                            files=isinstance(exception, UploadTooLarge))
+    return middleware.bad_request(request)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

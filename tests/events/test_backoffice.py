@@ -236,7 +236,6 @@ def test_duplicate_to_a_territory_outside_the_scope_is_refused(client):
     [
         ("notes.txt", b"hello", None, "Seuls les fichiers PDF sont acceptés."),
         ("faux.pdf", b"<html>", None, "Seuls les fichiers PDF sont acceptés."),
-        ("gros.pdf", PDF + b"0" * 2048, 1024, "dépasse la taille maximale"),
     ],
 )
 def test_bad_uploads_are_refused(client, settings, event, name, content, size, message):
