@@ -75,3 +75,27 @@ def test_a_cached_public_page_does_not_outlive_an_admin_deletion(staff, settings
                {"post": "yes"})
     assert not Theme.objects.exists()
     assert "Thème à effacer" not in visitor.get(reverse("events:agenda")).content.decode()
+
+
+def test_a_cached_count_does_not_outlive_a_voter_deleted_in_the_admin(
+        staff, settings, django_capture_on_commit_callbacks):
+    """The account's votes go by cascade and the counts are recounted after commit; the
+    cached list of contributions kept the old count for up to 300 s."""
+    from django.test import Client
+
+    from concertation.contributions import services
+    from tests.factories import ContributionFactory, UserFactory
+
+    settings.PUBLIC_PAGE_CACHE = True
+    contribution = ContributionFactory(origin="online", event=None)
+    voter = UserFactory()
+    services.vote(contribution=contribution, value=1, user=voter)
+    visitor = Client()
+    url = reverse("contributions:list")
+    assert "1 d’accord, 0 pas d’accord" in visitor.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(reverse("admin:auth_user_delete", args=[voter.pk]),
+                              {"post": "yes"})
+    assert response.status_code == 302
+    _version()  # the next request reads the version again, as it does within a second
+    assert "0 d’accord, 0 pas d’accord" in visitor.get(url).content.decode()

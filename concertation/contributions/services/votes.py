@@ -141,7 +141,10 @@ def _recount(contribution: Contribution) -> None:
 def recount_votes(contribution_ids) -> None:
     """Write the vote counts of these contributions from their votes: after votes went away
     outside these services (a voter's account or registration deleted outright, see
-    `contributions.signals`). Locked in id order, as `merge` locks."""
+    `contributions.signals`). Locked in id order, as `merge` locks. The counts are shown on
+    public pages (the list, a contribution's page, a published restitution), which the
+    deletion, made past the services, did not refresh: the public content version moves."""
     for contribution in (Contribution.objects.select_for_update()
                          .filter(pk__in=sorted(set(contribution_ids))).order_by("pk")):
         _recount(contribution)
+    bump_public_content()
