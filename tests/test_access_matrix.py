@@ -414,6 +414,8 @@ MATRIX: dict[str, Row] = {
     # The national space; the region (its ARS) answers the ministry from its edition's page.
     "national:inbox": Row(none, NATIONAL_ONLY),
     "national:detail": Row(lambda w: {"pk": w.transmission.pk}, NATIONAL_ONLY),
+    "national:consolidation": Row(none, NATIONAL_ONLY),
+    "national:consolidation_report": Row(lambda w: {"fmt": "csv"}, NATIONAL_ONLY),
     "national:acknowledge": Row(lambda w: {"pk": w.transmission.pk}, NATIONAL_ONLY, POST),
     "national:ask": Row(lambda w: {"pk": w.transmission.pk}, NATIONAL_ONLY, POST),
     "national:follow_up": Row(lambda w: {"pk": w.transmission.pk,

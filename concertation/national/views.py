@@ -3,17 +3,21 @@ from its back-office synthesis page. Views parse and render; `services` writes."
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from concertation.accounts.access import organiser_required, role_required
 from concertation.campaigns.models import Campaign
 from concertation.core import confirm
-from concertation.national import services, versions
+from concertation.core.params import int_param
+from concertation.national import consolidation, services, versions
+from concertation.national import report as national_report
 from concertation.national.models import FollowUp, Transmission
 from concertation.synthesis import package as packages
 from concertation.synthesis import report
@@ -129,6 +133,42 @@ def follow_up(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
     else:
         messages.success(request, "Suite donnée enregistrée.")
     return redirect("national:detail", pk=transmission.pk)
+
+
+PER_PAGE = 50
+
+
+@require_safe
+@role_required("national")
+def consolidation_page(request: HttpRequest) -> HttpResponse:
+    filters, errors = consolidation.read_filters(request.GET)
+    for error in errors:
+        messages.error(request, error)
+    data = consolidation.collect(filters, per_page=PER_PAGE,
+                                 page_number=int_param(request.GET.get("page"), 1, min=1))
+    query = filters.query()
+    return render(request, "national/consolidation.html", {
+        "data": data, "filters": filters, "query": urlencode(query),
+        "regions": Region.objects.order_by("name"),
+        "campaigns": Campaign.objects.filter(syntheses__transmission__isnull=False)
+        .distinct().order_by("title"),
+        "outcomes": consolidation.OUTCOME_CHOICES,
+        "formats": [("pdf", "PDF"), ("docx", "Word (DOCX)"), ("odt", "OpenDocument (ODT)"),
+                    ("xlsx", "Tableur (XLSX)"), ("csv", "CSV")],
+    })
+
+
+@require_safe
+@role_required("national")
+def consolidation_report(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in national_report.FORMATS:
+        raise Http404("Format inconnu.")
+    filters, _errors = consolidation.read_filters(request.GET)
+    data = consolidation.collect(filters)
+    answer = HttpResponse(national_report.document(data, fmt),
+                          content_type=national_report.FORMATS[fmt])
+    answer["Content-Disposition"] = f'attachment; filename="rapport-national.{fmt}"'
+    return answer
 
 
 @require_POST

@@ -38,6 +38,9 @@ class ProjectFilterForm(DsfrFormMixin, forms.Form):
     theme = forms.ModelChoiceField(Theme.objects.select_related("campaign"), required=False,
                                    label="Thème", empty_label="Tous les thèmes")
     etat = forms.ChoiceField(choices=PUBLIC_STATE_CHOICES, required=False, label="État")
+    programme = forms.ModelChoiceField(Programme.objects.order_by("name"), required=False,
+                                       to_field_name="slug", label="Pacte ou programme",
+                                       empty_label="Tous les pactes et programmes")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,6 +59,8 @@ class ProjectFilterForm(DsfrFormMixin, forms.Form):
             projects = projects.filter(pk__in=tagged)
         if data.get("etat"):
             projects = projects.filter(state=data["etat"])
+        if data.get("programme"):
+            projects = projects.filter(programme=data["programme"])
         return projects
 
 

@@ -12,7 +12,7 @@ so does their vote (the merge copied it onto the target only if they had none th
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -166,8 +166,15 @@ def _table(app: str, model: str) -> str:
 
 
 def _where(synthesis_id: int, group_ids: Iterable[int] | None) -> tuple[str, list]:
+    return _where_many([synthesis_id], group_ids)
+
+
+def _where_many(synthesis_ids: Iterable[int], group_ids: Iterable[int] | None
+                ) -> tuple[str, list]:
     # Groups not accepted (analysis suggestions) carry no proposal: no provenance either.
-    where, params = "i.synthesis_id = %s AND g.accepted = %s", [synthesis_id, True]
+    ids = [int(pk) for pk in synthesis_ids] or [0]
+    where = f"i.synthesis_id IN ({', '.join(['%s'] * len(ids))}) AND g.accepted = %s"
+    params: list = [*ids, True]
     if group_ids is not None:
         ids = [int(pk) for pk in group_ids]
         if not ids:
@@ -181,6 +188,24 @@ def compute(synthesis: Synthesis, group_ids: Iterable[int] | None = None) -> Syn
     """Provenance of each accepted group of `synthesis` (or of `group_ids` only) and of them
     all together, in six queries whatever their number."""
     where, params = _where(synthesis.pk, group_ids)
+    return _compute(where, params, synthesis.campaign.college_label)
+
+
+def compute_many(syntheses: Sequence[Synthesis], group_ids: Iterable[int] | None = None
+                 ) -> SynthesisProvenance:
+    """The same for the groups of several syntheses at once (the national consolidation:
+    every region's transmitted edition), in five queries whatever their number, with their
+    campaigns read by the caller. `total` counts a participant, a vote or a day once across
+    them all."""
+    where, params = _where_many([s.pk for s in syntheses], group_ids)
+    labels: dict[str, str] = {}
+    for synthesis in syntheses:
+        for code, label in synthesis.campaign.college_choices:
+            labels.setdefault(code, label)
+    return _compute(where, params, lambda code: labels.get(code, code))
+
+
+def _compute(where: str, params: list, label) -> SynthesisProvenance:
     contribution = Contribution._meta.db_table
     event = Event._meta.db_table
     workshop = Workshop._meta.db_table
@@ -266,7 +291,6 @@ def compute(synthesis: Synthesis, group_ids: Iterable[int] | None = None) -> Syn
 
     names = _names(total)
     names["workshops"] = workshops
-    label = synthesis.campaign.college_label
     result = {gid: _build(acc, names, participant_college, label) for gid, acc in groups.items()}
     return SynthesisProvenance(groups=result,
                                total=_build(total, names, participant_college, label))

@@ -283,13 +283,19 @@ def method_text(data: ReportData) -> str:
 
 
 def docx(data: ReportData) -> bytes:
+    return write_docx(outline(data), data.synthesis.title)
+
+
+def write_docx(items, title: str) -> bytes:
+    """A DOCX of an outline's items (see `outline`): the national report writes through it
+    too."""
     from docx import Document
     from docx.shared import Cm, Pt
 
     document = Document()
-    document.core_properties.title = data.synthesis.title
+    document.core_properties.title = title
     document.core_properties.language = "fr-FR"
-    for kind, payload in outline(data):
+    for kind, payload in items:
         if kind == "title":
             document.add_heading(payload, level=0)
         elif kind in ("h1", "h2", "h3"):
@@ -326,6 +332,11 @@ def docx(data: ReportData) -> bytes:
 
 
 def odt(data: ReportData) -> bytes:
+    return write_odt(outline(data))
+
+
+def write_odt(items) -> bytes:
+    """An ODT of an outline's items (see `outline`)."""
     from odf.draw import Frame, Image
     from odf.opendocument import OpenDocumentText
     from odf.style import (
@@ -355,7 +366,7 @@ def odt(data: ReportData) -> bytes:
     document.automaticstyles.addElement(column)
     body = document.text
     tables = charts_added = 0
-    for kind, payload in outline(data):
+    for kind, payload in items:
         if kind == "title":
             body.addElement(P(stylename=styles["Title"], text=payload))
         elif kind in ("h1", "h2", "h3"):

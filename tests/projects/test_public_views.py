@@ -11,7 +11,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from concertation.projects.models import Project
+from concertation.projects.models import Programme, Project
 from tests.factories import (
     ContributionFactory,
     EventFactory,
@@ -43,8 +43,8 @@ def _projects(n: int, territory) -> list[Project]:
 def test_list_query_count_does_not_grow(client, django_assert_num_queries, territory, n):
     _projects(n, territory)
     # count, page of projects (progress annotated), their themes; the filters' regions,
-    # territories and themes
-    with django_assert_num_queries(6):
+    # territories, themes and pacts or programmes
+    with django_assert_num_queries(7):
         response = client.get(reverse("projects:list"))
     assert response.status_code == 200
     page = response.content.decode()
@@ -56,8 +56,8 @@ def test_list_for_a_signed_in_user_adds_only_the_organiser_check(
         client, django_assert_num_queries, territory, roles):
     _projects(3, territory)
     client.force_login(roles["member_less"])
-    # the same six, the session and its user, and IS_ORGANISER in the header
-    with django_assert_num_queries(9):
+    # the same seven, the session and its user, and IS_ORGANISER in the header
+    with django_assert_num_queries(10):
         assert client.get(reverse("projects:list")).status_code == 200
 
 
@@ -88,6 +88,11 @@ def test_list_filters_by_region_territory_theme_and_state(client, territory):
     assert titles(theme=prevention.pk) == {"Projet chartrain"}
     assert titles(etat="delivered") == {"Projet lyonnais"}
     assert titles(etat="in_progress", region="84") == set()
+    pact = Programme.objects.create(slug="pacte-territoire-sante-28", region=territory.region,
+                                    name="Pacte territoire santé 28")
+    Project.objects.filter(pk=chartres.pk).update(programme=pact)
+    assert titles(programme=pact.slug) == {"Projet chartrain"}
+    assert "Pacte territoire santé 28" in client.get(url).content.decode()
 
 
 def test_bad_filters_are_reported_not_a_500(client, territory):
