@@ -153,8 +153,8 @@ def consolidation_page(request: HttpRequest) -> HttpResponse:
         "campaigns": Campaign.objects.filter(syntheses__transmission__isnull=False)
         .distinct().order_by("title"),
         "outcomes": consolidation.OUTCOME_CHOICES,
-        "formats": [("pdf", "PDF"), ("docx", "Word (DOCX)"), ("odt", "OpenDocument (ODT)"),
-                    ("xlsx", "Tableur (XLSX)"), ("csv", "CSV")],
+        "formats": [("pdf", "PDF"), ("docx", "Word, DOCX"), ("odt", "OpenDocument, ODT"),
+                    ("xlsx", "tableur XLSX"), ("csv", "CSV")],
     })
 
 
