@@ -23,16 +23,28 @@ from .votes import VoteMatrix
 __all__ = ["BridgingResult", "bridging_scores", "matrix_bridging"]
 
 
+# As Community Notes scores a note only from its fifth rating: with fewer votes the
+# intercept says more about those few voters than about the comment (on
+# football-concussions, comments with one agree vote came first).
+MIN_VOTES = 5
+
+
 @dataclass(frozen=True)
 class BridgingResult:
     comments: list[str]
     intercept: np.ndarray  # per comment: the bridging score
     factor: np.ndarray  # per comment: position on the divide
     participant_factor: np.ndarray
+    votes: np.ndarray  # per comment: agree and disagree votes (passes are not fitted)
 
-    def ranked(self) -> list[tuple[str, float]]:
+    def ranked(self, min_votes: int = MIN_VOTES) -> list[tuple[str, float]]:
+        """Comments with at least ``min_votes`` votes, by decreasing bridging score."""
         order = np.argsort(-self.intercept, kind="stable")
-        return [(self.comments[j], float(self.intercept[j])) for j in order]
+        return [
+            (self.comments[j], float(self.intercept[j]))
+            for j in order
+            if self.votes[j] >= min_votes
+        ]
 
 
 def bridging_scores(
@@ -76,7 +88,7 @@ def bridging_scores(
         bu, fu = solve(rows, n_u, y - mu - bi[cols], fi[cols])
         bi, fi = solve(cols, n_i, y - mu - bu[rows], fu[rows])
         mu = float(np.mean(y - bu[rows] - bi[cols] - fu[rows] * fi[cols])) if len(y) else 0.0
-    return BridgingResult(list(comments), bi, fi, fu)
+    return BridgingResult(list(comments), bi, fi, fu, np.bincount(cols, minlength=n_i))
 
 
 def matrix_bridging(matrix: VoteMatrix, *, seed: int = 0) -> BridgingResult:

@@ -162,6 +162,7 @@ def opinions_command(args: argparse.Namespace) -> None:
     }
     if args.bridging:
         # Opt-in: 50 alternating least-squares passes over every vote (seconds at 2 M votes).
+        # Comments with fewer than bridging.MIN_VOTES agree/disagree votes are not ranked.
         payload["bridging"] = [
             {"comment": comment, "score": round(score, 6)}
             for comment, score in matrix_bridging(matrix, seed=args.seed).ranked()

@@ -26,8 +26,16 @@ def test_bridging_items_rank_first_over_one_sided_popular_items() -> None:
         values[seen, j] = votes[seen]
     raw_agree = (values == 1).sum(axis=0) / (~np.isnan(values)).sum(axis=0)
     assert raw_agree[5:15].max() > raw_agree[:5].min()  # agree rate alone mixes them
-    result = bridging_scores(values, [str(j) for j in range(n_c)], seed=0)
+    # A comment that only four people saw, all of whom agreed: too few votes to say
+    # whether its support crosses the divide, so it is not ranked (it would come first).
+    few = np.full((100, 1), np.nan)
+    few[[0, 1, 80, 90], 0] = 1.0
+    values = np.hstack([values, few])
+    comments = [str(j) for j in range(n_c)] + ["few"]
+    result = bridging_scores(values, comments, seed=0)
     top5 = {c for c, _ in result.ranked()[:5]}
     assert top5 == {"0", "1", "2", "3", "4"}
+    assert "few" not in dict(result.ranked()) and len(result.ranked()) == n_c
+    assert result.ranked(min_votes=1)[0][0] == "few"
     # The factor separates the one-sided comments from the bridging ones.
-    assert np.abs(result.factor[5:]).min() > np.abs(result.factor[:5]).max()
+    assert np.abs(result.factor[5:n_c]).min() > np.abs(result.factor[:5]).max()
