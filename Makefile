@@ -53,6 +53,7 @@ test: $(VENV)/.test-deps lint test-sqlite test-postgres
 lint: $(VENV)/.test-deps
 	@start=$$(date +%s); \
 	$(PY) -m ruff check . && \
+	$(VENV)/bin/lint-imports --no-cache && \
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0 && \
 	$(PY) -m concertation.checks.deploy && \
 	echo "== Lint and checks: $$(( $$(date +%s) - start )) s"

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "concertation.projects",
     "concertation.national",
     "concertation.dashboards",
+    "concertation.front",
 ]
 
 MIDDLEWARE = [
@@ -177,7 +178,7 @@ AXES_LOCKOUT_CALLABLE = "concertation.accounts.lockout.locked_out"
 AXES_CLIENT_IP_CALLABLE = "concertation.registrations.network.client_ip"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "backoffice:home"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "front:home"
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]

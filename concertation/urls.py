@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from concertation.core import views as core_views
+from concertation.front import views as front_views
 
 urlpatterns = [
-    path("", include("concertation.core.urls")),
+    path("", include("concertation.front.urls")),
     path("", include("concertation.events.urls")),
     path("", include("concertation.registrations.urls")),
     path("", include("concertation.contributions.urls")),
@@ -27,6 +28,6 @@ urlpatterns = [
 ]
 
 handler400 = core_views.bad_request
-handler403 = core_views.permission_denied
+handler403 = front_views.permission_denied
 handler404 = core_views.page_not_found
 handler500 = core_views.server_error

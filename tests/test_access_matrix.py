@@ -244,9 +244,9 @@ GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
 
 MATRIX: dict[str, Row] = {
     # Public pages: the same for everyone.
-    "core:home": Row(none, PUBLIC),
-    "core:accessibility": Row(none, PUBLIC),
-    "core:legal": Row(none, PUBLIC),
+    "front:home": Row(none, PUBLIC),
+    "front:accessibility": Row(none, PUBLIC),
+    "front:legal": Row(none, PUBLIC),
     "events:agenda": Row(none, PUBLIC),
     "events:agenda_ics": Row(none, PUBLIC),
     "events:region_ics": Row(lambda w: {"region_code": w.day.department.region.code}, PUBLIC),
@@ -426,7 +426,7 @@ MATRIX: dict[str, Row] = {
     # Accounts.
     "accounts:login": Row(none, PUBLIC),
     "accounts:logout": Row(none, PUBLIC, POST),
-    "accounts:magic_request": Row(none, PUBLIC, BOTH),
+    "front:magic_request": Row(none, PUBLIC, BOTH),
     "accounts:password_reset": Row(none, PUBLIC, BOTH),
     "accounts:password_reset_done": Row(none, PUBLIC),
     # A made-up link: the page says it is no longer valid, for everyone.
@@ -437,9 +437,9 @@ MATRIX: dict[str, Row] = {
     "accounts:magic_login": Row(lambda w: {"token": "pas-un-lien"}, PUBLIC),
     # One's own data, whoever one is; an account with a role is refused erasure with a
     # message (tests/accounts/test_privacy.py).
-    "accounts:my_data": Row(none, SIGNED_IN),
-    "accounts:my_data_download": Row(none, SIGNED_IN),
-    "accounts:my_data_erase": Row(none, SIGNED_IN, BOTH, expected_post=only(
+    "front:my_data": Row(none, SIGNED_IN),
+    "front:my_data_download": Row(none, SIGNED_IN),
+    "front:my_data_erase": Row(none, SIGNED_IN, BOTH, expected_post=only(
         ("account",), others=DENIED)),
     # ProConnect is not configured in tests: its pages do not exist (tests/oidc runs it).
     "accounts:proconnect_login": Row(none, everyone(HIDDEN)),
@@ -472,7 +472,7 @@ def url_patterns() -> list[str]:
 def outcome(response) -> str:
     if response.status_code in (301, 302, 303):
         location = response["Location"]
-        login_pages = (reverse("accounts:login"), reverse("accounts:magic_request"),
+        login_pages = (reverse("accounts:login"), reverse("front:magic_request"),
                        reverse("admin:login"))
         return LOGIN if location.split("?")[0] in login_pages else OK
     if response.status_code in (403, 404):

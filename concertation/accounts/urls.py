@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from concertation.accounts import views, views_privacy, views_proconnect
+from concertation.accounts import views, views_proconnect
 from concertation.accounts.forms import LoginForm
 from concertation.accounts.passwords import ChoosePasswordForm, PasswordLinkForm
 
@@ -28,11 +28,7 @@ urlpatterns = [
         name="password_reset_confirm"),
     path("mot-de-passe/enregistre/", auth_views.PasswordResetCompleteView.as_view(
         template_name="accounts/password_reset_complete.html"), name="password_reset_complete"),
-    path("lien/", views.request_link, name="magic_request"),
     path("lien/<str:token>/", views.magic_login, name="magic_login"),
-    path("mes-donnees/", views_privacy.my_data, name="my_data"),
-    path("mes-donnees/donnees.json", views_privacy.download, name="my_data_download"),
-    path("mes-donnees/effacer/", views_privacy.erase, name="my_data_erase"),
     path("proconnect/connexion/", views_proconnect.login_start, name="proconnect_login"),
     path("proconnect/retour/", views_proconnect.callback, name="proconnect_callback"),
     path(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
+from django.tasks import task
 from django.utils import timezone
 
 from concertation.accounts.scope import Scope
@@ -70,8 +71,6 @@ def start(*, scope: Scope, user, campaign, event=None, region=None, health_terri
     run.input_ids = ids
     with transaction.atomic():
         run.save()
-        from concertation.analysis_runs.tasks import run_analysis
-
         transaction.on_commit(lambda: run_analysis.enqueue(run.pk))
     return run
 
@@ -202,3 +201,9 @@ def _compute(run: AnalysisRun) -> dict:
     _progress(run.pk, 95, "Enregistrement")
     return {"groups": groups, "duplicates": duplicates, "opinions": opinions,
             "parameters": clusters.parameters}
+
+
+@task
+def run_analysis(run_id: int) -> None:
+    """The background task of an analysis (`manage.py worker`), next to what queues it."""
+    execute(run_id)

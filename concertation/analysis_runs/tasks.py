@@ -1,8 +1,5 @@
-from django.tasks import task
+"""The path that analyses queued before the task moved into `services.py` still name."""
 
-from concertation.analysis_runs.services import execute
+from concertation.analysis_runs.services import run_analysis
 
-
-@task
-def run_analysis(run_id: int) -> None:
-    execute(run_id)
+__all__ = ["run_analysis"]

@@ -25,8 +25,6 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 
-from concertation.accounts.scope import Scope, scope_for
-
 # Types a browser may show in the page rather than save: none of them runs a script in the
 # site's origin. Anything else is always an attachment, whatever the caller asks.
 INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "text/plain",
@@ -34,15 +32,16 @@ INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "text/pl
 
 
 def visible_or_404[M: Model](request: HttpRequest, public: QuerySet[M],
-                             scoped: Callable[[Scope], QuerySet[M]], **lookup) -> M:
+                             scoped: Callable[[], QuerySet[M]], **lookup) -> M:
     """The object if anyone may see it (`public`: the same QuerySet as its public page), or if
-    the requesting organiser's scope covers it (`scoped`); 404 otherwise, not 403, so that an
+    the requesting organiser's scope covers it (`scoped`, called only when the object is not
+    public, so that public files cost no scope); 404 otherwise, not 403, so that an
     unpublished object's existence does not leak. A public object costs one query."""
     found = public.filter(**lookup).first()
     if found is None:
         # Anonymous visitors get an empty scope without a query, and an empty scope filters
         # to nothing without one either.
-        found = scoped(scope_for(request.user)).filter(**lookup).first()
+        found = scoped().filter(**lookup).first()
     if found is None:
         raise Http404("Fichier introuvable.")
     return found

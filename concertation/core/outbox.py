@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.tasks import task
 from django.tasks.base import Task, TaskResultStatus
 from django.tasks.signals import task_enqueued
 from django.utils import timezone
@@ -71,8 +72,6 @@ def queue(pk: int) -> None:
     may run the task at once, before the row it reads is committed."""
     from django_tasks_db import DatabaseBackend
 
-    from concertation.core.tasks import deliver_email
-
     if isinstance(deliver_email.get_backend(), DatabaseBackend):
         enqueue_in_transaction(deliver_email, pk)
     else:
@@ -91,8 +90,6 @@ def attempt_delivery(outgoing: Any) -> str:
     """Sends `outgoing` (locked by the caller's transaction) and records the attempt on it.
     On failure, its delivery is enqueued again after the delay when the tasks backend can
     defer; otherwise `retry_pending` picks the row up again."""
-    from concertation.core.tasks import deliver_email
-
     try:
         message = import_string(BUILDERS[outgoing.kind])(outgoing)
     except Undeliverable as reason:
@@ -136,8 +133,6 @@ def retry_pending(limit: int = 500) -> int:
         attempts=settings.EMAIL_MAX_ATTEMPTS, last_error=UNSUBSCRIBED)
     pending = (unsent.filter(Q(attempts__gte=1) | Q(created_at__lt=timezone.now() - STALE_AFTER))
                .values_list("pk", flat=True)[:limit])
-    from concertation.core.tasks import deliver_email
-
     count = 0
     for pk in pending:
         deliver_email.enqueue(pk)
@@ -197,3 +192,21 @@ def enqueue_in_transaction(task: Task, *args: Any) -> None:
     """`task.enqueue(*args)` on django-tasks-db's backend, in the caller's transaction."""
     row = sql.insert(task_row(task, normalize_json({"args": list(args), "kwargs": {}})))
     announce(row, task)
+
+
+@task
+def deliver_email(outgoing_id: int) -> str:
+    """The outbox's one background task, run by `manage.py worker`: sends the row if it is
+    still unsent and may be tried again. Defined here, with what queues it, so that the
+    outbox and its task are one module (`core/tasks.py` keeps the old path of queued rows)."""
+    from concertation.core.models import OutgoingEmail
+
+    with transaction.atomic():
+        # Only the e-mail's row: locking what it is about (a registration's day) would stall
+        # its sign-ups, and deadlock with them, for as long as the mail server takes.
+        outgoing = OutgoingEmail.objects.select_for_update().filter(pk=outgoing_id).first()
+        if outgoing is None or outgoing.sent_at is not None:
+            return "nothing to do"
+        if outgoing.attempts >= settings.EMAIL_MAX_ATTEMPTS:
+            return "closed"
+        return attempt_delivery(outgoing)

@@ -1,42 +1,13 @@
+"""The error pages: none of them may need a database or an app above `core`."""
+
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
-from django.views.decorators.http import require_safe
 
-from concertation.accounts.access import role_home
-from concertation.accounts.scope import scope_for
-from concertation.campaigns.models import Campaign
 from concertation.core import middleware
-from concertation.core.public_cache import public_page
 from concertation.core.uploads import UploadTooLarge
-from concertation.events.models import Event
-
-HOME_UPCOMING = 6
-
-
-@require_safe
-@public_page
-def home(request: HttpRequest) -> HttpResponse:
-    upcoming = Event.objects.public().upcoming().for_listing()[:HOME_UPCOMING]
-    context = {
-        "upcoming": upcoming,
-        "campaigns": Campaign.objects.prefetch_related("themes").select_related("region"),
-        "today": timezone.localdate(),
-    }
-    return render(request, "core/home.html", context)
-
-
-@require_safe
-def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/accessibility.html")
-
-
-@require_safe
-def legal(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/legal.html")
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -50,13 +21,6 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "404.html", status=404)
-
-
-def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """A French page that says why, and where this person's own pages are."""
-    reason = str(exception) if exception and str(exception) else ""
-    home = role_home(scope_for(request.user)) if request.user.is_authenticated else None
-    return render(request, "403.html", {"reason": reason, "role_home": home}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

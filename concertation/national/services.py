@@ -27,9 +27,14 @@ class NationalError(ValidationError):
     pass
 
 
+def on_transmitted(sender, *, synthesis: Synthesis, user, **kwargs) -> None:
+    receive(synthesis, user)
+
+
 def receive(synthesis: Synthesis, user) -> Transmission | None:
-    """The inbox row of a regional edition being transmitted. Called by
-    `synthesis.services.transition` with the synthesis row locked, in its transaction: the
+    """The inbox row of a regional edition being transmitted. Called (through
+    `synthesis.signals.transmitted`) by `synthesis.services.transition` with the synthesis
+    row locked, in its transaction: the
     edition and its inbox row are written together or not at all. Other levels (a day, a
     territory) are not sent to the ministry."""
     if synthesis.level != Synthesis.Level.REGION:

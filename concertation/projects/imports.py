@@ -23,7 +23,13 @@ from django.core.validators import URLValidator
 
 from concertation.core import tabular
 from concertation.core.params import int_param
-from concertation.projects.models import Milestone, MilestoneStatus, Project, ProjectState
+from concertation.projects.models import (
+    Milestone,
+    MilestoneStatus,
+    Project,
+    ProjectState,
+    validate_milestone,
+)
 from concertation.projects.workflow import find
 
 # (column, header shown in the sheet). The first row of a sheet holds the headers.
@@ -358,8 +364,6 @@ def _milestone_values(values: dict, project: Project, key: str, current: Milesto
         for attribute, value in out.items():
             setattr(candidate, attribute, value)
         try:
-            from concertation.projects.services import validate_milestone
-
             validate_milestone(project, candidate)
         except ValidationError as error:
             errors.extend(m[0].lower() + m[1:].rstrip(".") for m in error.messages)

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Sum
 from django.urls import reverse
@@ -307,3 +308,13 @@ class ImportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.at:%Y-%m-%d})"
+
+
+def validate_milestone(project: Project, milestone: Milestone) -> None:
+    """The rules every milestone keeps, from a form or an import. Raises in French."""
+    if milestone.actual_date and milestone.actual_date < project.created_on:
+        raise ValidationError(
+            f"La date réelle ({milestone.actual_date:%d/%m/%Y}) précède la création du projet "
+            f"({project.created_on:%d/%m/%Y}).")
+    if milestone.status == MilestoneStatus.DONE and not milestone.actual_date:
+        raise ValidationError("Un jalon atteint doit avoir sa date réelle.")

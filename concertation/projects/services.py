@@ -23,11 +23,11 @@ from concertation.projects.models import (
     Follower,
     ImportLog,
     Milestone,
-    MilestoneStatus,
     Project,
     ProjectState,
     ProjectTransition,
     ProjectUpdate,
+    validate_milestone,
 )
 from concertation.projects.workflow import find
 
@@ -163,16 +163,6 @@ def transition(*, scope: Scope, user, project: Project, target: str,
     invite_contributors(locked)
     bump_public_content()
     return locked
-
-
-def validate_milestone(project: Project, milestone: Milestone) -> None:
-    """The rules every milestone keeps, from a form or an import. Raises in French."""
-    if milestone.actual_date and milestone.actual_date < project.created_on:
-        raise ValidationError(
-            f"La date réelle ({milestone.actual_date:%d/%m/%Y}) précède la création du projet "
-            f"({project.created_on:%d/%m/%Y}).")
-    if milestone.status == MilestoneStatus.DONE and not milestone.actual_date:
-        raise ValidationError("Un jalon atteint doit avoir sa date réelle.")
 
 
 def _check_milestones_editable(project: Project) -> None:

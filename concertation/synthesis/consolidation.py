@@ -1,6 +1,6 @@
 """Regional consolidation: the proposals of a region's days (and its online contributions) in
 one synthesis, with the same proposal made in several territories detected by the analysis
-engine (in a background task: `tasks.detect_duplicates`) and proposed as one group, and the
+engine (in a background task: `detect_duplicates`) and proposed as one group, and the
 consolidated list sorted by breadth of support."""
 
 from __future__ import annotations
@@ -12,12 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.tasks import task
+from django.utils import timezone
 
 from concertation.accounts.scope import Scope
 from concertation.contributions.models import Contribution
 from concertation.events.models import Event
 from concertation.synthesis import duplicates, editing, provenance, selection, services
 from concertation.synthesis.models import DuplicateDetection, Synthesis, SynthesisGroup
+from concertation.synthesis.revisions import begin
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +106,7 @@ def consolidate(*, scope: Scope, user, campaign, region, days: Sequence[Event],
                              f"{'s' if len(days) > 1 else ''}"
                              + (" et des contributions en ligne" if includes_online else "")
                              + ".")
-            duplicates.request_detection(scope=scope, user=user, synthesis=synthesis)
+            request_detection(scope=scope, user=user, synthesis=synthesis)
     except IntegrityError:
         # The same form posted twice at once: the other request created it first.
         existing = (Synthesis.objects.filter(request_key=request_key, created_by=user).first()
@@ -119,7 +122,7 @@ def redetect(*, scope: Scope, user, synthesis: Synthesis,
              expected_revision: int | None = None) -> DuplicateDetection:
     """Look again, in the background, for near-duplicates among the contributions not yet
     grouped (the form's revision is not needed: asking changes nothing)."""
-    return duplicates.request_detection(scope=scope, user=user, synthesis=synthesis)
+    return request_detection(scope=scope, user=user, synthesis=synthesis)
 
 
 def run_detection(detection_id: int, attempt: int) -> int | None:
@@ -195,3 +198,31 @@ def consolidated_list(synthesis: Synthesis) -> list[ConsolidatedRow]:
     rows.sort(key=lambda r: (tuple(-n for n in r.provenance.breadth), r.group.position,
                              r.group.pk))
     return rows
+
+
+@transaction.atomic
+def request_detection(*, scope: Scope, user, synthesis: Synthesis) -> DuplicateDetection:
+    """Queue a search for near-duplicates among the contributions not yet grouped; the task is
+    enqueued once the transaction commits. While one is queued or running (and not stale),
+    it is returned unchanged: a double click or a replayed form starts nothing. Asking
+    changes none of the synthesis's content, so it records no revision and does not check
+    the form's: the organiser's open forms stay valid until the suggestions are written."""
+    locked = begin(scope, synthesis, expected_revision=None)
+    detection, _ = DuplicateDetection.objects.get_or_create(synthesis=locked)
+    if detection.attempt and detection.pending and not detection.stale:
+        return detection
+    detection.attempt += 1
+    detection.status = DuplicateDetection.Status.QUEUED
+    detection.progress, detection.step, detection.found, detection.error = 0, "", None, ""
+    detection.requested_by, detection.requested_at = user, timezone.now()
+    detection.started_at = detection.finished_at = None
+    detection.save()
+    pk, attempt = detection.pk, detection.attempt
+    transaction.on_commit(lambda: detect_duplicates.enqueue(pk, attempt))
+    return detection
+
+
+@task
+def detect_duplicates(detection_id: int, attempt: int) -> int | None:
+    """The background task looking for the near-duplicates of a synthesis (`run_detection`)."""
+    return run_detection(detection_id, attempt)

@@ -8,10 +8,9 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from concertation.accounts.scope import Scope
 from concertation.synthesis.editing import Suggestion, add_suggestions
 from concertation.synthesis.models import DuplicateDetection, Synthesis
-from concertation.synthesis.revisions import begin, commit
+from concertation.synthesis.revisions import commit
 from concertation.synthesis.workflow import EDITABLE_STATES
 
 # The rule when the organiser works while it runs: the detection reads the contributions not
@@ -25,30 +24,6 @@ DETECTION_SUMMARY = "Doublons détectés"
 
 class DetectionSuperseded(Exception):
     """The detection attempt is no longer the current one (a stale attempt was relaunched)."""
-
-
-@transaction.atomic
-def request_detection(*, scope: Scope, user, synthesis: Synthesis) -> DuplicateDetection:
-    """Queue a search for near-duplicates among the contributions not yet grouped; the task is
-    enqueued once the transaction commits. While one is queued or running (and not stale),
-    it is returned unchanged: a double click or a replayed form starts nothing. Asking
-    changes none of the synthesis's content, so it records no revision and does not check
-    the form's: the organiser's open forms stay valid until the suggestions are written."""
-    locked = begin(scope, synthesis, expected_revision=None)
-    detection, _ = DuplicateDetection.objects.get_or_create(synthesis=locked)
-    if detection.attempt and detection.pending and not detection.stale:
-        return detection
-    detection.attempt += 1
-    detection.status = DuplicateDetection.Status.QUEUED
-    detection.progress, detection.step, detection.found, detection.error = 0, "", None, ""
-    detection.requested_by, detection.requested_at = user, timezone.now()
-    detection.started_at = detection.finished_at = None
-    detection.save()
-    from concertation.synthesis.tasks import detect_duplicates
-
-    pk, attempt = detection.pk, detection.attempt
-    transaction.on_commit(lambda: detect_duplicates.enqueue(pk, attempt))
-    return detection
 
 
 def start_detection(detection_id: int, attempt: int) -> DuplicateDetection | None:

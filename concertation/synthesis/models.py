@@ -256,7 +256,7 @@ class SynthesisRevision(models.Model):
 class DuplicateDetection(models.Model):
     """The search for near-duplicates among a synthesis's contributions not yet grouped, run
     by a background task (`tasks.detect_duplicates`). One row per synthesis, reused by each
-    new request: `synthesis.services.request_detection` sets it under the synthesis's row lock
+    new request: `synthesis.consolidation.request_detection` sets it under the synthesis's row lock
     and returns it unchanged while it is queued or running, and the task only runs the
     `attempt` it was enqueued for, so neither a double click nor a replayed task runs it
     twice."""

@@ -2,7 +2,7 @@
 
 `request_package` checks the organiser's scope, finds the validated (or transmitted) edition
 and records a queued package at that edition's revision; the background task
-(`tasks.build_package`) then writes the PDF, DOCX, ODT and XLSX report, the open-data set and
+(`build_package`) then writes the PDF, DOCX, ODT and XLSX report, the open-data set and
 a zip of everything into storage, under a random folder name. Storage is not served as is:
 `file_response` hands a file out once a view has checked who may read its synthesis."""
 
@@ -22,6 +22,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.tasks import task
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -105,8 +106,6 @@ def request_package(*, scope: Scope, user, synthesis: Synthesis) -> Package:
             return pending
         package = Package.objects.create(synthesis=locked, revision=locked.revision,
                                          created_by=user)
-        from concertation.synthesis.tasks import build_package
-
         transaction.on_commit(lambda: build_package.enqueue(package.pk))
     log.info("package %s of synthesis %s r%s requested", package.pk, locked.pk, locked.revision)
     return package
@@ -233,3 +232,9 @@ def _zip(target: Path, members: list[tuple[Path, str]]) -> None:
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path, name in members:
             archive.write(path, name)
+
+
+@task
+def build_package(package_id: int) -> None:
+    """The background task generating a transmission package's files (see `build`)."""
+    build(package_id)

@@ -17,6 +17,7 @@ from concertation.analysis_runs.models import AnalysisRun
 from concertation.contributions.models import Contribution, ContributionState
 from concertation.core.public_cache import bump_public_content
 from concertation.events.models import Event
+from concertation.synthesis import signals
 from concertation.synthesis.editing import add_suggestions
 from concertation.synthesis.models import (
     Decision,
@@ -220,10 +221,9 @@ def transition(*, scope: Scope, user, synthesis: Synthesis, target: str, reason:
     elif target == SynthesisState.TRANSMITTED:
         locked.transmitted_at, locked.transmitted_by = timezone.now(), user
         _carry_to_contributions(locked, user, ContributionState.TRANSMITTED)
-        # The national inbox's row is written in this transaction, under this lock.
-        from concertation.national import services as national
-
-        national.receive(locked, user)
+        # The national inbox (an app above this one) writes its row in this transaction,
+        # under this lock.
+        signals.transmitted.send(sender=Synthesis, synthesis=locked, user=user)
     SynthesisTransition.objects.create(synthesis=locked, from_state=locked.state,
                                        to_state=target, user=user, reason=reason.strip())
     locked.state = target

@@ -1,16 +1,7 @@
-from django.tasks import task
+"""The paths that packages and detections queued before their tasks moved next to what
+queues them (`package.py`, `consolidation.py`) still name."""
 
-from concertation.synthesis.consolidation import run_detection
-from concertation.synthesis.package import build
+from concertation.synthesis.consolidation import detect_duplicates
+from concertation.synthesis.package import build_package
 
-
-@task
-def build_package(package_id: int) -> None:
-    """Generate a transmission package's files (see `package.build`)."""
-    build(package_id)
-
-
-@task
-def detect_duplicates(detection_id: int, attempt: int) -> int | None:
-    """Look for the near-duplicates of a synthesis (see `consolidation.run_detection`)."""
-    return run_detection(detection_id, attempt)
+__all__ = ["build_package", "detect_duplicates"]

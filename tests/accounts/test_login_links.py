@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def _request(client, email, capture, next_url="/contributions/"):
     with capture(execute=True):
-        return client.post(reverse("accounts:magic_request"), {"email": email, "next": next_url})
+        return client.post(reverse("front:magic_request"), {"email": email, "next": next_url})
 
 
 def _link(message) -> str:
@@ -112,7 +112,7 @@ def test_nothing_in_the_database_signs_anyone_in(client, django_capture_on_commi
     from concertation.accounts.models import LoginToken
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        client.post(reverse("accounts:magic_request"), {"email": "lea@example.org"})
+        client.post(reverse("front:magic_request"), {"email": "lea@example.org"})
     row = LoginToken.objects.get()
     # What the task is given: the row's id, nothing else.
     for callback in callbacks:
@@ -138,7 +138,7 @@ def test_the_task_receives_only_the_row_id(settings, client,
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("accounts:magic_request"), {"email": "lea@example.org"})
+        client.post(reverse("front:magic_request"), {"email": "lea@example.org"})
     task = DBTaskResult.objects.get()
     assert task.args_kwargs == {"args": [LoginToken.objects.get().pk], "kwargs": {}}
 

@@ -13,7 +13,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from concertation.accounts import privacy
 from concertation.accounts.models import LoginToken, OrganiserMembership
 from concertation.contributions import services as contributions
 from concertation.contributions.models import (
@@ -25,6 +24,7 @@ from concertation.contributions.models import (
     Report,
     Vote,
 )
+from concertation.front import privacy
 from concertation.projects.models import Follower
 from tests.factories import (
     CampaignFactory,
@@ -98,7 +98,7 @@ def test_the_page_needs_a_signed_in_participant(client):
     for url in (MY_DATA, DOWNLOAD, ERASE):
         response = client.get(url)
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("accounts:magic_request"))
+        assert response["Location"].startswith(reverse("front:magic_request"))
 
 
 def test_the_header_links_to_my_account(client):
@@ -249,8 +249,8 @@ def test_signing_in_again_with_the_address_opens_an_empty_account(
     lea = people["lea"]
     # A link asked for before the erasure is dropped with it; another address's stays.
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("accounts:magic_request"), {"email": "lea@example.org"})
-        client.post(reverse("accounts:magic_request"), {"email": "noe@example.org"})
+        client.post(reverse("front:magic_request"), {"email": "lea@example.org"})
+        client.post(reverse("front:magic_request"), {"email": "noe@example.org"})
     earlier = re.search(r"https?://[^/\s]+(/compte/lien/\S+/)", mail.outbox[-2].body).group(1)
     client.force_login(lea)
     client.post(ERASE, {"confirm": "oui"})
@@ -259,7 +259,7 @@ def test_signing_in_again_with_the_address_opens_an_empty_account(
     assert client.post(earlier).status_code == 400
     assert client.get(MY_DATA).status_code == 302  # signed in to nothing
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("accounts:magic_request"), {"email": "lea@example.org"})
+        client.post(reverse("front:magic_request"), {"email": "lea@example.org"})
     path = re.search(r"https?://[^/\s]+(/compte/lien/\S+/)", mail.outbox[-1].body).group(1)
     client.post(path)
     user = client.get(MY_DATA).context["user"]

@@ -137,10 +137,10 @@ def test_the_menu_leads_a_facilitator_back_to_their_workshops(
     # alone before: no page's pinned query count moves.
     client.force_login(UserFactory())
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("accounts:my_data"))
+        response = client.get(reverse("front:my_data"))
     assert _menu_links(response) == []
     both = [q["sql"] for q in queries.captured_queries
             if "organisermembership" in q["sql"] and "facilitation" in q["sql"]]
     assert len(both) == 1
     client.force_login(organiser_of(workshop.event.health_territory))
-    assert _menu_links(client.get(reverse("accounts:my_data"))) == ["Mes journées"]
+    assert _menu_links(client.get(reverse("front:my_data"))) == ["Mes journées"]

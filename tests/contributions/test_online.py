@@ -30,7 +30,7 @@ def _data(campaign, **overrides):
 
 def test_magic_link_signs_in_without_a_password(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("accounts:magic_request"),
+        response = client.post(reverse("front:magic_request"),
                                {"email": "Lea@Example.org", "next": "/contributions/"})
     assert "Consultez votre messagerie" in response.content.decode()
     url = re.search(r"http://\S+/compte/lien/\S+/", mail.outbox[0].body).group(0)
@@ -48,7 +48,7 @@ def test_tampered_magic_link_is_refused(client):
 
 def test_contributing_needs_an_account_then_publishes_under_post_moderation(client, campaign):
     url = reverse("contributions:contribute", args=[campaign.slug])
-    assert reverse("accounts:magic_request") in client.get(url)["Location"]
+    assert reverse("front:magic_request") in client.get(url)["Location"]
     client.force_login(UserFactory())
     response = client.post(url, _data(campaign))
     contribution = Contribution.objects.get()

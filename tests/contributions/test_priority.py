@@ -275,7 +275,7 @@ def test_account_allocation(client, workshop, vote, role):
     assert response.status_code == 302
     assert PointAllocation.objects.filter(user__isnull=False).exists() == (role == "signed_in")
     if role == "anonymous":
-        assert reverse("accounts:magic_request") in response["Location"]
+        assert reverse("front:magic_request") in response["Location"]
 
 
 def test_results_fragment_and_projector(client, workshop, vote):

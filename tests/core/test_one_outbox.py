@@ -47,7 +47,7 @@ def test_a_login_link_asked_while_mail_is_down_is_sent_when_it_is_back(
         client, settings, django_capture_on_commit_callbacks):
     _smtp(settings, _closed_port())
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("accounts:magic_request"),
+        response = client.post(reverse("front:magic_request"),
                                {"email": "lea@example.org", "next": "/contributions/"})
     assert response.status_code == 200
     outgoing = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.LOGIN_LINK)
@@ -70,7 +70,7 @@ def test_a_login_link_past_its_minutes_is_closed_not_sent(
 
     _smtp(settings, _closed_port())
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("accounts:magic_request"), {"email": "lea@example.org"})
+        client.post(reverse("front:magic_request"), {"email": "lea@example.org"})
     LoginToken.objects.update(created_at=timezone.now() - timezone.timedelta(hours=1))
     with smtp_server() as (port, mailbox):
         _smtp(settings, port)

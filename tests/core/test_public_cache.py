@@ -55,9 +55,9 @@ def test_a_change_through_a_service_is_seen_at_once(client, cache_on):
 
 def test_signed_in_visitors_are_never_served_the_anonymous_page(client, cache_on):
     event = EventFactory()
-    assert "Se déconnecter" not in client.get(reverse("core:home")).content.decode()
+    assert "Se déconnecter" not in client.get(reverse("front:home")).content.decode()
     client.force_login(organiser_of(event.health_territory))
-    assert "Se déconnecter" in client.get(reverse("core:home")).content.decode()
+    assert "Se déconnecter" in client.get(reverse("front:home")).content.decode()
 
 
 def test_htmx_fragments_and_full_pages_are_cached_apart(client, cache_on):

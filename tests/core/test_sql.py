@@ -11,8 +11,7 @@ from django_tasks_db.models import DBTaskResult
 from concertation.campaigns.models import Campaign
 from concertation.core import sql
 from concertation.core.models import OutgoingEmail
-from concertation.core.outbox import TASK_ARGUMENT, enqueue_in_transaction, task_row
-from concertation.core.tasks import deliver_email
+from concertation.core.outbox import TASK_ARGUMENT, deliver_email, enqueue_in_transaction, task_row
 from concertation.events.models import Event, Workshop
 from concertation.registrations.models import Registration, RegistrationStatus
 from tests.factories import EventFactory, WorkshopFactory
@@ -109,7 +108,7 @@ def test_enqueue_in_transaction_writes_the_backends_row(settings):
         assert getattr(row, name) == getattr(reference, name), name
     assert row.args_kwargs == {"args": [42], "kwargs": {}}
     assert DBTaskResult.objects.ready().count() == 2  # both wait for the worker
-    assert row.task_result.task.module_path == "concertation.core.tasks.deliver_email"
+    assert row.task_result.task.module_path == "concertation.core.outbox.deliver_email"
 
 
 def test_the_enqueued_signal_carries_what_the_backend_would_send(settings):

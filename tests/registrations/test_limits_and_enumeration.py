@@ -34,7 +34,7 @@ def _sign_up(client, event, ip=VENUE, **overrides):
 
 
 def _ask_link(client, email, ip=VENUE):
-    return client.post(reverse("accounts:magic_request"), {"email": email}, REMOTE_ADDR=ip)
+    return client.post(reverse("front:magic_request"), {"email": email}, REMOTE_ADDR=ip)
 
 
 # --- Separate counters ---------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from concertation.core import outbox
 from concertation.core.models import OutgoingEmail
-from concertation.core.tasks import deliver_email
+from concertation.core.outbox import deliver_email
 from concertation.registrations import services
 from tests.factories import EventFactory, applicant
 

@@ -19,21 +19,13 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_POST, require_safe
 
 from concertation.accounts.access import role_required
-from concertation.accounts.scope import scope_for
 from concertation.contributions import capture_service, services
 from concertation.contributions.models import Contribution, ContributionState
+from concertation.contributions.views.workshops import facilitated_workshop
 from concertation.core.confirm import ask, confirmed
 from concertation.core.params import int_param
 from concertation.core.qr import qr_svg
 from concertation.events.models import Workshop
-
-
-def _workshop_for_facilitator(request: HttpRequest, pk: int) -> Workshop:
-    """The workshop if this person facilitates it or organises its day; 404 otherwise."""
-    request.scope = scope = scope_for(request.user)
-    return get_object_or_404(
-        Workshop.objects.facilitated_by(scope).select_related(
-            "event__campaign", "event__department", "theme"), pk=pk)
 
 
 @role_required("facilitate")
@@ -62,7 +54,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 @login_required
 def capture_page(request: HttpRequest, pk: int) -> HttpResponse:
-    workshop = _workshop_for_facilitator(request, pk)
+    workshop = facilitated_workshop(request, pk)
     entries = list(workshop.contributions.exclude(state=ContributionState.WITHDRAWN)
                    .order_by("-created_at", "-id"))
     # Without JavaScript, « Modifier » reloads the page with that entry's form open, and a
@@ -80,7 +72,7 @@ def capture_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def capture_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    workshop = _workshop_for_facilitator(request, pk)
+    workshop = facilitated_workshop(request, pk)
     try:
         captured = services.capture(workshop=workshop, user=request.user,
                                     text=request.POST.get("text", ""),
@@ -113,7 +105,7 @@ def _entry_of(workshop: Workshop, contribution_pk: int) -> Contribution:
 @require_POST
 @login_required
 def capture_edit(request: HttpRequest, pk: int, contribution_pk: int) -> HttpResponse:
-    workshop = _workshop_for_facilitator(request, pk)
+    workshop = facilitated_workshop(request, pk)
     contribution = _entry_of(workshop, contribution_pk)
     try:
         if contribution.state == ContributionState.WITHDRAWN:
@@ -134,7 +126,7 @@ def capture_edit(request: HttpRequest, pk: int, contribution_pk: int) -> HttpRes
 def capture_delete(request: HttpRequest, pk: int, contribution_pk: int) -> HttpResponse:
     """« Supprimer »: asks first (the page's own inline question, or the confirmation page
     without JavaScript), then withdraws the entry; « Annuler la suppression » restores it."""
-    workshop = _workshop_for_facilitator(request, pk)
+    workshop = facilitated_workshop(request, pk)
     contribution = _entry_of(workshop, contribution_pk)
     if not confirmed(request):
         return ask(request, title="supprimer cette proposition de la saisie",
@@ -153,7 +145,7 @@ def capture_delete(request: HttpRequest, pk: int, contribution_pk: int) -> HttpR
 @require_POST
 @login_required
 def capture_restore(request: HttpRequest, pk: int, contribution_pk: int) -> HttpResponse:
-    workshop = _workshop_for_facilitator(request, pk)
+    workshop = facilitated_workshop(request, pk)
     contribution = _entry_of(workshop, contribution_pk)
     return _change_entry(request, workshop, contribution, capture_service.restore_entry,
                          "Suppression annulée : la proposition est rétablie.")
@@ -190,7 +182,7 @@ def projector(request: HttpRequest, pk: int) -> HttpResponse:
     first, the priority vote's ranking, refreshed every few seconds; the QR code to vote.
     Opened by the workshop's facilitators and the day's organisers (the laptop on the
     projector is theirs); the room reads it, it does not browse to it."""
-    workshop = _workshop_for_facilitator(request, pk)
+    workshop = facilitated_workshop(request, pk)
     entries = workshop.contributions.filter(
         state__in=[ContributionState.PUBLISHED, ContributionState.RETAINED]
     ).order_by("-created_at", "-id")

@@ -78,7 +78,7 @@ def campaign_page(request: HttpRequest, slug: str) -> HttpResponse:
                                                            "latest": latest})
 
 
-@login_required(login_url="accounts:magic_request")
+@login_required(login_url="front:magic_request")
 def contribute(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign(slug)
     if not campaign.online_open:
@@ -145,7 +145,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required(login_url="accounts:magic_request")
+@login_required(login_url="front:magic_request")
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
     contribution = _visible(pk, request.user)
     value = int_param(request.POST.get("value"), min=-1, max=1)
@@ -163,7 +163,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required(login_url="accounts:magic_request")
+@login_required(login_url="front:magic_request")
 def comment(request: HttpRequest, pk: int) -> HttpResponse:
     contribution = _visible(pk, request.user)
     parent = None
@@ -187,7 +187,7 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required(login_url="accounts:magic_request")
+@login_required(login_url="front:magic_request")
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     contribution = _visible(pk, request.user)
     reason = request.POST.get("reason", "").strip()[:300]

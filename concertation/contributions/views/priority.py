@@ -17,8 +17,8 @@ from concertation.contributions.models import (
     PriorityVote,
     PriorityVoteState,
 )
-from concertation.contributions.views.capture import _workshop_for_facilitator
 from concertation.contributions.views.participant import _participant
+from concertation.contributions.views.workshops import facilitated_workshop
 from concertation.core import confirm
 from concertation.core.params import MAX_BIGINT, int_param
 from concertation.events.models import Workshop
@@ -40,7 +40,7 @@ def latest_priority_vote(workshop: Workshop) -> PriorityVote | None:
 @login_required
 def manage(request: HttpRequest, pk: int) -> HttpResponse:
     """The facilitator's page: open a vote (points per participant), follow it, close it."""
-    workshop = _workshop_for_facilitator(request, pk)
+    workshop = facilitated_workshop(request, pk)
     typed = str(DEFAULT_PRIORITY_POINTS)
     status = 200
     if request.method == "POST":
@@ -73,7 +73,7 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def close(request: HttpRequest, pk: int, vote_pk: int) -> HttpResponse:
-    workshop = _workshop_for_facilitator(request, pk)
+    workshop = facilitated_workshop(request, pk)
     priority_vote = get_object_or_404(PriorityVote, pk=vote_pk, workshop=workshop)
     if priority_vote.is_open and not confirm.confirmed(request):
         return confirm.ask(
@@ -147,7 +147,7 @@ def participant_allocate(request: HttpRequest, token: str, vote_pk: int) -> Http
                      {"token": token, "event": registration.event})
 
 
-@login_required(login_url="accounts:magic_request")
+@login_required(login_url="front:magic_request")
 def account_allocate(request: HttpRequest, vote_pk: int) -> HttpResponse:
     """A participant signed in with their account spreads their points."""
     priority_vote = get_object_or_404(

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from concertation.accounts.scope import scope_for
 from concertation.core.downloads import basename, serve_file, visible_or_404
 from concertation.core.public_cache import public_page
 from concertation.events.forms import AgendaFilterForm
@@ -73,22 +74,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     cancellation = None
     if event.state == EventState.CANCELLED:
         cancellation = event.transitions.filter(to_state=EventState.CANCELLED).last()
-    restitution = []
-    participation = None
-    if event.state == EventState.RESTITUTION_PUBLISHED:
-        from concertation.contributions.restitution import work_leads
-        from concertation.synthesis.charts import participation_charts
-        from concertation.synthesis.provenance import participation_for_days
-
-        restitution = work_leads(event)
-        # Who took part, by college: two aggregate queries, on restitution pages only.
-        figures = participation_for_days([event], event.campaign)
-        participation = {"figures": figures,
-                         "charts": participation_charts(figures, prefix="journee")}
     context = {
         "event": event,
-        "restitution": restitution,
-        "participation": participation,
         "talks": event.talks.all(),
         "workshops": event.workshops.select_related("theme"),
         "documents": event.documents.all(),
@@ -115,7 +102,7 @@ def document(request: HttpRequest, slug: str, pk: int, filename: str) -> HttpRes
     documents = Document.objects.filter(event__slug=slug, pk=pk)
     document = visible_or_404(
         request, documents.filter(event__in=Event.objects.public()),
-        lambda scope: documents.filter(event__in=Event.objects.within(scope)))
+        lambda: documents.filter(event__in=Event.objects.within(scope_for(request.user))))
     if basename(document.file.name) != filename:
         raise Http404("Fichier introuvable.")
     return serve_file(request, document.file, filename=filename,

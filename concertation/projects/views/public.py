@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from concertation.accounts.scope import scope_for
 from concertation.core.downloads import basename, serve_file, visible_or_404
 from concertation.core.links import BadLink
 from concertation.core.public_cache import public_page
@@ -77,7 +78,7 @@ def evidence(request: HttpRequest, slug: str, pk: int, filename: str) -> HttpRes
     milestones = Milestone.objects.filter(project__slug=slug, pk=pk)
     milestone = visible_or_404(
         request, milestones.filter(project__in=Project.objects.public()),
-        lambda scope: milestones.filter(project__in=Project.objects.within(scope)))
+        lambda: milestones.filter(project__in=Project.objects.within(scope_for(request.user))))
     if not milestone.evidence_file or basename(milestone.evidence_file.name) != filename:
         raise Http404("Fichier introuvable.")
     return serve_file(request, milestone.evidence_file, filename=filename, inline=True,

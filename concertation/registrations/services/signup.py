@@ -16,8 +16,7 @@ from django_tasks_db import DatabaseBackend
 
 from concertation.core import sql
 from concertation.core.models import OutgoingEmail
-from concertation.core.outbox import TASK_ARGUMENT, announce, task_row
-from concertation.core.tasks import deliver_email
+from concertation.core.outbox import TASK_ARGUMENT, announce, deliver_email, task_row
 from concertation.events.models import Event, EventState, Workshop
 from concertation.registrations.models import (
     Answer,

@@ -1,5 +1,5 @@
 """« Mon compte » for a signed-in participant: what the account holds, its download as JSON,
-and the erasure of the account after an explicit confirmation (`accounts/privacy.py`)."""
+and the erasure of the account after an explicit confirmation (`front/privacy.py`)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from concertation.accounts import privacy
+from concertation.front import privacy
 
 # Participants sign in by e-mail link; the page sends them there, and back.
-_signed_in = login_required(login_url="accounts:magic_request")
+_signed_in = login_required(login_url="front:magic_request")
 
 
 @require_safe
@@ -64,7 +64,7 @@ def erase(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Votre compte a été effacé. Vos contributions publiées "
                                       "restent visibles sans lien avec vous, et vos votes "
                                       "restent comptés de façon anonyme.")
-            return redirect("core:home")
+            return redirect("front:home")
     return render(request, "accounts/erase.html",
                   {"refusal": privacy.REFUSAL if refused else "", "error": error},
                   status=400 if error else 200)
