@@ -1,6 +1,10 @@
 from django.contrib import admin
 
+from concertation.accounts.forms import AdminLoginForm
 from concertation.accounts.models import OidcIdentity, OrganiserMembership
+
+# The admin's sign-in bounds the username as the organisers' does (accounts/forms.py).
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(OrganiserMembership)

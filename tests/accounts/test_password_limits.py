@@ -75,3 +75,17 @@ def test_trying_many_accounts_from_one_address_locks_the_address(client, organis
     assert _login(client, url, "cts28", PASSWORD).status_code == 429
     # Elsewhere the account is untouched.
     assert _login(client, url, "cts28", PASSWORD, ip="198.51.100.7").status_code == 302
+
+
+@pytest.mark.parametrize("url", [reverse("accounts:login"), "/admin/login/"],
+                         ids=["organiser", "admin"])
+def test_a_username_longer_than_any_account_is_refused_before_it_is_counted(client, url):
+    """Django's sign-in form sets the username's max_length after its validators were built,
+    so 10,000 characters reached django-axes, whose failure row holds 255: a 500 on
+    PostgreSQL (found by tests/fuzz)."""
+    from axes.models import AccessAttempt
+
+    response = _login(client, url, "x" * 10_000, "faux")
+    assert response.status_code == 200
+    assert "au plus 150 caractères" in response.content.decode()
+    assert not AccessAttempt.objects.exists()
