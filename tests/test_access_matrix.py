@@ -398,6 +398,7 @@ MATRIX: dict[str, Row] = {
     "synthesis_backoffice:group_action": Row(
         lambda w: {"pk": w.synthesis.pk, "group_pk": w.group.pk}, REGION_A, POST),
     "synthesis_backoffice:change_state": Row(synthesis, REGION_A, POST),
+    "synthesis_backoffice:close_validation": Row(synthesis, DECISION_A, POST),
     "synthesis_backoffice:publication": Row(synthesis, REGION_A, POST),
     "synthesis_backoffice:new_edition": Row(synthesis, REGION_A, POST),
     "synthesis_backoffice:consolidated": Row(synthesis, REGION_A),

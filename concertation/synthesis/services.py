@@ -199,7 +199,10 @@ def _ready_for_validation(locked: Synthesis) -> None:
 @transaction.atomic
 def transition(*, scope: Scope, user, synthesis: Synthesis, target: str, reason: str = "",
                expected_revision: int | None = None) -> Synthesis:
-    locked = begin(scope, synthesis, expected_revision, edit=False)
+    # Closing the validation is the CRSA's step (its secretariat, or the region's organisers,
+    # who record decisions too); every other one is the region's.
+    area = "decide" if target == SynthesisState.VALIDATED else "manage"
+    locked = begin(scope, synthesis, expected_revision, edit=False, area=area)
     step = find(locked.state, target)
     if step is None:
         raise SynthesisError(

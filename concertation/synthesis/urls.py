@@ -17,6 +17,7 @@ urlpatterns = [
     path("syntheses/<int:pk>/groupes/<int:group_pk>/contributions/", views.group_action,
          name="group_action"),
     path("syntheses/<int:pk>/etat/", views.change_state, name="change_state"),
+    path("syntheses/<int:pk>/cloture/", views.close_validation, name="close_validation"),
     path("syntheses/<int:pk>/publication/", views.publication, name="publication"),
     path("syntheses/<int:pk>/nouvelle-version/", views.new_edition, name="new_edition"),
     path("syntheses/<int:pk>/liste-consolidee/", views.consolidated, name="consolidated"),

@@ -77,9 +77,12 @@ def _decision(group: SynthesisGroup) -> Decision | None:
         return None
 
 
-def _base_context(synthesis: Synthesis) -> dict:
+def _base_context(synthesis: Synthesis, *, manages: bool = True) -> dict:
+    """What every page of a synthesis shows; `manages` is False for the CRSA's secretariat,
+    whose pages link to none of those it would be refused (workspace, list, history)."""
     return {
         "synthesis": synthesis,
+        "manages": manages,
         "editable": synthesis.state in EDITABLE_STATES,
         "steps": [(s.label, s.value == synthesis.state) for s in SynthesisState],
         "step_number": list(SynthesisState.values).index(synthesis.state) + 1,
@@ -461,6 +464,29 @@ def change_state(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@role_required("decide")
+def close_validation(request: HttpRequest, pk: int) -> HttpResponse:
+    """« Clore la validation », for the CRSA's secretariat as for the region's organisers: the
+    one step of the lifecycle that the conference takes, once each proposal has its decision."""
+    synthesis = _get_synthesis_for_user(request, pk, area="decide")
+    form = SelectionForm(request.POST)
+    expected = form.cleaned_data["revision"] if form.is_valid() else None
+    step = find(synthesis.state, SynthesisState.VALIDATED)
+    here = ("synthesis_backoffice:validation", synthesis.pk)
+    if step is not None and not confirm.confirmed(request):
+        return confirm.ask(request, title=step.confirm_title, consequences=step.consequences,
+                           confirm_label=step.confirm_label, back=here)
+    _write(request, synthesis, lambda: services.transition(
+        scope=request.scope, user=request.user, synthesis=synthesis,
+        target=SynthesisState.VALIDATED, expected_revision=expected),
+        "La validation est close.")
+    # The region goes on to the transmission from its workspace; the CRSA stays on its page.
+    if selection.can_manage(request.scope, synthesis):
+        return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
+    return redirect(*here)
+
+
+@require_POST
 @organiser_required
 def publication(request: HttpRequest, pk: int) -> HttpResponse:
     synthesis = _get_synthesis_for_user(request, pk)
@@ -498,7 +524,8 @@ def consolidated(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "synthesis/backoffice/consolidated.html", context)
 
 
-def _validation_context(synthesis: Synthesis, bound: dict[int, DecisionForm]) -> dict:
+def _validation_context(request: HttpRequest, synthesis: Synthesis,
+                        bound: dict[int, DecisionForm]) -> dict:
     rows = consolidation.consolidated_list(synthesis)
     for row in rows:
         row.recorded = _decision(row.group)
@@ -510,9 +537,13 @@ def _validation_context(synthesis: Synthesis, bound: dict[int, DecisionForm]) ->
         row.amendment = (diff.text_diff(row.recorded.original_text, row.recorded.amended_text)
                          if row.recorded and row.recorded.amended_text else None)
     decided = sum(1 for row in rows if row.recorded)
-    context = _base_context(synthesis)
+    manages = selection.can_manage(request.scope, synthesis)
+    context = _base_context(synthesis, manages=manages)
+    # The CRSA's secretariat closes the validation it recorded; the rest is the region's.
+    transitions = [t for t in allowed_targets(synthesis.state)
+                   if manages or t.target == SynthesisState.VALIDATED]
     context.update(rows=rows, decided=decided, remaining=len(rows) - decided,
-                   transitions=allowed_targets(synthesis.state))
+                   transitions=transitions)
     return context
 
 
@@ -520,7 +551,7 @@ def _validation_context(synthesis: Synthesis, bound: dict[int, DecisionForm]) ->
 def validation(request: HttpRequest, pk: int) -> HttpResponse:
     synthesis = _get_synthesis_for_user(request, pk, area="decide")
     return render(request, "synthesis/backoffice/validation.html",
-                  _validation_context(synthesis, {}))
+                  _validation_context(request, synthesis, {}))
 
 
 @require_POST
@@ -547,7 +578,7 @@ def decide(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
             return redirect(reverse("synthesis_backoffice:validation", args=[synthesis.pk])
                             + f"#proposition-{group.pk}")
     return render(request, "synthesis/backoffice/validation.html",
-                  _validation_context(synthesis, {group.pk: form}), status=400)
+                  _validation_context(request, synthesis, {group.pk: form}), status=400)
 
 
 @organiser_required

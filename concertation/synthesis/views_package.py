@@ -45,6 +45,7 @@ def index(request: HttpRequest, pk: int) -> HttpResponse:
                "here": "Dossier de transmission",
                # The national and CRSA secretariats read the packages; the region makes them.
                "may_request": can_manage(request.scope, synthesis)}
+    context["manages"] = context["may_request"]  # the breadcrumb links to the workspace
     if request.htmx:
         return render(request, "synthesis/backoffice/_packages.html", context)
     return render(request, "synthesis/backoffice/package.html", context)
