@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
 from .duplicates import DuplicateGroup, find_duplicates
-from .text import normalise
+from .text import Lemmatizer, normalise, tokenize
 from .vectors import EmbeddingBackend, LsaBackend, TermMatrix, build_term_matrix
 
 __all__ = ["ClusterGroup", "ClusteringResult", "cluster_texts", "OTHER_LABEL"]
@@ -195,8 +196,13 @@ def class_tfidf_keywords(
     terms: TermMatrix,
     *,
     max_keywords: int = 5,
+    texts: Sequence[str] | None = None,
 ) -> list[list[str]]:
-    """Class-based TF-IDF (BERTopic's c-TF-IDF): frequent in the group, rare elsewhere."""
+    """Class-based TF-IDF (BERTopic's c-TF-IDF): frequent in the group, rare elsewhere.
+
+    With ``texts``, a two-lemma term is shown as its most frequent wording in the group's
+    texts ("transports en commun", "accès aux soins"), not as its lemmas ("transport
+    commun", "accès soin")."""
     valid = labels >= 0
     rows = labels[valid]
     onehot = sp.csr_matrix(
@@ -209,10 +215,32 @@ def class_tfidf_keywords(
     idf = np.log1p(average_words / np.maximum(raw.sum(axis=0), 1e-12))
     totals[totals == 0] = 1.0
     scores = (raw / totals) * idf
+    # A two-lemma term that carries at least half the uses of each of its lemmas in a group
+    # (three times or more) is how the group says it ("transition écologique", not
+    # "transition" and "écologique"): it takes the better score of its two lemmas, just
+    # above it, so that it replaces them.
+    position = {key: j for j, key in enumerate(terms.vocabulary)}
+    pairs = [
+        (j, position.get(a, -1), position.get(b, -1))
+        for j, key in enumerate(terms.vocabulary)
+        if " " in key
+        for a, b in [key.split(" ", 1)]
+    ]
+    pairs = [p for p in pairs if p[1] >= 0 and p[2] >= 0]
+    if pairs:
+        bigram, left, right = (np.array(column) for column in zip(*pairs, strict=True))
+        commoner = np.maximum(raw[:, left], raw[:, right])
+        carries = (raw[:, bigram] >= 3) & (raw[:, bigram] >= 0.5 * commoner)
+        lifted = np.maximum(scores[:, left], scores[:, right]) * (1 + 1e-6)
+        scores[:, bigram] = np.where(
+            carries, np.maximum(scores[:, bigram], lifted), scores[:, bigram]
+        )
     out: list[list[str]] = []
     for g in range(n_groups):
         order = np.argsort(-scores[g], kind="stable")[: max_keywords * 4]
         chosen: list[str] = []
+        shown: dict[str, str] = {}  # label entry -> its lemmas (display form)
+        read: list[tuple[list[str], list[str | None]]] | None = None
         covered: set[str] = set()
         top = scores[g, order[0]] if len(order) else 0.0
         for j in order:
@@ -223,13 +251,60 @@ def class_tfidf_keywords(
             if parts <= covered:  # "impôt" after "baisser impôt" adds nothing
                 continue
             # A bigram supersedes its unigrams already chosen.
-            chosen = [w for w in chosen if not set(w.split()) < parts]
-            chosen.append(word)
+            chosen = [w for w in chosen if w not in shown or not set(shown[w].split()) < parts]
+            phrase = word
+            if texts is not None and len(parts) > 1:
+                if read is None:  # the group's texts, tokenised once for all its terms
+                    members = np.flatnonzero(labels == g)[:PHRASE_SAMPLE]
+                    read = [_tokens_and_keys(texts[m], terms.lemmatizer) for m in members]
+                phrase = _surface_phrase(terms.vocabulary[int(j)], read) or word
+            shown[phrase] = word
+            chosen.append(phrase)
             covered |= parts
             if len(chosen) >= max_keywords:
                 break
         out.append(chosen)
     return out
+
+
+PHRASE_SAMPLE = 300  # members read to find a term's wording (in input order: seeded-free)
+_ELIDED = frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu"})
+# The words a French noun phrase puts between its two lemmas ("accès aux soins").
+_CONNECTORS = frozenset(
+    {"de", "du", "des", "d", "en", "à", "au", "aux", "la", "le", "les", "l", "pour", "sur"}
+)
+
+
+def _tokens_and_keys(text: str, lemmatizer: Lemmatizer) -> tuple[list[str], list[str | None]]:
+    tokens = tokenize(text)
+    return tokens, [lemmatizer.key(t) for t in tokens]
+
+
+def _surface_phrase(key: str, texts: Sequence[tuple[list[str], list[str | None]]]) -> str | None:
+    """The most frequent wording of a two-lemma term ("a b", lemma keys) in ``texts``
+    (tokens and lemma keys, :func:`_tokens_and_keys`): the
+    tokens from the first lemma to the second, with at most two connecting words between
+    (de, à, en, articles…; elided articles put back: "accès à l'hôpital"). None when it
+    never occurs so."""
+    first, second = key.split(" ", 1)
+    found: Counter[tuple[str, ...]] = Counter()
+    for tokens, keys in texts:
+        content = [i for i, k in enumerate(keys) if k is not None]
+        for a, b in zip(content, content[1:], strict=False):
+            if (
+                keys[a] == first
+                and keys[b] == second
+                and b - a <= 3
+                and all(t in _CONNECTORS for t in tokens[a + 1 : b])
+            ):
+                found[tuple(tokens[a : b + 1])] += 1
+    if not found:
+        return None
+    best = max(found.items(), key=lambda item: (item[1], item[0]))[0]
+    out = ""
+    for token in best:
+        out += token + ("'" if token in _ELIDED else " ")
+    return out.strip()
 
 
 def _representatives(
@@ -332,7 +407,7 @@ def cluster_texts(
     remap = np.full(max(k, 1), -1, dtype=np.int64)
     remap[order] = np.arange(len(order))
     labels = np.where(labels >= 0, remap[np.maximum(labels, 0)], -1)
-    keywords = class_tfidf_keywords(terms.counts, labels, len(order), terms)
+    keywords = class_tfidf_keywords(terms.counts, labels, len(order), terms, texts=texts)
     groups: list[ClusterGroup] = []
     for g in range(len(order)):
         members = np.flatnonzero(labels == g)

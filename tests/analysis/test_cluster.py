@@ -103,3 +103,34 @@ def test_far_texts_join_a_group_unless_isolated(sample) -> None:
     other = next((g for g in result.groups if g.other), None)
     share = 0 if other is None else other.size / len(texts)
     assert share <= 0.10
+
+
+def test_labels_use_the_groups_own_wording_of_a_phrase() -> None:
+    """A two-lemma term that carries its words is shown as the texts say it, connecting
+    words and elisions included, and replaces its two lemmas; a phrase joined by a verb is
+    not a wording."""
+    from concertation.analysis.cluster import _surface_phrase, _tokens_and_keys
+    from concertation.analysis.text import Lemmatizer
+
+    transport = [
+        "Développer les transports en commun dans les villages",
+        "Des transports en commun moins chers",
+        "Plus de transports en commun le soir",
+        "Les transports en commun doivent desservir les villages",
+    ]
+    care = [
+        "Améliorer l'accès aux soins en zone rurale",
+        "Garantir l'accès aux soins pour tous",
+        "L'accès aux soins est trop inégal",
+        "Faciliter l'accès aux soins des personnes âgées",
+    ]
+    result = cluster_texts(transport * 3 + care * 3, n_groups=2, seed=0, detect_duplicates=False)
+    labels = {g.label for g in result.groups}
+    assert any(label.startswith("transports en commun") for label in labels), labels
+    assert any(label.startswith("accès aux soins") for label in labels), labels
+    assert not any("transport, commun" in label or "commun, transport" in label for label in labels)
+    lemmatizer = Lemmatizer()
+    read = [_tokens_and_keys(t, lemmatizer) for t in ["Le service public doit être géré"]]
+    assert _surface_phrase("public gerer", read) is None
+    read = [_tokens_and_keys("La place de l'hôpital", lemmatizer)]
+    assert _surface_phrase("place hopital", read) == "place de l'hôpital"
