@@ -4,8 +4,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.utils.functional import SimpleLazyObject
 
-from concertation.accounts.models import Role
-
 
 def site(request):
     # Evaluated (one query for both) only where a page shows them: for signed-in users.
@@ -37,10 +35,11 @@ def _roles(user) -> tuple[bool, bool, bool, bool]:
         return (True, False, False, False)
     membership = apps.get_model("accounts", "OrganiserMembership")
     facilitation = apps.get_model("contributions", "Facilitation")
+    # accounts.Role's values: core sits below accounts and does not import it.
     memberships = membership.objects.filter(user=OuterRef("pk"))
     return get_user_model().objects.filter(pk=user.pk).values_list(
-        Exists(memberships.filter(role=Role.ORGANISER)),
+        Exists(memberships.filter(role="organiser")),
         Exists(facilitation.objects.filter(user=OuterRef("pk"))),
-        Exists(memberships.filter(role=Role.CRSA)),
-        Exists(memberships.filter(role=Role.NATIONAL)),
+        Exists(memberships.filter(role="crsa")),
+        Exists(memberships.filter(role="national")),
     ).get()

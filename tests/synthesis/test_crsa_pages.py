@@ -82,7 +82,7 @@ def test_the_crsa_secretariat_is_shown_no_link_it_would_be_refused(client, world
             assert f'href="{href}"' not in html, (path, href)
         assert client.get(path).status_code == 200
     # Its own way back from any page: the syntheses it validates, in the menu.
-    menu = client.get(reverse("accounts:my_data")).content.decode()
+    menu = client.get(reverse("front:my_data")).content.decode()
     assert f'href="{reverse("synthesis_backoffice:index")}"' in menu
     assert ">Synthèses à valider</a>" in menu and ">Mes journées</a>" not in menu
     # Each is refused to it (the organisers' home sends it back to its own page).
