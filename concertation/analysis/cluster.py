@@ -227,16 +227,20 @@ def class_tfidf_keywords(
         for a, b in [key.split(" ", 1)]
     ]
     pairs = [p for p in pairs if p[1] >= 0 and p[2] >= 0]
-    if pairs:
-        bigram, left, right = (np.array(column) for column in zip(*pairs, strict=True))
-        commoner = np.maximum(raw[:, left], raw[:, right])
-        carries = (raw[:, bigram] >= 3) & (raw[:, bigram] >= 0.5 * commoner)
-        lifted = np.maximum(scores[:, left], scores[:, right]) * (1 + 1e-6)
-        scores[:, bigram] = np.where(
-            carries, np.maximum(scores[:, bigram], lifted), scores[:, bigram]
-        )
+    bigram, left, right = (
+        (np.array(column, dtype=np.int64) for column in zip(*pairs, strict=True))
+        if pairs
+        else (np.zeros(0, dtype=np.int64),) * 3
+    )
     out: list[list[str]] = []
     for g in range(n_groups):
+        # One group at a time: a groups × bigrams temporary is hundreds of MB at 100,000.
+        row, counted = scores[g], raw[g]
+        carries = (counted[bigram] >= 3) & (
+            counted[bigram] >= 0.5 * np.maximum(counted[left], counted[right])
+        )
+        lifted = np.maximum(row[left], row[right]) * (1 + 1e-6)
+        row[bigram] = np.where(carries, np.maximum(row[bigram], lifted), row[bigram])
         order = np.argsort(-scores[g], kind="stable")[: max_keywords * 4]
         chosen: list[str] = []
         shown: dict[str, str] = {}  # label entry -> its lemmas (display form)
@@ -267,7 +271,7 @@ def class_tfidf_keywords(
     return out
 
 
-PHRASE_SAMPLE = 300  # members read to find a term's wording (in input order: seeded-free)
+PHRASE_SAMPLE = 150  # members read to find a term's wording (the first ones, in input order)
 _ELIDED = frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu"})
 # The words a French noun phrase puts between its two lemmas ("accès aux soins").
 _CONNECTORS = frozenset(
