@@ -1,7 +1,8 @@
 """The organiser of a territorial health council (CTS)'s whole journey, with the mouse and with
 the keyboard only, on a desktop and on a phone: creates a day and its programme, opens its
 registrations, gives a workshop its facilitator, then on a day held moderates the proposals,
-merges two duplicates and publishes the restitution after the confirmation step."""
+merges two duplicates, publishes the restitution after the confirmation step, and writes to
+those who came with the ready-made message, checked in its preview before it is sent."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from playwright.sync_api import expect
 
 from concertation.contributions.models import Contribution, ContributionState, Facilitation
 from concertation.events.models import Event, EventState
+from concertation.registrations.models import Mailing, Registration
+from concertation.registrations.services import mailings
 from tests.e2e.journey import MODES, VIEWPORTS, Journey, output_folder
 
 pytestmark = [
@@ -37,6 +40,9 @@ def _proposals_of_the_held_day() -> Event:
             campaign=day.campaign, theme=workshop.theme, text=text, origin="workshop",
             event=day, workshop=workshop, department=day.department,
             health_territory=day.health_territory, state=ContributionState.PUBLISHED)
+    # Three of those who came accepted the organisers' mailings when they registered.
+    came = day.registrations.filter(checked_in_at__isnull=False).order_by("pk")[:3]
+    Registration.objects.filter(pk__in=[r.pk for r in came]).update(consent_mailings=True)
     return day
 
 
@@ -126,4 +132,27 @@ def test_cts_organiser_journey(demo, open_site, tmp_path_factory, mode, viewport
     me.step("Restitution publiée")
     held.refresh_from_db()
     assert held.state == EventState.RESTITUTION_PUBLISHED
+
+    # Written to those who came: the ready-made message, checked as it will arrive, then sent.
+    me.press(page.get_by_role("link", name="Envoyer la restitution aux participants"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Écrire aux inscrits")
+    expect(page.get_by_label("Objet")).to_have_value(
+        f"Restitution de la journée « {held.title} »")
+    expect(page.get_by_label("Les personnes venues (pointées à l’accueil)")).to_be_checked()
+    me.fill(page.get_by_label("Objet"), f"Restitution : {held.title}")
+    me.step("Écrire aux inscrits")
+    me.press(page.get_by_role("button", name="Prévisualiser le message"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Vérifier le message avant de l’envoyer")
+    present = mailings.recipients(held, Mailing.Audience.PRESENT).count()
+    assert present > 0
+    expect(page.locator("#nombre-destinataires")).to_have_text(
+        f"{present} personne{'s' if present > 1 else ''}")
+    expect(page.locator(".mail-preview")).to_contain_text(f"/journees/{held.slug}/#restitution")
+    me.step("Vérifier le message")
+    me.press(page.get_by_role("button", name=re.compile(f"^Envoyer à {present} personne")))
+    me.announced(f"Message « Restitution : {held.title} » envoyé à {present} personne(s).")
+    mailing = Mailing.objects.get(event=held)
+    assert mailing.recipients == present == mailing.emails.count()
+    me.step("Message envoyé")
     me.site.assert_healthy()
