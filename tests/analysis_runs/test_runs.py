@@ -208,3 +208,31 @@ def test_proposals_that_bring_people_together_are_ranked_and_marked(
     assert "Propositions qui rassemblent" in page
     assert page.count("soutenue par tous les collèges</span>") == 2
     assert TEXTS[0] in page and TEXTS[1] in page
+
+
+def test_the_other_group_says_what_isolated_means_with_its_threshold(
+    client, day, django_capture_on_commit_callbacks
+):
+    organiser = organiser_of(day.health_territory)
+    client.force_login(organiser)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("analysis_runs:index"),
+                               {"campaign": day.campaign.pk, "event": day.pk, "seed": "0"})
+    run = AnalysisRun.objects.get()
+    # The stored result of a run whose last contribution was isolated.
+    result = run.result
+    last = run.input_ids[-1]
+    for group in result["groups"]:
+        group["members"] = [pk for pk in group["members"] if pk != last]
+        group["representatives"] = [pk for pk in group["representatives"] if pk != last]
+    result["groups"].append({"id": 0, "label": "Autres contributions", "keywords": [],
+                             "size": 1, "other": True, "members": [last],
+                             "representatives": [last]})
+    run.result = result
+    run.save(update_fields=["result"])
+    page = client.get(response["Location"]).content.decode()
+    assert result["parameters"]["isolation_cosine"] == 0.2
+    assert result["parameters"]["min_group_size"] == 2
+    assert ("sans aucune autre contribution qui leur ressemble à 0,20 ou plus "
+            "(similarité cosinus, de 0 à 1), ou dans un groupe de moins de 2 contributions, "
+            "ou vides.") in page
