@@ -132,7 +132,9 @@ def follow_up(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
         _refused(request, error)
     else:
         messages.success(request, "Suite donnée enregistrée.")
-    return redirect("national:detail", pk=transmission.pk)
+    # Back at the proposal just followed up, not at the top of a page of twenty.
+    return redirect(reverse("national:detail", args=[transmission.pk])
+                    + f"#proposition-{group_pk}")
 
 
 PER_PAGE = 50

@@ -123,6 +123,24 @@ def test_follow_up_needs_a_reason_when_not_retained(world):
     assert follow_up.outcome == "retained" and follow_up.reason == ""
 
 
+def test_a_follow_up_form_leads_back_to_its_proposal(world, client):
+    """Twenty proposals on one page: after each form the page comes back to the proposal just
+    followed up (it went back to the top), also when the form is refused."""
+    transmit(world)
+    transmission = world["synthesis"].transmission
+    group = world["amended"]
+    client.force_login(world["national"])
+    page = client.get(reverse("national:detail", args=[transmission.pk])).content.decode()
+    action = reverse("national:follow_up", args=[transmission.pk, group.pk])
+    assert f'id="proposition-{group.pk}"' in page
+    assert f'action="{action}#proposition-{group.pk}"' in page
+    for fields in ({"outcome": "retained"}, {"outcome": "retained", "measure": "Loi santé"}):
+        response = client.post(action, fields)
+        assert response["Location"] == reverse(
+            "national:detail", args=[transmission.pk]) + f"#proposition-{group.pk}"
+    assert FollowUp.objects.get().measure == "Loi santé"
+
+
 def test_a_new_edition_is_version_2_with_its_differences(world):
     transmit(world)
     scope, ars = scope_for(world["ars"]), world["ars"]
