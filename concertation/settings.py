@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "concertation.national",
     "concertation.dashboards",
     "concertation.front",
+    "concertation.api",
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +86,8 @@ MIDDLEWARE = [
     # Before any view reads the body; after sessions and auth, for the page's template.
     "concertation.core.middleware.RequestBodyLimitMiddleware",
     "concertation.core.middleware.CleanTextMiddleware",
+    # Rate limit, ETag and CORS of /api/ (api/middleware.py).
+    "concertation.api.middleware.ApiMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -332,3 +336,6 @@ EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)
 # A background task due for longer than this means no worker takes them: the organisers'
 # home page warns, and `manage.py check_queue` exits non-zero (core/queue.py).
 QUEUE_STALL_MINUTES = env_int("QUEUE_STALL_MINUTES", 5)
+
+# The public API's limit per client address and minute (`api/middleware.py`): past it, 429.
+API_RATE_PER_MINUTE = env_int("API_RATE_PER_MINUTE", 300)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from concertation.api.api import api
 from concertation.core import views as core_views
 from concertation.front import views as front_views
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("espace-organisateur/", include("concertation.national.urls_region")),
     path("espace-national/", include("concertation.national.urls")),
     path("compte/", include("concertation.accounts.urls")),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
     # No route serves MEDIA_ROOT: every file goes through its app's view, which checks the
     # rule of the file's page first (`core/downloads.py`).

@@ -298,6 +298,21 @@ MATRIX: dict[str, Row] = {
     "projects:unsubscribe": Row(lambda w: {"token": project_tokens.unsubscribe_url(
         w.follower, absolute=False).rstrip("/").rsplit("/", 1)[-1]}, PUBLIC, BOTH),
     "projects:detail": Row(lambda w: {"slug": w.project.slug}, PUBLIC),
+    # The public API: read-only, the same answers for everyone (tests/api).
+    "api:api-root": Row(none, PUBLIC),
+    "api:openapi-json": Row(none, PUBLIC),
+    "api:openapi-view": Row(none, PUBLIC),
+    "api:regions": Row(none, PUBLIC),
+    "api:departments": Row(none, PUBLIC),
+    "api:health_territories": Row(none, PUBLIC),
+    "api:days": Row(none, PUBLIC),
+    "api:day": Row(day_slug, PUBLIC),
+    "api:contributions": Row(none, PUBLIC),
+    "api:contribution": Row(lambda w: {"contribution_id": w.online.pk}, PUBLIC),
+    "api:syntheses": Row(none, PUBLIC),
+    "api:synthesis": Row(lambda w: {"slug": w.published.slug}, PUBLIC),
+    "api:projects": Row(none, PUBLIC),
+    "api:project": Row(lambda w: {"slug": w.project.slug}, PUBLIC),
     "projects:follow": Row(lambda w: {"slug": w.project.slug}, PUBLIC, POST),
     "projects:evidence": Row(lambda w: {
         "slug": w.project.slug, "pk": w.milestone.pk,

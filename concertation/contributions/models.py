@@ -47,6 +47,10 @@ class ContributionQuerySet(ScopedQuerySet):
     def visible(self) -> ContributionQuerySet:
         return self.filter(state__in=VISIBLE_STATES)
 
+    def public(self) -> ContributionQuerySet:
+        """What has a public page: visible, or merged (its page says where); `is_public`."""
+        return self.filter(Q(state__in=VISIBLE_STATES) | Q(merged_into__isnull=False))
+
 
 class Contribution(models.Model):
     class Origin(models.TextChoices):

@@ -35,6 +35,12 @@ TERRITORIAL_LEVELS = ("event", "territory", "theme")
 
 
 class SynthesisQuerySet(ScopedQuerySet):
+    def published(self) -> SynthesisQuerySet:
+        """What the public pages and the API show: made public, and validated or
+        transmitted (the states a package is built in)."""
+        return self.filter(is_public=True, state__in=(SynthesisState.VALIDATED,
+                                                      SynthesisState.TRANSMITTED))
+
     def within(self, scope: Scope, area: AreaName = "manage") -> SynthesisQuerySet:
         """The ARS reaches the syntheses of its region (every level), the CTS those of its
         territory (its days, its territory, its themes), never a regional one."""

@@ -15,7 +15,7 @@ from concertation.synthesis.models import Package, Synthesis
 
 
 def published():
-    return Synthesis.objects.filter(is_public=True, state__in=packages.PACKAGED_STATES)
+    return Synthesis.objects.published()
 
 
 @require_safe
