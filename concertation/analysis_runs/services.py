@@ -118,11 +118,14 @@ def execute(run_id: int) -> None:
         finished_at=timezone.now())
 
 
-def _bridging(matrix, colleges: dict[str, str], informed: dict[str, float], *, seed: int,
-              college_consensus, matrix_bridging) -> dict:
+def _bridging(matrix, colleges: dict[str, str], informed: dict[str, float], *,
+              seed: int) -> dict:
     """The proposals whose support holds across the opinion divide (bridging score, Community
     Notes-style), with their group-informed consensus, and those every college that voted on
     them agrees with (« soutenue par tous les collèges »; at least two colleges)."""
+    from concertation.analysis import college_consensus
+    from concertation.analysis.bridging import matrix_bridging
+
     all_colleges = []
     if len(set(colleges.values())) >= 2:
         all_colleges = [int(c) for c in college_consensus(matrix, colleges).all_colleges]
@@ -139,13 +142,7 @@ def _bridging(matrix, colleges: dict[str, str], informed: dict[str, float], *, s
 
 
 def _compute(run: AnalysisRun) -> dict:
-    from concertation.analysis import (
-        build_vote_matrix,
-        cluster_texts,
-        college_consensus,
-        opinion_groups,
-    )
-    from concertation.analysis.bridging import matrix_bridging
+    from concertation.analysis import build_vote_matrix, cluster_texts, opinion_groups
     from concertation.analysis.vectors import backend_from_environment
 
     _progress(run.pk, 5, "Lecture des contributions")
@@ -195,9 +192,7 @@ def _compute(run: AnalysisRun) -> dict:
                                "p_success": c.p_success} for c in result.consensus],
             }
             opinions.update(_bridging(matrix, colleges, result.group_informed_consensus,
-                                      seed=params.get("seed", 0),
-                                      college_consensus=college_consensus,
-                                      matrix_bridging=matrix_bridging))
+                                      seed=params.get("seed", 0)))
     _progress(run.pk, 95, "Enregistrement")
     return {"groups": groups, "duplicates": duplicates, "opinions": opinions,
             "parameters": clusters.parameters}
