@@ -125,6 +125,26 @@ class Consolidation:
         return [row for section in self.sections for row in section.rows]
 
 
+@dataclass(frozen=True)
+class _Light:
+    pk: int
+    synthesis_id: int
+    position: int
+    theme_id: int | None
+    theme_title: str | None
+    theme_position: int | None
+    outcome: str
+    follow_up: str | None
+
+    @property
+    def section(self) -> str:
+        return self.theme_title if self.theme_id else NO_THEME
+
+    @property
+    def theme_key(self) -> tuple:
+        return (self.theme_id is None, self.theme_position or 0, self.section)
+
+
 def current_transmissions(filters: Filters):
     """The latest transmitted edition of each regional synthesis (a later version replaces
     the one before it in the consolidation, as it does in the region)."""
@@ -143,47 +163,46 @@ def collect(filters: Filters, *, per_page: int | None = None, page_number=1
     read in full (their provenance), the counts still cover them all."""
     transmissions = list(current_transmissions(filters))
     by_synthesis = {t.synthesis_id: t for t in transmissions}
-    groups = list(SynthesisGroup.objects.filter(
+    # What sorting, numbering, filtering and counting need, as plain tuples for every
+    # proposal (a page reads 2,000 of them); the page's proposals only are then read whole.
+    light = [_Light(*values) for values in SynthesisGroup.objects.filter(
         synthesis_id__in=by_synthesis, accepted=True,
-        decision__outcome__in=numbering.VALIDATED_OUTCOMES)
-        .select_related("decision", "theme", "follow_up"))
+        decision__outcome__in=numbering.VALIDATED_OUTCOMES).values_list(
+        "pk", "synthesis_id", "position", "theme_id", "theme__title", "theme__position",
+        "decision__outcome", "follow_up__outcome")]
     # Each proposal keeps the number it has in its region's report.
     numbers: dict[int, int] = {}
     for synthesis_id in by_synthesis:
         numbers.update(numbering.numbers(
-            (g.pk, g.position, g.theme_id, g.theme.position if g.theme else None,
-             g.decision.outcome) for g in groups if g.synthesis_id == synthesis_id))
-    themes = sorted({g.theme.title for g in groups if g.theme})
+            (g.pk, g.position, g.theme_id, g.theme_position, g.outcome)
+            for g in light if g.synthesis_id == synthesis_id))
+    themes = sorted({g.theme_title for g in light if g.theme_id})
     if filters.theme:
-        groups = [g for g in groups if (g.theme.title if g.theme else NO_THEME) == filters.theme]
+        light = [g for g in light if g.section == filters.theme]
     if filters.outcome == PENDING:
-        groups = [g for g in groups if getattr(g, "follow_up", None) is None]
+        light = [g for g in light if g.follow_up is None]
     elif filters.outcome:
-        groups = [g for g in groups if getattr(g, "follow_up", None) is not None
-                  and g.follow_up.outcome == filters.outcome]
+        light = [g for g in light if g.follow_up == filters.outcome]
     # Themes in the campaigns' order, those without one last; within a theme, region by
     # region, each proposal at its number in its region's report.
-    def theme_key(group):
-        theme = group.theme
-        return (theme is None, theme.position if theme else 0,
-                theme.title if theme else NO_THEME)
-
-    groups.sort(key=lambda g: (theme_key(g), by_synthesis[g.synthesis_id].synthesis.region.name,
-                               g.synthesis_id, numbers[g.pk]))
+    light.sort(key=lambda g: (g.theme_key, by_synthesis[g.synthesis_id].synthesis.region.name,
+                              g.synthesis_id, numbers[g.pk]))
     counts: dict[str, int] = {}
-    for group in groups:
-        title = theme_key(group)[2]
-        counts[title] = counts.get(title, 0) + 1
+    for g in light:
+        counts[g.section] = counts.get(g.section, 0) + 1
     page = None
     if per_page:
-        page = Paginator(groups, per_page).get_page(page_number)
-        groups = list(page.object_list)
+        page = Paginator(light, per_page).get_page(page_number)
+        light = list(page.object_list)
+    whole = SynthesisGroup.objects.select_related("decision", "theme", "follow_up").in_bulk(
+        [g.pk for g in light])
+    groups = [whole[g.pk] for g in light]
     # Provenance of the proposals shown only: a page costs the same at 20 or 2,000 proposals.
     figures = provenance.compute_many([t.synthesis for t in transmissions],
                                       [g.pk for g in groups])
     sections: dict[str, Section] = {}
-    for group in groups:
-        title = theme_key(group)[2]
+    for group, g in zip(groups, light, strict=True):
+        title = g.section
         row = Row(group, by_synthesis[group.synthesis_id], numbers[group.pk],
                   figures.for_group(group.pk))
         sections.setdefault(title, Section(title, total=counts[title])).rows.append(row)

@@ -129,9 +129,10 @@ def test_the_page_reads_a_bounded_number_of_queries(client, world, n,
                                                     django_assert_num_queries):
     _second_region(world, n)  # a third edition (the same region, another synthesis)
     client.force_login(world["national"])
-    # session, user, roles; transmissions, proposals, provenance (tree, votes, days,
-    # territories, departments); the menu's rights; regions and campaigns of the form
-    with django_assert_num_queries(13):
+    # session, user, roles; transmissions, every proposal (plain values), the page's in
+    # full, provenance (tree, votes, days, territories, departments); the menu's rights;
+    # regions and campaigns of the form
+    with django_assert_num_queries(14):
         client.get(reverse("national:consolidation"))
 
 

@@ -33,6 +33,9 @@ def test_the_demo_transmits_two_regions_to_the_ministry(client,
     client.force_login(ministry)
     inbox = client.get(reverse("national:inbox")).content.decode()
     assert "Auvergne-Rhône-Alpes" in inbox and "Centre-Val de Loire" in inbox
+    consolidated = client.get(reverse("national:consolidation")).content.decode()
+    assert "Auvergne-Rhône-Alpes" in consolidated and "Centre-Val de Loire" in consolidated
+    assert "Protéger les soignants contre les violences" in consolidated
     client.logout()
     listing = client.get(reverse("synthesis:index")).content.decode()
     assert listing.count("Synthèse régionale") >= 2
