@@ -11,11 +11,12 @@ PY := $(VENV)/bin/python
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/concertation
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run test test-sqlite test-postgres lint guide-screenshots bench bench-signup bench-analysis bench-package bench-national quality-analysis clean
+.PHONY: help run test test-sqlite test-postgres lint fuzz guide-screenshots bench bench-signup bench-analysis bench-package bench-national quality-analysis clean
 
 help:
 	@echo "make run    installs, migrates, loads the demo and serves http://127.0.0.1:8000"
 	@echo "make test   installs test tools and runs the whole suite (SQLite, then PostgreSQL)"
+	@echo "make fuzz   sends hostile values to every form and query parameter as each role, for FUZZ_SECONDS per role (docs/fuzz.md)"
 	@echo "make bench  benchmarks the public pages on PostgreSQL with gunicorn"
 	@echo "make bench-signup, bench-analysis, bench-package, quality-analysis: the other measures (docs/)"
 	@echo "make bench-national  the national tier at 18 regions, 2,000 proposals: duplicates, provenance, dashboard, consolidation, report PDF (docs/benchmarks.md)"
@@ -78,6 +79,12 @@ test-postgres: $(VENV)/.test-deps $(OIDC_DEPS)
 	else \
 		echo "== PostgreSQL does not answer at $(TEST_POSTGRES_URL): its run is skipped."; \
 	fi
+
+# The long run of the fuzzer (tests/fuzz; `make test` runs it for a few seconds): FUZZ_SECONDS
+# for each role, on PostgreSQL when DATABASE_URL names it, SQLite otherwise; FUZZ_SEED replays.
+FUZZ_SECONDS ?= 90
+fuzz: $(VENV)/.test-deps
+	FUZZ_LONG=1 FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) -m pytest tests/fuzz -n0 -q
 
 # The user guide's pictures (docs/user-guide.md), taken by the journey tests in Chromium.
 guide-screenshots: $(VENV)/.test-deps
