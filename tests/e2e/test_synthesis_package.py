@@ -102,7 +102,7 @@ def test_package_generated_downloaded_and_published(live_server, open_site, tmp_
     expect(visitor.page.get_by_role("heading", level=1)).to_have_text(
         "Synthèses des concertations")
     violations["liste publique"] = axe_violations(visitor.page)
-    visitor.page.get_by_role("link", name=synthesis.title).click()
+    visitor.page.get_by_role("link", name=synthesis.title, exact=True).click()
     expect(visitor.page.get_by_role("heading", level=1)).to_have_text(synthesis.title)
     expect(visitor.page.get_by_role("img", name="Participation par collège")).to_be_visible()
     expect(visitor.page.get_by_role("heading", name="1. Un médecin traitant pour chacun")
