@@ -2,14 +2,19 @@
 keyboard only, on a desktop and on a phone: consolidates the region's twelve days into a
 regional synthesis, keeps the groupings the duplicate detection suggests, rewrites the most
 widely raised proposal on its page, then submits the synthesis to the CRSA after the
-confirmation step and lands on the page where its decisions are recorded."""
+confirmation step; once the CRSA has closed the validation, transmits it to the ministry
+(confirmation again: the version is then frozen)."""
 
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.tasks.signals import task_enqueued
 from playwright.sync_api import expect
 
+from concertation.accounts.scope import scope_for
+from concertation.national.models import Transmission
+from concertation.synthesis import services
 from concertation.synthesis.consolidation import run_detection
 from concertation.synthesis.models import Synthesis, SynthesisState
 from tests.e2e.journey import MODES, VIEWPORTS, Journey, output_folder
@@ -105,4 +110,27 @@ def test_ars_organiser_journey(demo, open_site, tmp_path_factory, settings, mode
     me.step("Soumise à la CRSA")
     synthesis.refresh_from_db()
     assert synthesis.state == SynthesisState.IN_VALIDATION
+
+    # The CRSA records its decisions and closes the validation (its own journey); the region
+    # then transmits the validated synthesis to the ministry, after the confirmation step.
+    crsa = get_user_model().objects.get(username="crsa-ara")
+    for group in synthesis.groups.filter(accepted=True):
+        services.record_decision(scope=scope_for(crsa), user=crsa, synthesis=synthesis,
+                                 group=group, outcome="adopted", votes_for=30, votes_against=2,
+                                 abstentions=1)
+    services.transition(scope=scope_for(crsa), user=crsa, synthesis=synthesis,
+                        target=SynthesisState.VALIDATED)
+    me.press(page.get_by_role("navigation", name="Pages de la synthèse").get_by_role(
+        "link", name="Espace de travail"))
+    expect(page.locator(".fr-badge").first).to_have_text("Validée")
+    me.press(page.get_by_role("button", name="Marquer comme transmise au ministère"))
+    expect(page.get_by_role("listitem").filter(
+        has_text="Cette version est figée")).to_be_visible()
+    me.confirm("Oui, transmettre et figer cette version")
+    me.announced("La synthèse est marquée comme transmise au ministère")
+    expect(page.get_by_role("heading", name="Réception par le ministère")).to_be_visible()
+    me.step("Transmise au ministère")
+    synthesis.refresh_from_db()
+    assert synthesis.state == SynthesisState.TRANSMITTED
+    assert Transmission.objects.filter(synthesis=synthesis).exists()
     me.site.assert_healthy()
