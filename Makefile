@@ -11,14 +11,14 @@ PY := $(VENV)/bin/python
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/concertation
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run test test-sqlite test-postgres lint fuzz guide-screenshots bench bench-signup bench-analysis bench-package bench-national quality-analysis clean
+.PHONY: help run test test-sqlite test-postgres lint fuzz guide-screenshots bench bench-signup bench-analysis bench-api bench-package bench-national quality-analysis clean
 
 help:
 	@echo "make run    installs, migrates, loads the demo and serves http://127.0.0.1:8000"
 	@echo "make test   installs test tools and runs the whole suite (SQLite, then PostgreSQL)"
 	@echo "make fuzz   sends hostile values to every form and query parameter as each role, for FUZZ_SECONDS per role (docs/fuzz.md)"
 	@echo "make bench  benchmarks the public pages on PostgreSQL with gunicorn"
-	@echo "make bench-signup, bench-analysis, bench-package, quality-analysis: the other measures (docs/)"
+	@echo "make bench-signup, bench-analysis, bench-api, bench-package, quality-analysis: the other measures (docs/)"
 	@echo "make bench-national  the national tier at 18 regions, 2,000 proposals: duplicates, provenance, dashboard, consolidation, report PDF (docs/benchmarks.md)"
 	@echo "make guide-screenshots  runs the journey tests at 1280 px with the mouse and keeps their screenshots in docs/guide/"
 
@@ -101,6 +101,9 @@ bench-contributions: $(VENV)/.test-deps
 
 bench-analysis: $(VENV)/.test-deps
 	$(PY) -m bench.analysis.perf
+
+bench-api: $(VENV)/.test-deps
+	$(PY) -m bench.api
 
 bench-package: $(VENV)/.test-deps
 	$(PY) -m bench.package

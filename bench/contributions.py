@@ -60,7 +60,9 @@ from urllib.parse import urlencode
 from bench import web
 
 web.DB_NAME = "concertation_bench_contributions"  # apart from the other benchmarks' database
-DATA = web.ROOT.parent / "shared" / "data" / "contributions" / "entendre-la-france-tagged.csv"
+# ../shared/data beside the checkout, or $CONCERTATION_SHARED_DATA (as bench.analysis reads it).
+DATA = (Path(os.environ.get("CONCERTATION_SHARED_DATA") or web.ROOT.parent / "shared" / "data")
+        / "contributions" / "entendre-la-france-tagged.csv")
 DAYS = 500
 WORKSHOPS_PER_DAY = 5
 VOTES_PER_VOTER = 50

@@ -7,7 +7,7 @@ sign-up burst is compared with the cheapest write the same server can do.
 The site itself has no such URL: only `bench/wsgi_bench.py` points Django at this module.
 """
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -18,6 +18,11 @@ from concertation.urls import handler404, handler500  # noqa: F401 (Django reads
 
 def minimal(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok")
+
+
+def minimal_json(request: HttpRequest) -> JsonResponse:
+    """An empty page of the API's shape, for `bench.api`: what JSON costs with nothing read."""
+    return JsonResponse({"results": [], "next": None})
 
 
 @csrf_exempt
@@ -31,6 +36,7 @@ def minimal_insert(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("__bench__/minimal/", minimal, name="bench-minimal"),
+    path("__bench__/minimal-json/", minimal_json, name="bench-minimal-json"),
     path("__bench__/minimal-insert/", minimal_insert, name="bench-minimal-insert"),
     path("", include("concertation.urls")),
 ]

@@ -217,11 +217,13 @@ def contributions(request: HttpRequest, q: str = "", campaign: str = "", theme: 
     if not form.is_valid():
         raise _form_errors(form)
     ordering = SORTS[form.cleaned_data.get("sort") or "recentes"][1]
-    # The page's ids first, then their rows with what they name (as the public list does).
+    # The page's ids first, then their rows, then what they name by id, as the public list
+    # does: PostgreSQL plans a six-table join (the contributions table has twenty indexes)
+    # longer than it runs these plain queries.
     ids, following = keyset_page(form.results().select_related(None)
                                  .only(*[o.lstrip("-") for o in ordering]),
                                  ordering, cursor or None, _limit(limit))
-    rows = Contribution.objects.select_related(*_RELATED).in_bulk([c.pk for c in ids])
+    rows = Contribution.objects.prefetch_related(*_RELATED).in_bulk([c.pk for c in ids])
     return {"results": [_contribution(rows[c.pk]) for c in ids],
             "next": _next(request, following)}
 
@@ -234,7 +236,7 @@ def contribution(request: HttpRequest, contribution_id: int):
     if not 0 < contribution_id < 2**63:
         raise Http404
     return _contribution(get_object_or_404(
-        Contribution.objects.public().select_related(*_RELATED), pk=contribution_id))
+        Contribution.objects.public().prefetch_related(*_RELATED), pk=contribution_id))
 
 
 # Syntheses ---------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """What every answer of the API shares, before any view runs: a rate limit per client
 address (`429` with `Retry-After`), validators from the public content version (`ETag`, so
 a client asking again with `If-None-Match` gets a `304` without a query beyond the
-version's), and CORS open for reading."""
+version's), the answers kept per content version as the public pages are, and CORS open
+for reading."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 
-from concertation.core.public_cache import current_version
+from concertation.core.public_cache import current_version, public_page
 from concertation.registrations.network import client_ip
 
 PREFIX = "/api/"
@@ -49,6 +50,9 @@ def _limited(request: HttpRequest) -> HttpResponse | None:
 class ApiMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
+        # The API's answers are the same for everyone: kept like the public pages, per
+        # content version and full path (`core/public_cache.py`), for anonymous clients.
+        self.cached = public_page(get_response)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(PREFIX):
@@ -81,7 +85,7 @@ class ApiMiddleware:
         if etag in request.headers.get("If-None-Match", ""):
             response: HttpResponse = HttpResponseNotModified()
         else:
-            response = self.get_response(request)
+            response = self.cached(request)
             if response.status_code != 200:
                 return response
         response["ETag"] = etag
