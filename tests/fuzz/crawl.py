@@ -216,10 +216,14 @@ class Fuzzer:
 
     def fuzz_page(self, url: str) -> None:
         response = self.request("get", url)
-        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+        if response.status_code != 200:
             return
         self.report.pages.add(url)
         self.report.reached.add((self.role, url))
+        if "html" not in response.get("Content-Type", ""):
+            # An export, a calendar, a file: its filters are fuzzed, it has no form.
+            self.fuzz_params(url, set())
+            return
         parser = _FormParser()
         parser.feed(response.content.decode(errors="replace"))
         self.fuzz_params(url, parser.link_params)
