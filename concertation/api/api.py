@@ -29,6 +29,11 @@ from concertation.synthesis.models import Synthesis
 from concertation.territories.models import Department, HealthTerritory, Region
 
 PAGE_DEFAULT, PAGE_MAX = 50, 200
+
+
+def _time(value) -> str | None:
+    return value.strftime("%H:%M") if value else None
+
 DAY_ORDER = ["date", "starts_at", "id"]
 SYNTHESIS_ORDER = ["-id"]
 PROJECT_ORDER = ["-id"]
@@ -125,7 +130,8 @@ def _day_summary(event: Event) -> dict:
     return {
         "slug": event.slug, "title": event.title, "state": event.state,
         "state_label": event.get_state_display(), "date": event.date,
-        "starts_at": event.starts_at, "ends_at": event.ends_at, "venue_city": event.venue_city,
+        "starts_at": _time(event.starts_at), "ends_at": _time(event.ends_at),
+        "venue_city": event.venue_city,
         "department_code": event.department.code, "region_code": event.department.region.code,
         "health_territory": event.health_territory.name if event.health_territory else None,
         "campaign": event.campaign.title, "url": _absolute(event.get_absolute_url()),
@@ -173,11 +179,11 @@ def day(request: HttpRequest, slug: str):
         "venue_address": event.venue_address, "venue_postcode": event.venue_postcode,
         "plenary_title": event.plenary_title, "plenary_description": event.plenary_description,
         "themes": [t.title for t in event.themes.all()],
-        "talks": [{"title": t.title, "speakers": t.speakers, "starts_at": t.starts_at}
+        "talks": [{"title": t.title, "speakers": t.speakers, "starts_at": _time(t.starts_at)}
                   for t in event.talks.all()],
         "workshops": [{"id": w.pk, "title": w.title, "description": w.description,
                        "theme": w.theme.title if w.theme else None,
-                       "starts_at": w.starts_at, "ends_at": w.ends_at}
+                       "starts_at": _time(w.starts_at), "ends_at": _time(w.ends_at)}
                       for w in event.workshops.select_related("theme")],
         "restitution": _restitution(event) if published else None,
     }

@@ -5,8 +5,15 @@ names a person: contributions carry no author, registrations are not public."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Schema
+from pydantic import Field
+
+# A wall-clock time in France (Europe/Paris), « 09:30 »: JSON Schema's "time" format asks for
+# an offset, which a time without its date cannot have (it changes with summer time).
+LocalTime = Annotated[str, Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$",
+                                 description="heure locale (Europe/Paris), HH:MM")]
 
 
 class Error(Schema):
@@ -44,8 +51,8 @@ class DaySummary(Schema):
     state: str
     state_label: str
     date: dt.date
-    starts_at: dt.time
-    ends_at: dt.time
+    starts_at: LocalTime
+    ends_at: LocalTime
     venue_city: str
     department_code: str
     region_code: str
@@ -57,7 +64,7 @@ class DaySummary(Schema):
 class Talk(Schema):
     title: str
     speakers: str
-    starts_at: dt.time | None
+    starts_at: LocalTime | None
 
 
 class Workshop(Schema):
@@ -65,8 +72,8 @@ class Workshop(Schema):
     title: str
     description: str
     theme: str | None
-    starts_at: dt.time | None
-    ends_at: dt.time | None
+    starts_at: LocalTime | None
+    ends_at: LocalTime | None
 
 
 class WorkLead(Schema):

@@ -19,20 +19,15 @@ schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "15"))
 
 
-@pytest.fixture(scope="module")
-def _world(django_db_setup, django_db_blocker):
-    # One world for the whole module, committed (the live server reads it from its thread).
-    with django_db_blocker.unblock():
-        world = worlds.build()
-    yield world
-    with django_db_blocker.unblock():
-        from django.core.management import call_command
-
-        call_command("flush", interactive=False, verbosity=0)
+# The world is committed (the live server reads it from its thread), then flushed after each
+# operation's test and the reference data (territories) restored, as in the browser tests: a
+# flush of its own left the content types that the next serialized rollback restores.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
-def base_url(live_server, _world, settings):
+def base_url(live_server, settings):
+    worlds.build()
     settings.API_RATE_PER_MINUTE = 1_000_000
     return live_server.url
 
