@@ -61,8 +61,8 @@ def bridging_scores(
     y = values[rows, cols].astype(np.float64)
     n_u, n_i = values.shape
     rng = np.random.default_rng(seed)
-    fu = rng.normal(0, 0.1, n_u)
-    fi = rng.normal(0, 0.1, n_i)
+    fu: np.ndarray = rng.normal(0, 0.1, size=int(n_u))
+    fi: np.ndarray = rng.normal(0, 0.1, size=int(n_i))
     bu = np.zeros(n_u)
     bi = np.zeros(n_i)
     mu = float(y.mean()) if len(y) else 0.0
@@ -71,7 +71,8 @@ def bridging_scores(
     lam_b = intercept_penalty * max(len(y), 1) / max(n_u + n_i, 1)
     lam_f = factor_penalty * max(len(y), 1) / max(n_u + n_i, 1)
 
-    def solve(index: np.ndarray, n: int, target: np.ndarray, x: np.ndarray) -> tuple:
+    def solve(index: np.ndarray, n: int, target: np.ndarray,
+              x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # Per entity, least squares for (bias, factor) given the other side's factor x.
         s1 = np.bincount(index, minlength=n).astype(np.float64)
         sx = np.bincount(index, weights=x, minlength=n)

@@ -111,7 +111,8 @@ def _sample(n: int, size: int, seed: int) -> np.ndarray:
 def _normalised(centroids: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(centroids, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (centroids / norms).astype(np.float32)
+    normalised: np.ndarray = (centroids / norms).astype(np.float32)
+    return normalised
 
 
 def choose_k(

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -64,7 +64,7 @@ def _project(cells: _Cells, moderated: np.ndarray, block: int = 4096) -> np.ndar
     buffer = np.empty((block, n_comments), dtype=np.float32)
     bounds = np.searchsorted(rows, np.arange(0, n_participants + block, block))
 
-    def blocks():
+    def blocks() -> Iterator[tuple[int, np.ndarray]]:
         for i, start in enumerate(range(0, n_participants, block)):
             view = buffer[: min(block, n_participants - start)]
             view.fill(0.0)
@@ -124,18 +124,21 @@ def _principal_axes(cov: np.ndarray) -> np.ndarray:
     if components.shape[1] < 2:
         components = np.pad(components, ((0, 0), (0, 2 - components.shape[1])))
     signs = np.sign(components[np.abs(components).argmax(axis=0), range(2)])
-    return components * np.where(signs == 0, 1.0, signs)
+    oriented: np.ndarray = components * np.where(signs == 0, 1.0, signs)
+    return oriented
 
 
 def _scaled(projection: np.ndarray, n_comments: int, n_votes: np.ndarray) -> np.ndarray:
     """Pol.is's sparsity-aware scaling: sqrt(n_comments / n_votes) per participant."""
-    return projection * np.sqrt(n_comments / np.maximum(n_votes, 1))[:, None]
+    scaled: np.ndarray = projection * np.sqrt(n_comments / np.maximum(n_votes, 1))[:, None]
+    return scaled
 
 
 def _squared_distances(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
     out = _shifted_distances(points, centres)
     out += np.einsum("ij,ij->i", points, points)[:, None]
-    return np.maximum(out, 0.0, out=out)
+    clipped: np.ndarray = np.maximum(out, 0.0, out=out)
+    return clipped
 
 
 def _shifted_distances(points: np.ndarray, centres: np.ndarray) -> np.ndarray:

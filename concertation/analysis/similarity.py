@@ -467,7 +467,8 @@ def score_pairs(
         count=len(features),
     )
     scores[same] = 1.0
-    return np.clip(scores, 0.0, 1.0)
+    clipped: np.ndarray = np.clip(scores, 0.0, 1.0)
+    return clipped
 
 
 def pair_features(left: Sequence[str], right: Sequence[str]) -> np.ndarray:

@@ -127,7 +127,8 @@ def tfidf(counts: sp.csr_matrix) -> sp.csr_matrix:
 def l2_normalise_rows(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (matrix / norms).astype(np.float32, copy=False)
+    normalised: np.ndarray = (matrix / norms).astype(np.float32, copy=False)
+    return normalised
 
 
 @runtime_checkable
@@ -217,7 +218,7 @@ class SentenceTransformerBackend:
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
+        from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer(str(self.model_path), local_files_only=True)
         vectors = model.encode(

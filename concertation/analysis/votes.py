@@ -239,11 +239,11 @@ def build_vote_matrix(
         order = None  # file order is already time order (the usual export)
         key = p_codes * len(c_labels) + c_codes
     else:
-        order = np.argsort(timestamps, kind="stable")
+        order = np.argsort(np.asarray(timestamps), kind="stable")
         key = p_codes[order] * len(c_labels) + c_codes[order]
     # Last occurrence wins: the largest position in time order of each cell.
     small = len(key) < 2**31 - 1
-    last = np.full(n_cells, -1, dtype=np.int32 if small else np.int64)
+    last: np.ndarray = np.full(n_cells, -1, dtype=np.int32 if small else np.int64)
     np.maximum.at(last, key, np.arange(len(key), dtype=last.dtype))
     cells = np.flatnonzero(last >= 0)
     chosen = last[cells]
@@ -253,7 +253,7 @@ def build_vote_matrix(
     # float32 halves memory (33k × 800 = 105 MB); the statistics use exact integer counts.
     # The int32 positions' memory becomes the float32 matrix: one 105 MB buffer, not two
     # (the kernel's zeroing of a fresh buffer was a third of the command's system time).
-    matrix = last.view(np.float32) if small else np.empty(n_cells, dtype=np.float32)
+    matrix: np.ndarray = last.view(np.float32) if small else np.empty(n_cells, dtype=np.float32)
     del last
     matrix.fill(np.nan)
     matrix[cells] = cell_votes
