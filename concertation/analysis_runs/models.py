@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
 from concertation.accounts.scope import ScopedQuerySet
 from concertation.campaigns.models import Campaign, Theme
+from concertation.core.jobs import BackgroundJob
 from concertation.events.models import Event
 from concertation.territories.models import HealthTerritory, Region
 
@@ -17,16 +16,10 @@ class AnalysisRunQuerySet(ScopedQuerySet):
     scope_territory = ("health_territory_id", "event__health_territory_id")
 
 
-class AnalysisRun(models.Model):
+class AnalysisRun(BackgroundJob):
     """One run of the analysis engine on a selection of contributions, kept with its inputs,
-    parameters and engine version so that its result can be read and reproduced later."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "En attente"
-        RUNNING = "running", "En cours"
-        DONE = "done", "Terminée"
-        FAILED = "failed", "Échec"
-        CANCELLED = "cancelled", "Annulée"
+    parameters and engine version so that its result can be read and reproduced later. Its
+    status, progress and cancellation are the background job's (`core/jobs.py`)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="analyses",
                                  verbose_name="concertation")
@@ -42,25 +35,12 @@ class AnalysisRun(models.Model):
     parameters = models.JSONField(default=dict)
     engine_version = models.CharField(max_length=40)
     input_ids = models.JSONField(default=list)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    step = models.CharField(max_length=200, blank=True)
     result = models.JSONField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = AnalysisRunQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering = ["-requested_at", "-id"]
 
     def __str__(self) -> str:
         return f"Analyse {self.pk} ({self.get_status_display()})"
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.CANCELLED)

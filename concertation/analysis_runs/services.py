@@ -7,11 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
-from django.utils import timezone
 
 from concertation.accounts.scope import Scope
 from concertation.analysis_runs.models import AnalysisRun
 from concertation.contributions.models import VISIBLE_STATES, Contribution, Vote
+from concertation.core import jobs
 
 # 2: the opinions also rank proposals by bridging score and mark those all colleges support.
 ENGINE_VERSION = "concertation.analysis 2"
@@ -61,7 +61,7 @@ def start(*, scope: Scope, user, campaign, event=None, region=None, health_terri
           theme=None, groups: int | None = None, seed: int = 0) -> AnalysisRun:
     check_placement(scope, event=event, region=region, health_territory=health_territory)
     run = AnalysisRun(campaign=campaign, event=event, region=region,
-                      health_territory=health_territory, theme=theme, created_by=user,
+                      health_territory=health_territory, theme=theme, requested_by=user,
                       parameters={"groups": groups, "seed": seed},
                       engine_version=ENGINE_VERSION)
     ids = list(selection(run).order_by("pk").values_list("pk", flat=True))
@@ -77,45 +77,27 @@ def start(*, scope: Scope, user, campaign, event=None, region=None, health_terri
 
 def cancel(*, scope: Scope, run: AnalysisRun) -> bool:
     """Ask a queued or running analysis to stop; it stops at its next step."""
-    updated = AnalysisRun.objects.within(scope).filter(
-        pk=run.pk, status__in=[AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING]
-    ).update(status=AnalysisRun.Status.CANCELLED, finished_at=timezone.now(),
-             step="Annulée à la demande")
-    return bool(updated)
-
-
-class Cancelled(Exception):
-    pass
+    return jobs.cancel(AnalysisRun.objects.within(scope).filter(pk=run.pk))
 
 
 def _progress(run_id: int, progress: int, step: str) -> None:
-    """Record progress; raise Cancelled if someone cancelled the run meanwhile."""
-    updated = AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING).update(
-        progress=progress, step=step
-    )
-    if not updated:
-        raise Cancelled
+    """Record progress; raise JobStopped if someone cancelled the run meanwhile."""
+    jobs.report_progress(AnalysisRun.objects.filter(pk=run_id), progress, step)
 
 
 def execute(run_id: int) -> None:
-    started = AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.QUEUED).update(
-        status=AnalysisRun.Status.RUNNING, started_at=timezone.now(), step="Démarrage"
-    )
-    if not started:
+    rows = AnalysisRun.objects.filter(pk=run_id)
+    if not jobs.claim(rows, step="Démarrage"):
         return  # cancelled before it started, or already run
     run = AnalysisRun.objects.get(pk=run_id)
     try:
         result = _compute(run)
-    except Cancelled:
+    except jobs.JobStopped:
         return
     except Exception as error:  # the run records the failure; the worker goes on
-        AnalysisRun.objects.filter(pk=run_id).update(
-            status=AnalysisRun.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000],
-            finished_at=timezone.now())
+        jobs.fail(rows, jobs.error_message(error))
         return
-    AnalysisRun.objects.filter(pk=run_id, status=AnalysisRun.Status.RUNNING).update(
-        status=AnalysisRun.Status.DONE, progress=100, step="Terminée", result=result,
-        finished_at=timezone.now())
+    jobs.finish(rows, step="Terminée", result=result)
 
 
 def _bridging(matrix, colleges: dict[str, str], informed: dict[str, float], *,

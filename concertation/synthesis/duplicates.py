@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
+from concertation.core import jobs
 from concertation.synthesis.editing import Suggestion, add_suggestions
 from concertation.synthesis.models import DuplicateDetection, Synthesis
 from concertation.synthesis.revisions import commit
@@ -22,17 +23,18 @@ from concertation.synthesis.workflow import EDITABLE_STATES
 DETECTION_SUMMARY = "Doublons détectés"
 
 
-class DetectionSuperseded(Exception):
-    """The detection attempt is no longer the current one (a stale attempt was relaunched)."""
+# The detection attempt is no longer the current one (a stale attempt was relaunched).
+DetectionSuperseded = jobs.JobStopped
+
+
+def _attempt(detection_id: int, attempt: int):
+    return DuplicateDetection.objects.filter(pk=detection_id, attempt=attempt)
 
 
 def start_detection(detection_id: int, attempt: int) -> DuplicateDetection | None:
     """Claim a queued attempt for the task; None if it was already taken, or superseded."""
-    claimed = DuplicateDetection.objects.filter(
-        pk=detection_id, attempt=attempt, status=DuplicateDetection.Status.QUEUED,
-    ).update(status=DuplicateDetection.Status.RUNNING, started_at=timezone.now(), progress=5,
-             step="Lecture des contributions non classées")
-    if not claimed:
+    if not jobs.claim(_attempt(detection_id, attempt), progress=5,
+                      step="Lecture des contributions non classées"):
         return None
     return DuplicateDetection.objects.select_related("synthesis").get(pk=detection_id)
 
@@ -40,11 +42,7 @@ def start_detection(detection_id: int, attempt: int) -> DuplicateDetection | Non
 def detection_progress(detection: DuplicateDetection, progress: int, step: str) -> None:
     """Record how far the task is; raises DetectionSuperseded if its attempt is no longer the
     current one."""
-    updated = DuplicateDetection.objects.filter(
-        pk=detection.pk, attempt=detection.attempt, status=DuplicateDetection.Status.RUNNING,
-    ).update(progress=progress, step=step)
-    if not updated:
-        raise DetectionSuperseded
+    jobs.report_progress(_attempt(detection.pk, detection.attempt), progress, step)
 
 
 @transaction.atomic
@@ -73,10 +71,7 @@ def finish_detection(detection: DuplicateDetection, suggestions: Sequence[Sugges
 
 def fail_detection(detection: DuplicateDetection, error: str) -> None:
     """Record a failure (in French, for the organiser, who may relaunch)."""
-    DuplicateDetection.objects.filter(
-        pk=detection.pk, attempt=detection.attempt, status=DuplicateDetection.Status.RUNNING,
-    ).update(status=DuplicateDetection.Status.FAILED, error=error[:2000],
-             finished_at=timezone.now())
+    jobs.fail(_attempt(detection.pk, detection.attempt), error)
 
 
 def _close_detection(detection: DuplicateDetection, status: str, *, found: int | None = None,

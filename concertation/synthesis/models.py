@@ -19,6 +19,7 @@ from concertation.accounts.scope import AreaName, Scope, ScopedQuerySet
 from concertation.analysis_runs.models import AnalysisRun
 from concertation.campaigns.models import Campaign, Theme
 from concertation.contributions.models import Contribution
+from concertation.core.jobs import BackgroundJob
 from concertation.events.models import Event
 from concertation.territories.models import HealthTerritory, Region
 
@@ -259,34 +260,20 @@ class SynthesisRevision(models.Model):
         return f"{self.synthesis_id} r{self.number}"
 
 
-class DuplicateDetection(models.Model):
+class DuplicateDetection(BackgroundJob):
     """The search for near-duplicates among a synthesis's contributions not yet grouped, run
-    by a background task (`tasks.detect_duplicates`). One row per synthesis, reused by each
+    by a background task (`consolidation.detect_duplicates`; status, progress and error are
+    the background job's, `core/jobs.py`). One row per synthesis, reused by each
     new request: `synthesis.consolidation.request_detection` sets it under the synthesis's row lock
     and returns it unchanged while it is queued or running, and the task only runs the
     `attempt` it was enqueued for, so neither a double click nor a replayed task runs it
     twice."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "En attente"
-        RUNNING = "running", "En cours"
-        DONE = "done", "Terminée"
-        FAILED = "failed", "Échec"
-
     synthesis = models.OneToOneField(Synthesis, on_delete=models.CASCADE,
                                      related_name="detection")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     attempt = models.PositiveIntegerField(default=0)
-    progress = models.PositiveSmallIntegerField(default=0)  # per cent
-    step = models.CharField(max_length=200, blank=True)
     # Suggestions added by the last finished attempt.
     found = models.PositiveIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                     null=True, related_name="+")
-    requested_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "détection des doublons"
@@ -295,43 +282,26 @@ class DuplicateDetection(models.Model):
         return f"Detection of {self.synthesis_id}, attempt {self.attempt} ({self.status})"
 
     @property
-    def pending(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
-
-    @property
     def stale(self) -> bool:
-        """Queued or running for longer than any detection takes: its worker died, and a new
-        request may start another."""
-        return self.pending and self.requested_at < timezone.now() - DETECTION_STALE_AFTER
+        return self.is_stale(DETECTION_STALE_AFTER)
 
 
 # The demo's 144 proposals take two seconds, 5,000 about eight on a loaded machine.
 DETECTION_STALE_AFTER = dt.timedelta(minutes=15)
 
 
-class Package(models.Model):
-    """The transmission package generated from a validated synthesis, by a background task."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "En attente"
-        RUNNING = "running", "En cours"
-        DONE = "done", "Prêt"
-        FAILED = "failed", "Échec"
+class Package(BackgroundJob):
+    """The transmission package generated from a validated synthesis, by a background task
+    (`package.build_package`; status and error are the background job's, `core/jobs.py`)."""
 
     synthesis = models.ForeignKey(Synthesis, on_delete=models.CASCADE, related_name="packages")
     revision = models.PositiveIntegerField()
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     # {"pdf": "path in storage", "docx": ..., "odt": ..., "xlsx": ..., "csv": ..., "json": ...,
     #  "zip": ...}: the files, under MEDIA_ROOT.
     files = models.JSONField(default=dict)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering = ["-requested_at", "-id"]
 
     def __str__(self) -> str:
         return f"Package {self.pk} of {self.synthesis_id}"

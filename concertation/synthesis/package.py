@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from concertation.accounts.scope import Scope
+from concertation.core import jobs
 from concertation.core.downloads import basename, serve_file
 from concertation.core.public_cache import bump_public_content
 from concertation.synthesis import opendata, report, workbook
@@ -99,13 +100,13 @@ def request_package(*, scope: Scope, user, synthesis: Synthesis) -> Package:
             )
         # A package left queued or running by a worker that died does not block a new one.
         pending = locked.packages.filter(
-            revision=locked.revision, status__in=[Package.Status.QUEUED, Package.Status.RUNNING],
-            created_at__gte=timezone.now() - STALE_AFTER,
+            revision=locked.revision, status__in=jobs.PENDING,
+            requested_at__gte=timezone.now() - STALE_AFTER,
         ).first()
         if pending is not None:
             return pending
         package = Package.objects.create(synthesis=locked, revision=locked.revision,
-                                         created_by=user)
+                                         requested_by=user)
         transaction.on_commit(lambda: build_package.enqueue(package.pk))
     log.info("package %s of synthesis %s r%s requested", package.pk, locked.pk, locked.revision)
     return package
@@ -147,22 +148,18 @@ class Timings:
 def build(package_id: int) -> Timings:
     """Generate the files of a queued package; the task's body. A failure is recorded on the
     package with its message, never raised into the worker."""
-    updated = Package.objects.filter(pk=package_id, status=Package.Status.QUEUED).update(
-        status=Package.Status.RUNNING)
-    if not updated:
+    rows = Package.objects.filter(pk=package_id)
+    if not jobs.claim(rows, step="Préparation des fichiers"):
         return Timings()  # already taken by another worker, or finished
     package = Package.objects.select_related("synthesis").get(pk=package_id)
     try:
         files, timings = generate(package.synthesis)
     except Exception as exc:  # recorded for the organiser; the worker goes on
         log.exception("package %s failed", package_id)
-        Package.objects.filter(pk=package_id).update(
-            status=Package.Status.FAILED, error=f"{type(exc).__name__} : {exc}"[:2000],
-            finished_at=timezone.now())
+        jobs.fail(rows, jobs.error_message(exc))
         return Timings()
     with transaction.atomic():
-        Package.objects.filter(pk=package_id).update(status=Package.Status.DONE, files=files,
-                                                     finished_at=timezone.now())
+        jobs.finish(rows, step="", files=files)
         if package.synthesis.is_public:
             bump_public_content()  # the public page lists the new documents
     return timings

@@ -37,9 +37,9 @@ def index(request: HttpRequest, pk: int) -> HttpResponse:
         edition, refusal = None, " ".join(exc.messages)
     else:
         refusal = ""
-    rows = list(Package.objects.filter(synthesis=edition).select_related("created_by")[:SHOWN]
+    rows = list(Package.objects.filter(synthesis=edition).select_related("requested_by")[:SHOWN]
                 ) if edition else []
-    pending = any(p.status in (Package.Status.QUEUED, Package.Status.RUNNING) for p in rows)
+    pending = any(p.pending for p in rows)
     context = {"synthesis": synthesis, "edition": edition, "refusal": refusal,
                "packages": rows, "pending": pending, "kinds": packages.FILES,
                "here": "Dossier de transmission",

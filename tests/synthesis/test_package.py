@@ -59,7 +59,7 @@ def test_a_second_request_while_queued_returns_the_same_package(data):
 def test_a_package_stuck_by_a_dead_worker_does_not_block_a_new_one(data):
     stuck = _request(data)
     Package.objects.filter(pk=stuck.pk).update(
-        status="running", created_at=timezone.now() - packages.STALE_AFTER * 2)
+        status="running", requested_at=timezone.now() - packages.STALE_AFTER * 2)
     assert _request(data) != stuck
     assert Package.objects.count() == 2
 
