@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 
 from django import forms
 from django.db.models.fields.files import FieldFile
@@ -26,6 +27,50 @@ def dsfr_classes(fields: Iterable[forms.Field]) -> None:
             widget.attrs.setdefault("class", "fr-upload")
         else:
             widget.attrs.setdefault("class", "fr-input")
+
+
+class FrozenFieldError(AttributeError):
+    """A shared, frozen form field (or its widget) was about to be changed."""
+
+
+_FROZEN_CLASSES: dict[type, type] = {}
+
+
+def _frozen_class(cls: type) -> type:
+    """`cls` with its attributes read-only: same name, so templates and `isinstance` see the
+    field or widget they expect."""
+    if cls not in _FROZEN_CLASSES:
+        def refuse(self, name, value=None):
+            raise FrozenFieldError(
+                f"{type(self).__name__}.{name}: this field is shared by every form of its "
+                "layout (frozen); build the field anew for one form instead.")
+        _FROZEN_CLASSES[cls] = type(cls.__name__, (cls,), {
+            "__setattr__": refuse, "__delattr__": refuse, "__module__": cls.__module__,
+            "__qualname__": cls.__qualname__, "frozen": True})
+    return _FROZEN_CLASSES[cls]
+
+
+def _freeze_object(obj: object) -> None:
+    # Its dicts (error messages, widget attributes) become read-only views and its lists
+    # (choices, validators) tuples, then the object's own attributes read-only.
+    for name, value in list(vars(obj).items()):
+        if isinstance(value, dict):
+            object.__setattr__(obj, name, MappingProxyType(value))
+        elif isinstance(value, list):
+            object.__setattr__(obj, name, tuple(value))
+    obj.__class__ = _frozen_class(type(obj))
+
+
+def freeze(fields: dict[str, forms.Field]) -> Mapping[str, forms.Field]:
+    """Fields built once and shared by many forms (across requests and threads), made
+    read-only: a change to a field, its error messages, its choices, its widget or the
+    widget's attributes raises FrozenFieldError instead of leaking into every other form. A
+    form copies the mapping (`dict(...)`) into its own `fields`, so it may still add or drop
+    fields of its own."""
+    for field in fields.values():
+        _freeze_object(field.widget)
+        _freeze_object(field)
+    return MappingProxyType(fields)
 
 
 class DsfrFormMixin:

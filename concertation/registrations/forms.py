@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import copy
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from itertools import groupby
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from concertation.core.forms import DsfrFormMixin, dsfr_classes
+from concertation.core.forms import DsfrFormMixin, dsfr_classes, freeze
 from concertation.events.models import Event, Workshop
 from concertation.registrations.services import Applicant
 
@@ -116,8 +116,9 @@ class RegistrationForm(WorkshopChoiceMixin, DsfrFormMixin, forms.Form):
         # The fields are built once per layout of day and process (`_fields`) and shared,
         # instead of deep-copied from the declared ones on every request: that copy cost
         # 0.55 ms of a sign-up's 6.6 ms of CPU (bench/signup.py). So nothing may change a
-        # field of a form once built; what differs between forms of one layout (the
-        # submission token, the workshop rows) is kept on the form.
+        # field of a form once built, and they are frozen (`core.forms.freeze`: a change
+        # raises); what differs between forms of one layout (the submission token, the
+        # workshop rows) is kept on the form.
         self.base_fields = {}
         super().__init__(*args, **kwargs)
         self.event = event
@@ -198,10 +199,11 @@ class SecretariatRegistrationForm(RegistrationForm):
 
 @lru_cache(maxsize=256)
 def _fields(form_class: type[RegistrationForm], colleges: tuple, slots: tuple,
-            questions: tuple) -> dict[str, forms.Field]:
+            questions: tuple) -> Mapping[str, forms.Field]:
     """The fields of a sign-up form for this layout: its campaign's colleges, its slots with
-    their choices (labels included, as they tell the seats left) and its custom questions."""
-    return form_class.build_fields(colleges, slots, questions)
+    their choices (labels included, as they tell the seats left) and its custom questions;
+    shared by every form of that layout in the process, so frozen."""
+    return freeze(form_class.build_fields(colleges, slots, questions))
 
 
 class ChangeWorkshopsForm(WorkshopChoiceMixin, DsfrFormMixin, forms.Form):
