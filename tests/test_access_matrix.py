@@ -263,6 +263,7 @@ MATRIX: dict[str, Row] = {
     "registrations:manage": Row(token, PUBLIC, BOTH),
     "registrations:cancel": Row(token, PUBLIC, POST),
     "registrations:mailings_consent": Row(token, PUBLIC, POST),
+    "registrations:accept_offer": Row(token, PUBLIC, POST),
     "registrations:download": Row(token, PUBLIC),
     "registrations:erase": Row(token, PUBLIC, POST),
     "contributions:vote_page": Row(token, PUBLIC),
@@ -356,6 +357,10 @@ MATRIX: dict[str, Row] = {
     "registrations_backoffice:attendance_sheet": Row(day, TERRITORY_A),
     "registrations_backoffice:check_in": Row(day, TERRITORY_A),
     "registrations_backoffice:check_in_mark": Row(day, TERRITORY_A, POST),
+    # The door's devices: the page (and its walk-in form), the list it keeps, its sync.
+    "registrations_backoffice:door": Row(day, TERRITORY_A, BOTH),
+    "registrations_backoffice:door_list": Row(day, TERRITORY_A),
+    "registrations_backoffice:door_sync": Row(day, TERRITORY_A, POST),
     "registrations_backoffice:participation": Row(day, TERRITORY_A),
     "registrations_backoffice:questions": Row(day, TERRITORY_A, BOTH),
     "registrations_backoffice:mailings": Row(day, TERRITORY_A, BOTH),

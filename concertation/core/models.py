@@ -29,6 +29,9 @@ class OutgoingEmail(models.Model):
         CONFIRMATION = "confirmation", "Confirmation"
         WAITLIST = "waitlist", "Liste d’attente"
         PROMOTED = "promoted", "Place libérée"
+        # A freed seat offered for a while (a day with timed offers), and its expiry.
+        OFFER = "offer", "Place proposée"
+        OFFER_EXPIRED = "offer_expired", "Proposition expirée"
         CANCELLED = "cancelled", "Annulation"
         CHANGED = "changed", "Modification"
         REMINDER = "reminder", "Rappel"

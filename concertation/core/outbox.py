@@ -35,6 +35,7 @@ BUILDERS = {
     "confirmation": _REGISTRATION, "waitlist": _REGISTRATION, "promoted": _REGISTRATION,
     "cancelled": _REGISTRATION, "changed": _REGISTRATION, "reminder": _REGISTRATION,
     "already": _REGISTRATION, "mailing": _REGISTRATION,
+    "offer": _REGISTRATION, "offer_expired": _REGISTRATION,
     "follow_confirmation": _FOLLOWER, "invitation": _FOLLOWER, "digest": _FOLLOWER,
     "login_link": "concertation.accounts.tasks.build_login_link",
     "password_link": "concertation.accounts.passwords.build_password_link",

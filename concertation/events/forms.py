@@ -72,7 +72,8 @@ class EventForm(DsfrFormMixin, forms.ModelForm):
         fields = [
             "campaign", "kind", "title", "summary", "themes", "department", "health_territory",
             "co_organisers", "date", "starts_at", "ends_at", "venue_name", "venue_address",
-            "venue_postcode", "venue_city", "is_public", "capacity", "registration_url",
+            "venue_postcode", "venue_city", "is_public", "capacity", "waitlist_offer_hours",
+            "registration_url",
             "plenary_title", "plenary_description",
         ]
         widgets = {

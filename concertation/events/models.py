@@ -4,6 +4,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -117,6 +118,15 @@ class Event(SeatCounter):
     capacity = models.PositiveIntegerField(
         "nombre de places", null=True, blank=True,
         help_text="Laisser vide si seule la capacité des ateliers compte.",
+    )
+    # Empty: a freed seat goes at once to the next person waiting (confirmed, told by mail).
+    # A number: it is offered to them by mail for that many hours, then to the next one.
+    waitlist_offer_hours = models.PositiveSmallIntegerField(
+        "délai pour accepter une place libérée (heures)", null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text="Laisser vide pour inscrire aussitôt la personne suivante de la liste "
+                  "d’attente. Sinon, la place lui est proposée par courriel pendant ce nombre "
+                  "d’heures (1 à 168), puis à la suivante.",
     )
     registration_url = models.URLField(
         "lien d’inscription externe",

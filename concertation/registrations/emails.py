@@ -19,6 +19,8 @@ SUBJECTS = {
     OutgoingEmail.Kind.CONFIRMATION: "Inscription confirmée : {title}",
     OutgoingEmail.Kind.WAITLIST: "Liste d’attente : {title}",
     OutgoingEmail.Kind.PROMOTED: "Une place s’est libérée : vous êtes inscrit(e) à {title}",
+    OutgoingEmail.Kind.OFFER: "Une place vous est proposée : {title}",
+    OutgoingEmail.Kind.OFFER_EXPIRED: "Place proposée non acceptée à temps : {title}",
     OutgoingEmail.Kind.CANCELLED: "Inscription annulée : {title}",
     OutgoingEmail.Kind.CHANGED: "Inscription modifiée : {title}",
     OutgoingEmail.Kind.REMINDER: "Rappel : {title}",
@@ -66,7 +68,7 @@ def build_message(outgoing: OutgoingEmail) -> EmailMultiAlternatives:
         to=[registration.email],
     )
     message.attach_alternative(html, "text/html")
-    if outgoing.kind != OutgoingEmail.Kind.CANCELLED:
+    if outgoing.kind not in (OutgoingEmail.Kind.CANCELLED, OutgoingEmail.Kind.OFFER_EXPIRED):
         message.attach(f"{event.slug}.ics", event_calendar(event), "text/calendar")
     if registration.status == "confirmed" and outgoing.kind != OutgoingEmail.Kind.CANCELLED:
         message.attach(f"inscription-{registration.code}.png", qr_png(registration.code),

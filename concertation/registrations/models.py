@@ -26,6 +26,9 @@ def new_code() -> str:
 class RegistrationStatus(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmée"
     WAITLISTED = "waitlisted", "En liste d’attente"
+    # A freed seat held for this person until `offer_expires_at` (a day with timed offers):
+    # it counts as taken, and becomes theirs if they accept in time.
+    OFFERED = "offered", "Place proposée"
     CANCELLED = "cancelled", "Annulée"
 
 
@@ -44,6 +47,7 @@ class Registration(models.Model):
     class Source(models.TextChoices):
         ONLINE = "online", "En ligne"
         SECRETARIAT = "secretariat", "Par le secrétariat"
+        DOOR = "door", "À l’accueil, le jour même"
 
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations")
     code = models.CharField("code d’inscription", max_length=8, unique=True, default=new_code)
@@ -71,7 +75,11 @@ class Registration(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     promoted_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField("place proposée jusqu’au", null=True, blank=True)
     checked_in_at = models.DateTimeField("arrivée", null=True, blank=True)
+    # A check-in made on a door device without network, synced later: the device's clock.
+    checked_in_offline = models.BooleanField("pointée hors ligne", default=False)
+    checked_in_device_at = models.DateTimeField("heure de l’appareil", null=True, blank=True)
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
@@ -102,6 +110,40 @@ class Registration(models.Model):
     @property
     def college_label(self) -> str:
         return self.event.campaign.college_label(self.college)
+
+
+class DoorSync(models.Model):
+    """One check-in or walk-in sent by a door device, under the id the device gave it when it
+    was made: the same id sent again (a retry after a lost answer, a second tab) finds this
+    row and its answer, so that each is applied exactly once."""
+
+    class Kind(models.TextChoices):
+        CHECK_IN = "check_in", "Arrivée"
+        WALK_IN = "walk_in", "Inscription sur place"
+
+    class Outcome(models.TextChoices):
+        RECORDED = "recorded", "Enregistrée"
+        ALREADY = "already", "Déjà pointée"
+        REFUSED = "refused", "Refusée"
+
+    client_id = models.UUIDField(unique=True)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, null=True,
+                                     blank=True, related_name="door_syncs")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    message = models.CharField(max_length=300, blank=True)
+    device_at = models.DateTimeField()
+    offline = models.BooleanField(default=False)
+    received_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             related_name="+")
+
+    class Meta:
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.client_id}"
 
 
 class CustomQuestion(models.Model):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("journees/<slug:slug>/inscription/renvoyer/", public.resend, name="resend"),
     path("inscriptions/<str:token>/", public.manage, name="manage"),
     path("inscriptions/<str:token>/annuler/", public.cancel, name="cancel"),
+    path("inscriptions/<str:token>/accepter/", public.accept_offer, name="accept_offer"),
     path("inscriptions/<str:token>/envois/", public.mailings_consent, name="mailings_consent"),
     path("inscriptions/<str:token>/donnees.json", public.download, name="download"),
     path("inscriptions/<str:token>/effacer/", public.erase, name="erase"),

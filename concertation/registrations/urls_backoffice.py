@@ -1,6 +1,6 @@
 from django.urls import path
 
-from concertation.registrations.views import mailings, organiser
+from concertation.registrations.views import door, mailings, organiser
 
 app_name = "registrations_backoffice"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("journees/<int:pk>/emargement.pdf", organiser.attendance_sheet, name="attendance_sheet"),
     path("journees/<int:pk>/accueil/", organiser.check_in, name="check_in"),
     path("journees/<int:pk>/accueil/pointer/", organiser.check_in_mark, name="check_in_mark"),
+    path("journees/<int:pk>/accueil/appareil/", door.door, name="door"),
+    path("journees/<int:pk>/accueil/appareil/liste.json", door.door_list, name="door_list"),
+    path("journees/<int:pk>/accueil/appareil/synchroniser/", door.door_sync, name="door_sync"),
     path("journees/<int:pk>/participation/", organiser.participation, name="participation"),
     path("journees/<int:pk>/questions/", organiser.questions, name="questions"),
 ]

@@ -4,7 +4,13 @@ workshops), `limits` (the rate limits), `attendance` (check-in and counts), `pri
 (access, erasure, anonymisation) and `base` (errors, the day's lock, queuing a mail). Callers
 import from here."""
 
-from concertation.registrations.services.attendance import attendance_counts, set_checked_in
+from concertation.registrations.services.attendance import (
+    DoorItem,
+    attendance_counts,
+    door_list,
+    set_checked_in,
+    sync_door,
+)
 from concertation.registrations.services.base import (
     AlreadyRegistered,
     RateLimited,
@@ -27,8 +33,10 @@ from concertation.registrations.services.privacy import (
     personal_data,
 )
 from concertation.registrations.services.seats import (
+    accept_offer,
     cancel,
     change_workshops,
+    expire_offers,
     promote_if_room,
     recount_seats,
     seats_taken,
@@ -42,6 +50,7 @@ from concertation.registrations.services.signup import (
 )
 
 __all__ = [
+    "DoorItem", "accept_offer", "door_list", "expire_offers", "sync_door",
     "IP_LIMIT", "LINK_EMAIL_LIMIT", "LINK_IP_LIMIT", "RATE_WINDOW", "AlreadyRegistered",
     "Applicant", "Outcome", "RateLimited", "RegistrationError", "anonymise_expired",
     "attendance_counts", "cancel", "change_workshops", "check_link_request_limit", "erase",

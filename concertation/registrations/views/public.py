@@ -171,6 +171,19 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
+def accept_offer(request: HttpRequest, token: str) -> HttpResponse:
+    """Take the seat offered to the link's holder (a day with timed offers)."""
+    registration = _registration(token)
+    try:
+        services.accept_offer(registration)
+    except services.RegistrationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "Place acceptée : votre inscription est confirmée.")
+    return redirect("registrations:manage", token=token)
+
+
+@require_POST
 def mailings_consent(request: HttpRequest, token: str) -> HttpResponse:
     """Accept or stop the organisers' messages (other than practical information about the
     day): no confirmation, since the choice can be changed back on the same page."""

@@ -40,6 +40,11 @@ class Command(BaseCommand):
         from concertation.registrations.services.mailings import send_due
 
         mailed = send_due()
+        # Timed offers of a waiting list whose time is over, if their own task was lost.
+        from concertation.registrations.services import expire_offers
+
+        expired = expire_offers()
         self.stdout.write(f"{count} rappel(s) programmé(s), {retried} courriel(s) relancé(s), "
                           f"{mailed} message(s) d’organisateur envoyé(s), "
+                          f"{expired} proposition(s) de place expirée(s), "
                           f"{pruned} trace(s) de limitation effacée(s).")
