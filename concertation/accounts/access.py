@@ -9,10 +9,12 @@ from collections.abc import Callable
 from typing import Literal
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from concertation.accounts.scope import Scope, scope_for
+from concertation.core.http import HtmxRequest
 
 Need = Literal["manage", "moderate", "decide", "read", "facilitate", "national"]
 
@@ -25,6 +27,16 @@ REFUSALS: dict[Need, str] = {
     "facilitate": "Cette page est réservée aux animateurs d’atelier et aux organisateurs.",
     "national": "Cette page est réservée au secrétariat national.",
 }
+
+
+class ScopedRequest(HtmxRequest):
+    """What a view behind `role_required` receives: a signed-in person and their scope.
+
+    Only an annotation: at run time the request is Django's own, with `scope` set by the
+    decorator."""
+
+    user: User  # type: ignore[assignment]  # narrower than HttpRequest's: signed in here
+    scope: Scope
 
 
 def allows(scope: Scope, need: Need) -> bool:
@@ -47,7 +59,7 @@ def role_required(need: Need) -> Callable[[Callable[..., HttpResponse]],
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             scope = scope_for(request.user)
-            request.scope = scope  # type: ignore[attr-defined]
+            request.scope = scope  # type: ignore[attr-defined]  # becomes a ScopedRequest
             if not allows(scope, need):
                 raise PermissionDenied(REFUSALS[need])
             return view(request, *args, **kwargs)

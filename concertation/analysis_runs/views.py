@@ -5,17 +5,17 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from concertation.accounts.access import organiser_required
+from concertation.accounts.access import ScopedRequest, organiser_required
 from concertation.accounts.scope import Scope
 from concertation.analysis_runs import services
 from concertation.analysis_runs.models import AnalysisRun
 from concertation.campaigns.models import Campaign, Theme
 from concertation.contributions.models import Contribution
-from concertation.core.forms import DsfrFormMixin
+from concertation.core.forms import DsfrFormMixin, model_field
 from concertation.events.models import Event
 from concertation.territories.models import HealthTerritory, Region
 
@@ -44,16 +44,16 @@ class LaunchForm(DsfrFormMixin, forms.Form):
     def __init__(self, *args, scope: Scope, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Only the places of the organiser's scope are offered (and accepted).
-        self.fields["region"].queryset = Region.objects.filter(pk__in=scope.region_ids) \
+        model_field(self, "region").queryset = Region.objects.filter(pk__in=scope.region_ids) \
             if not scope.everything else Region.objects.all()
         if not scope.everything:
-            self.fields["region"].empty_label = "Choisir" if scope.region_ids else "—"
-        self.fields["health_territory"].queryset = scope.health_territories()
-        self.fields["event"].queryset = Event.objects.within(scope).exclude(state="draft")
+            model_field(self, "region").empty_label = "Choisir" if scope.region_ids else "—"
+        model_field(self, "health_territory").queryset = scope.health_territories()
+        model_field(self, "event").queryset = Event.objects.within(scope).exclude(state="draft")
 
 
 @organiser_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: ScopedRequest) -> HttpResponse:
     form = LaunchForm(request.POST or None, scope=request.scope)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -92,7 +92,7 @@ def _map(opinions: dict | None) -> list[dict]:
 
 
 @organiser_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: ScopedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(AnalysisRun.objects.within(request.scope).select_related("campaign"),
                             pk=pk)
     context: dict = {"run": run}
@@ -123,7 +123,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel(request: ScopedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(AnalysisRun.objects.within(request.scope), pk=pk)
     if services.cancel(scope=request.scope, run=run):
         messages.success(request, "L’analyse est annulée.")

@@ -9,6 +9,23 @@ from django.db.models.fields.files import FieldFile
 from concertation.core.downloads import basename
 
 
+def model_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    """The form's field `name`, which must choose among rows (its queryset is set per
+    request: the person's scope). Raises TypeError if it does not."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{type(form).__name__}.{name} does not choose among rows")
+    return field
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's field `name`, which must offer choices (set per request)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{type(form).__name__}.{name} offers no choices")
+    return field
+
+
 def dsfr_widgets(form: forms.BaseForm) -> None:
     """Give each widget the design system's class, so templates render plain `{{ field }}`."""
     dsfr_classes(form.fields.values())

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from concertation.accounts.access import role_required
+from concertation.accounts.access import ScopedRequest, role_required
 from concertation.core.public_cache import public_page
 from concertation.dashboards import charts, exports, figures, francemap
 from concertation.dashboards.forms import DashboardForm
@@ -21,7 +21,7 @@ def _sort_key(name: str) -> str:
     return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
 
 
-def _context(request: HttpRequest, *, organiser: bool) -> dict:
+def _context(request: ScopedRequest, *, organiser: bool) -> dict:
     form = DashboardForm(request.GET or None)
     if form.is_bound:
         form.is_valid()  # errors are shown; the filters that are valid still apply
@@ -87,7 +87,7 @@ def public(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required("read")
-def organiser(request: HttpRequest) -> HttpResponse:
+def organiser(request: ScopedRequest) -> HttpResponse:
     return render(request, "dashboards/dashboard.html", _context(request, organiser=True))
 
 
@@ -106,5 +106,5 @@ def public_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @require_safe
 @role_required("read")
-def organiser_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def organiser_export(request: ScopedRequest, fmt: str) -> HttpResponse:
     return _export(request, fmt, organiser=True)

@@ -6,7 +6,7 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from concertation.accounts.scope import Scope
 from concertation.campaigns.models import Campaign, Theme
-from concertation.core.forms import DsfrFormMixin
+from concertation.core.forms import DsfrFormMixin, model_field
 from concertation.events.models import Event, Talk, Workshop
 from concertation.territories.models import Department, HealthTerritory, Region
 
@@ -89,11 +89,12 @@ class EventForm(DsfrFormMixin, forms.ModelForm):
     def __init__(self, *args, scope: Scope, **kwargs):
         super().__init__(*args, **kwargs)
         self.scope = scope
-        self.fields["department"].queryset = scope.departments()
-        self.fields["health_territory"].queryset = scope.health_territories()
-        self.fields["campaign"].queryset = Campaign.objects.all()
-        self.fields["themes"].queryset = Theme.objects.select_related("campaign")
-        self.fields["themes"].label_from_instance = lambda t: f"{t.title} ({t.campaign.title})"
+        model_field(self, "department").queryset = scope.departments()
+        model_field(self, "health_territory").queryset = scope.health_territories()
+        model_field(self, "campaign").queryset = Campaign.objects.all()
+        model_field(self, "themes").queryset = Theme.objects.select_related("campaign")
+        model_field(self, "themes").label_from_instance = (
+            lambda t: f"{t.title} ({t.campaign.title})")
         self.fields["department"].error_messages["invalid_choice"] = (
             "Territoire inconnu ou hors de votre périmètre."
         )
@@ -149,7 +150,7 @@ class DuplicateForm(DsfrFormMixin, forms.Form):
 
     def __init__(self, *args, scope: Scope, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["territories"].queryset = scope.health_territories().prefetch_related(
+        model_field(self, "territories").queryset = scope.health_territories().prefetch_related(
             "departments"
         )
 

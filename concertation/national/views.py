@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from concertation.accounts.access import organiser_required, role_required
+from concertation.accounts.access import ScopedRequest, organiser_required, role_required
 from concertation.campaigns.models import Campaign
 from concertation.core import confirm
 from concertation.core.params import int_param
@@ -24,7 +24,7 @@ from concertation.synthesis import report
 from concertation.territories.models import Region
 
 
-def _transmission(request: HttpRequest, pk: int) -> Transmission:
+def _transmission(request: ScopedRequest, pk: int) -> Transmission:
     return get_object_or_404(
         Transmission.objects.within(request.scope).select_related(
             "synthesis__region", "synthesis__campaign", "acknowledged_by", "sent_by",
@@ -36,7 +36,7 @@ def _refused(request: HttpRequest, error: Exception) -> None:
 
 
 @role_required("national")
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: ScopedRequest) -> HttpResponse:
     rows = (Transmission.objects.within(request.scope)
             .select_related("synthesis__region", "synthesis__campaign", "acknowledged_by"))
     region = request.GET.get("region", "")
@@ -78,14 +78,14 @@ def _detail_context(request: HttpRequest, transmission: Transmission) -> dict:
 
 
 @role_required("national")
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: ScopedRequest, pk: int) -> HttpResponse:
     transmission = _transmission(request, pk)
     return render(request, "national/detail.html", _detail_context(request, transmission))
 
 
 @require_POST
 @role_required("national")
-def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def acknowledge(request: ScopedRequest, pk: int) -> HttpResponse:
     transmission = _transmission(request, pk)
     if not transmission.acknowledged and not confirm.confirmed(request):
         return confirm.ask(
@@ -107,7 +107,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("national")
-def ask(request: HttpRequest, pk: int) -> HttpResponse:
+def ask(request: ScopedRequest, pk: int) -> HttpResponse:
     transmission = _transmission(request, pk)
     try:
         services.ask(scope=request.scope, user=request.user, transmission=transmission,
@@ -121,7 +121,7 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("national")
-def follow_up(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
+def follow_up(request: ScopedRequest, pk: int, group_pk: int) -> HttpResponse:
     transmission = _transmission(request, pk)
     try:
         services.record_follow_up(
@@ -142,7 +142,7 @@ PER_PAGE = 50
 
 @require_safe
 @role_required("national")
-def consolidation_page(request: HttpRequest) -> HttpResponse:
+def consolidation_page(request: ScopedRequest) -> HttpResponse:
     filters, errors = consolidation.read_filters(request.GET)
     for error in errors:
         messages.error(request, error)
@@ -162,7 +162,7 @@ def consolidation_page(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required("national")
-def consolidation_report(request: HttpRequest, fmt: str) -> HttpResponse:
+def consolidation_report(request: ScopedRequest, fmt: str) -> HttpResponse:
     if fmt not in national_report.FORMATS:
         raise Http404("Format inconnu.")
     filters, _errors = consolidation.read_filters(request.GET)
@@ -175,7 +175,7 @@ def consolidation_report(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def answer(request: HttpRequest, pk: int) -> HttpResponse:
+def answer(request: ScopedRequest, pk: int) -> HttpResponse:
     # `pk` is the synthesis edition: the region answers from that edition's page.
     transmission = get_object_or_404(
         Transmission.objects.within(request.scope).select_related("synthesis"),

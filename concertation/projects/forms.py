@@ -8,7 +8,7 @@ from django.urls import reverse
 from concertation.accounts.scope import Scope
 from concertation.campaigns.models import Theme
 from concertation.core.downloads import basename
-from concertation.core.forms import DsfrFormMixin, ProtectedFileInput
+from concertation.core.forms import DsfrFormMixin, ProtectedFileInput, model_field
 from concertation.projects import permissions
 from concertation.projects.models import (
     Milestone,
@@ -93,13 +93,14 @@ class ProjectForm(DsfrFormMixin, forms.ModelForm):
     def __init__(self, *args, scope: Scope, **kwargs):
         super().__init__(*args, **kwargs)
         self.scope = scope
-        self.fields["region"].queryset = scope.regions()
-        self.fields["health_territory"].queryset = scope.health_territories()
+        model_field(self, "region").queryset = scope.regions()
+        model_field(self, "health_territory").queryset = scope.health_territories()
         self.fields["health_territory"].help_text = (
             "Laisser vide pour un projet régional (géré par l’ARS).")
-        self.fields["themes"].queryset = Theme.objects.select_related("campaign")
-        self.fields["themes"].label_from_instance = lambda t: f"{t.title} ({t.campaign.title})"
-        self.fields["programme"].queryset = Programme.objects.filter(
+        model_field(self, "themes").queryset = Theme.objects.select_related("campaign")
+        model_field(self, "themes").label_from_instance = (
+            lambda t: f"{t.title} ({t.campaign.title})")
+        model_field(self, "programme").queryset = Programme.objects.filter(
             region__in=scope.regions())
         groups = permissions.eligible_groups(scope).order_by("synthesis__title", "position")
         contributions = permissions.eligible_contributions(scope).order_by(
@@ -108,12 +109,12 @@ class ProjectForm(DsfrFormMixin, forms.ModelForm):
             # Origins already linked stay listed (and kept) even if their state moved on.
             groups = groups | self.instance.origin_groups.all()
             contributions = contributions | self.instance.origin_contributions.all()
-        self.fields["origin_groups"].queryset = groups.distinct()
-        self.fields["origin_groups"].label_from_instance = (
+        model_field(self, "origin_groups").queryset = groups.distinct()
+        model_field(self, "origin_groups").label_from_instance = (
             lambda g: f"{g.title} — {g.synthesis.title} ({g.decision.get_outcome_display()})")
-        self.fields["origin_contributions"].queryset = contributions.distinct().select_related(
-            "event")
-        self.fields["origin_contributions"].label_from_instance = _contribution_label
+        model_field(self, "origin_contributions").queryset = (
+            contributions.distinct().select_related("event"))
+        model_field(self, "origin_contributions").label_from_instance = _contribution_label
 
     def clean(self):
         data = super().clean()

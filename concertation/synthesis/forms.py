@@ -8,7 +8,7 @@ from django import forms
 from concertation.accounts.scope import Scope
 from concertation.analysis_runs.models import AnalysisRun
 from concertation.campaigns.models import Campaign, Theme
-from concertation.core.forms import DsfrFormMixin
+from concertation.core.forms import DsfrFormMixin, model_field
 from concertation.core.params import MAX_BIGINT, MAX_INT, int_list
 from concertation.events.models import Event
 from concertation.synthesis.models import Decision, Synthesis, SynthesisGroup
@@ -45,11 +45,11 @@ class SynthesisForm(DsfrFormMixin, forms.Form):
 
     def __init__(self, *args, scope: Scope, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["event"].queryset = scope.filter_events(
+        model_field(self, "event").queryset = scope.filter_events(
             Event.objects.exclude(state="draft").select_related("department")).order_by("date")
-        self.fields["health_territory"].queryset = scope.health_territories()
-        self.fields["region"].queryset = scope.regions()
-        self.fields["source_run"].queryset = AnalysisRun.objects.within(scope).filter(
+        model_field(self, "health_territory").queryset = scope.health_territories()
+        model_field(self, "region").queryset = scope.regions()
+        model_field(self, "source_run").queryset = AnalysisRun.objects.within(scope).filter(
             status=AnalysisRun.Status.DONE).select_related("campaign")
 
 
@@ -67,11 +67,11 @@ class ConsolidationForm(DsfrFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         in_region = scope.filter_events(Event.objects.filter(
             campaign=campaign, department__region=region).select_related("department"))
-        self.fields["days"].queryset = in_region.filter(
+        model_field(self, "days").queryset = in_region.filter(
             kind=Event.Kind.CONSULTATION_DAY).exclude(state="draft").order_by("date", "id")
-        self.fields["validation_event"].queryset = in_region.filter(
+        model_field(self, "validation_event").queryset = in_region.filter(
             kind=Event.Kind.REGIONAL_RESTITUTION).order_by("date")
-        self.fields["days"].label_from_instance = (
+        model_field(self, "days").label_from_instance = (
             lambda e: f"{e.date:%d/%m/%Y} — {e.title}")
 
 
@@ -84,7 +84,7 @@ class ConsolidationScopeForm(DsfrFormMixin, forms.Form):
 
     def __init__(self, *args, scope: Scope, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = scope.regions()
+        model_field(self, "region").queryset = scope.regions()
 
 
 class DetailsForm(DsfrFormMixin, RevisionMixin):
@@ -96,7 +96,7 @@ class DetailsForm(DsfrFormMixin, RevisionMixin):
 
     def __init__(self, *args, scope: Scope, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["validation_event"].queryset = scope.filter_events(
+        model_field(self, "validation_event").queryset = scope.filter_events(
             Event.objects.filter(kind=Event.Kind.REGIONAL_RESTITUTION)).order_by("date")
 
 
@@ -111,7 +111,7 @@ class GroupForm(DsfrFormMixin, RevisionMixin):
 
     def __init__(self, *args, campaign: Campaign, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["theme"].queryset = Theme.objects.filter(campaign=campaign)
+        model_field(self, "theme").queryset = Theme.objects.filter(campaign=campaign)
 
 
 class IdListField(forms.Field):

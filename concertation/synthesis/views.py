@@ -17,10 +17,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from concertation.accounts.access import organiser_required, role_required
+from concertation.accounts.access import ScopedRequest, organiser_required, role_required
 from concertation.accounts.scope import AreaName
 from concertation.contributions.models import Contribution
 from concertation.core import confirm
+from concertation.core.forms import model_field
 from concertation.core.params import MAX_INT, int_param
 from concertation.synthesis import (
     consolidation,
@@ -55,7 +56,7 @@ POOL_SHOWN = 200  # contributions not yet grouped listed on the workspace
 REQUEST_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
 
 
-def _get_synthesis_for_user(request: HttpRequest, pk: int, *related: str,
+def _get_synthesis_for_user(request: ScopedRequest, pk: int, *related: str,
                             area: AreaName | Literal["read"] = "manage") -> Synthesis:
     """The synthesis if this person may act on it (or, for "read", open it); 404 otherwise
     (others' work stays hidden)."""
@@ -111,7 +112,7 @@ def _write(request: HttpRequest, synthesis: Synthesis, action: Callable[[], obje
 # --- List, creation, consolidation -------------------------------------------------------------
 
 @role_required("read")
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: ScopedRequest) -> HttpResponse:
     syntheses = (Synthesis.objects.readable(request.scope)
                  .select_related("campaign", "region", "health_territory", "event")
                  .annotate(group_count=Count("groups", distinct=True))
@@ -123,7 +124,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @organiser_required
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: ScopedRequest) -> HttpResponse:
     form = SynthesisForm(request.POST or None, scope=request.scope)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -143,7 +144,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @organiser_required
-def consolidate(request: HttpRequest) -> HttpResponse:
+def consolidate(request: ScopedRequest) -> HttpResponse:
     """Step 1 (GET): campaign and region; step 2: the days to consolidate, then create."""
     scope_form = ConsolidationScopeForm(request.GET or None, scope=request.scope)
     form, request_key = None, _request_key(request)
@@ -153,9 +154,9 @@ def consolidate(request: HttpRequest) -> HttpResponse:
         form = ConsolidationForm(request.POST or None, scope=request.scope, campaign=campaign,
                                  region=region, initial=initial)
         if request.method == "GET":
-            form.initial["days"] = list(form.fields["days"].queryset.values_list("pk",
+            form.initial["days"] = list(model_field(form, "days").queryset.values_list("pk",
                                                                                  flat=True))
-            restitution = form.fields["validation_event"].queryset.first()
+            restitution = model_field(form, "validation_event").queryset.first()
             form.initial["validation_event"] = restitution.pk if restitution else None
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -188,7 +189,7 @@ def _request_key(request: HttpRequest) -> str:
 
 # --- Workspace ---------------------------------------------------------------------------------
 
-def _workspace_context(request: HttpRequest, synthesis: Synthesis, **forms) -> dict:
+def _workspace_context(request: ScopedRequest, synthesis: Synthesis, **forms) -> dict:
     groups = list(synthesis.groups.filter(accepted=True).select_related("theme")
                   .annotate(size=Count("items")).order_by("position", "id"))
     computed = provenance.compute(synthesis)
@@ -215,7 +216,7 @@ def _workspace_context(request: HttpRequest, synthesis: Synthesis, **forms) -> d
 
 
 @organiser_required
-def workspace(request: HttpRequest, pk: int) -> HttpResponse:
+def workspace(request: ScopedRequest, pk: int) -> HttpResponse:
     synthesis = _get_synthesis_for_user(request, pk, "detection")
     return render(request, "synthesis/backoffice/workspace.html",
                   _workspace_context(request, synthesis))
@@ -229,7 +230,7 @@ def _detection(synthesis: Synthesis) -> DuplicateDetection | None:
 
 
 @organiser_required
-def detection(request: HttpRequest, pk: int) -> HttpResponse:
+def detection(request: ScopedRequest, pk: int) -> HttpResponse:
     """The duplicate detection's state and the suggestions, polled by the workspace (htmx)
     while the detection runs. Without htmx, the workspace itself (which shows the same)."""
     synthesis = _get_synthesis_for_user(request, pk, "detection")
@@ -247,7 +248,7 @@ def detection(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def details(request: HttpRequest, pk: int) -> HttpResponse:
+def details(request: ScopedRequest, pk: int) -> HttpResponse:
     synthesis = _get_synthesis_for_user(request, pk)
     form = DetailsForm(request.POST, scope=request.scope)
     if form.is_valid():
@@ -270,7 +271,7 @@ def details(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def suggestions(request: HttpRequest, pk: int) -> HttpResponse:
+def suggestions(request: ScopedRequest, pk: int) -> HttpResponse:
     """Accept or dismiss one suggestion, accept them all, or look for duplicates again."""
     synthesis = _get_synthesis_for_user(request, pk)
     form = SelectionForm(request.POST)
@@ -300,7 +301,7 @@ def suggestions(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def new_group(request: HttpRequest, pk: int) -> HttpResponse:
+def new_group(request: ScopedRequest, pk: int) -> HttpResponse:
     """A new group from contributions ticked among those not yet grouped, or added to an
     existing group."""
     synthesis = _get_synthesis_for_user(request, pk)
@@ -333,7 +334,7 @@ def new_group(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def merge(request: HttpRequest, pk: int) -> HttpResponse:
+def merge(request: ScopedRequest, pk: int) -> HttpResponse:
     synthesis = _get_synthesis_for_user(request, pk)
     form = SelectionForm(request.POST)
     if not form.is_valid():
@@ -367,7 +368,7 @@ def _group_context(synthesis: Synthesis, group: SynthesisGroup, form: GroupForm)
 
 
 @organiser_required
-def group_detail(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
+def group_detail(request: ScopedRequest, pk: int, group_pk: int) -> HttpResponse:
     synthesis = _get_synthesis_for_user(request, pk)
     group = get_object_or_404(synthesis.groups.select_related("theme"), pk=group_pk)
     form = GroupForm(request.POST or None, campaign=synthesis.campaign, initial={
@@ -396,7 +397,7 @@ def group_detail(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def group_action(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
+def group_action(request: ScopedRequest, pk: int, group_pk: int) -> HttpResponse:
     """Move ticked contributions to another group, out of every group, or into a new group
     (split); delete the group once empty."""
     synthesis = _get_synthesis_for_user(request, pk)
@@ -439,7 +440,7 @@ def group_action(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def change_state(request: HttpRequest, pk: int) -> HttpResponse:
+def change_state(request: ScopedRequest, pk: int) -> HttpResponse:
     synthesis = _get_synthesis_for_user(request, pk)
     form = SelectionForm(request.POST)
     expected = form.cleaned_data["revision"] if form.is_valid() else None
@@ -465,7 +466,7 @@ def change_state(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("decide")
-def close_validation(request: HttpRequest, pk: int) -> HttpResponse:
+def close_validation(request: ScopedRequest, pk: int) -> HttpResponse:
     """« Clore la validation », for the CRSA's secretariat as for the region's organisers: the
     one step of the lifecycle that the conference takes, once each proposal has its decision."""
     synthesis = _get_synthesis_for_user(request, pk, area="decide")
@@ -488,7 +489,7 @@ def close_validation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def publication(request: HttpRequest, pk: int) -> HttpResponse:
+def publication(request: ScopedRequest, pk: int) -> HttpResponse:
     synthesis = _get_synthesis_for_user(request, pk)
     public = request.POST.get("public") == "1"
     _write(request, synthesis, lambda: services.set_public(
@@ -499,7 +500,7 @@ def publication(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def new_edition(request: HttpRequest, pk: int) -> HttpResponse:
+def new_edition(request: ScopedRequest, pk: int) -> HttpResponse:
     synthesis = _get_synthesis_for_user(request, pk)
     try:
         copy = services.new_edition(scope=request.scope, user=request.user, synthesis=synthesis)
@@ -514,7 +515,7 @@ def new_edition(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Consolidated list, CRSA validation, history -----------------------------------------------
 
 @organiser_required
-def consolidated(request: HttpRequest, pk: int) -> HttpResponse:
+def consolidated(request: ScopedRequest, pk: int) -> HttpResponse:
     synthesis = _get_synthesis_for_user(request, pk)
     rows = consolidation.consolidated_list(synthesis)
     for row in rows:
@@ -524,7 +525,7 @@ def consolidated(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "synthesis/backoffice/consolidated.html", context)
 
 
-def _validation_context(request: HttpRequest, synthesis: Synthesis,
+def _validation_context(request: ScopedRequest, synthesis: Synthesis,
                         bound: dict[int, DecisionForm]) -> dict:
     rows = consolidation.consolidated_list(synthesis)
     for row in rows:
@@ -548,7 +549,7 @@ def _validation_context(request: HttpRequest, synthesis: Synthesis,
 
 
 @role_required("decide")
-def validation(request: HttpRequest, pk: int) -> HttpResponse:
+def validation(request: ScopedRequest, pk: int) -> HttpResponse:
     synthesis = _get_synthesis_for_user(request, pk, area="decide")
     return render(request, "synthesis/backoffice/validation.html",
                   _validation_context(request, synthesis, {}))
@@ -556,7 +557,7 @@ def validation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("decide")
-def decide(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
+def decide(request: ScopedRequest, pk: int, group_pk: int) -> HttpResponse:
     synthesis = _get_synthesis_for_user(request, pk, area="decide")
     group = get_object_or_404(synthesis.groups, pk=group_pk)
     form = DecisionForm(request.POST, prefix=f"g{group.pk}")
@@ -582,7 +583,7 @@ def decide(request: HttpRequest, pk: int, group_pk: int) -> HttpResponse:
 
 
 @organiser_required
-def history(request: HttpRequest, pk: int) -> HttpResponse:
+def history(request: ScopedRequest, pk: int) -> HttpResponse:
     synthesis = _get_synthesis_for_user(request, pk)
     revisions = list(synthesis.revisions.select_related("user").defer("snapshot")
                      .order_by("-number"))

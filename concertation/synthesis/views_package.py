@@ -7,11 +7,11 @@ import contextlib
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from concertation.accounts.access import organiser_required, role_required
+from concertation.accounts.access import ScopedRequest, organiser_required, role_required
 from concertation.synthesis import package as packages
 from concertation.synthesis.models import Package, Synthesis
 from concertation.synthesis.selection import can_manage
@@ -19,7 +19,7 @@ from concertation.synthesis.selection import can_manage
 SHOWN = 10  # packages listed, newest first
 
 
-def _synthesis(request: HttpRequest, pk: int, *, read: bool = False) -> Synthesis:
+def _synthesis(request: ScopedRequest, pk: int, *, read: bool = False) -> Synthesis:
     # Outside the scope: 404, as for the other synthesis pages. The national secretariat and
     # the CRSA's read the package of what reached them; only the region's organisers make one.
     syntheses = (Synthesis.objects.readable(request.scope) if read
@@ -29,7 +29,7 @@ def _synthesis(request: HttpRequest, pk: int, *, read: bool = False) -> Synthesi
 
 
 @role_required("read")
-def index(request: HttpRequest, pk: int) -> HttpResponse:
+def index(request: ScopedRequest, pk: int) -> HttpResponse:
     synthesis = _synthesis(request, pk, read=True)
     try:
         edition = packages.validated_edition(synthesis)
@@ -53,7 +53,7 @@ def index(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def request_package(request: HttpRequest, pk: int) -> HttpResponse:
+def request_package(request: ScopedRequest, pk: int) -> HttpResponse:
     synthesis = _synthesis(request, pk)
     try:
         packages.request_package(scope=request.scope, user=request.user, synthesis=synthesis)
@@ -68,7 +68,7 @@ def request_package(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("read")
-def download(request: HttpRequest, pk: int, package_pk: int, kind: str) -> HttpResponse:
+def download(request: ScopedRequest, pk: int, package_pk: int, kind: str) -> HttpResponse:
     synthesis = _synthesis(request, pk, read=True)
     editions = {synthesis.pk}
     # From a new draft edition, the package of the edition it was started from.

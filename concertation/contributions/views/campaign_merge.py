@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from concertation.accounts.access import organiser_required
+from concertation.accounts.access import ScopedRequest, organiser_required
 from concertation.accounts.scope import Scope
 from concertation.campaigns.models import Campaign
 from concertation.contributions import services
@@ -33,7 +33,7 @@ def _candidates(campaign: Campaign, scope: Scope) -> QuerySet:
 
 
 @organiser_required
-def campaign_merge(request: HttpRequest, slug: str) -> HttpResponse:
+def campaign_merge(request: ScopedRequest, slug: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign, slug=slug)
     scope: Scope = request.scope
     selected: set[str] = set()
@@ -108,7 +108,7 @@ def _merge(request: HttpRequest, campaign: Campaign, scope: Scope, selected: set
 
 @require_POST
 @organiser_required
-def campaign_unmerge(request: HttpRequest, slug: str, merge_pk: int) -> HttpResponse:
+def campaign_unmerge(request: ScopedRequest, slug: str, merge_pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, slug=slug)
     targets = Contribution.objects.filter(campaign=campaign).within(request.scope)
     record = get_object_or_404(Merge, pk=merge_pk, target__in=targets)

@@ -18,18 +18,19 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST, require_safe
 
-from concertation.accounts.access import role_required
+from concertation.accounts.access import ScopedRequest, role_required
 from concertation.contributions import capture_service, services
 from concertation.contributions.models import Contribution, ContributionState
 from concertation.contributions.views.workshops import facilitated_workshop
 from concertation.core.confirm import ask, confirmed
+from concertation.core.http import HtmxRequest
 from concertation.core.params import int_param
 from concertation.core.qr import qr_svg
 from concertation.events.models import Workshop
 
 
 @role_required("facilitate")
-def my_workshops(request: HttpRequest) -> HttpResponse:
+def my_workshops(request: ScopedRequest) -> HttpResponse:
     """A facilitator's home: the workshops they run, the coming ones first."""
     workshops = (Workshop.objects.filter(pk__in=request.scope.workshop_ids)
                  .select_related("event", "theme")
@@ -177,7 +178,7 @@ def _join_url(request: HttpRequest, workshop: Workshop, priority) -> str:
 
 @login_required
 @require_safe
-def projector(request: HttpRequest, pk: int) -> HttpResponse:
+def projector(request: HtmxRequest, pk: int) -> HttpResponse:
     """What the room sees on the wall: the workshop's proposals with their votes, newest
     first, the priority vote's ranking, refreshed every few seconds; the QR code to vote.
     Opened by the workshop's facilitators and the day's organisers (the laptop on the

@@ -5,14 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from concertation.accounts.access import organiser_required
+from concertation.accounts.access import ScopedRequest, organiser_required
 from concertation.contributions import facilitation as service
 from concertation.contributions.models import Facilitation
-from concertation.core.forms import DsfrFormMixin
+from concertation.core.forms import DsfrFormMixin, model_field
 from concertation.events.models import Workshop
 from concertation.events.views.backoffice import _get_event_for_user
 
@@ -29,11 +29,11 @@ class FacilitatorForm(DsfrFormMixin, forms.Form):
 
     def __init__(self, *args, event, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["workshop"].queryset = event.workshops.all()
+        model_field(self, "workshop").queryset = event.workshops.all()
 
 
 @organiser_required
-def facilitators(request: HttpRequest, pk: int) -> HttpResponse:
+def facilitators(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     form = FacilitatorForm(request.POST or None, event=event)
     status = 200
@@ -63,7 +63,7 @@ def facilitators(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def remove_facilitator(request: HttpRequest, pk: int, facilitation_pk: int) -> HttpResponse:
+def remove_facilitator(request: ScopedRequest, pk: int, facilitation_pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     facilitation = get_object_or_404(Facilitation.objects.select_related("user", "workshop"),
                                      pk=facilitation_pk, workshop__event=event)

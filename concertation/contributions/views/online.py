@@ -24,7 +24,7 @@ from concertation.contributions.models import (
     Vote,
     is_public,
 )
-from concertation.core.forms import DsfrFormMixin
+from concertation.core.forms import DsfrFormMixin, choice_field, model_field
 from concertation.core.params import int_param
 from concertation.territories.models import Department
 
@@ -48,9 +48,9 @@ class OnlineContributionForm(DsfrFormMixin, forms.Form):
 
     def __init__(self, *args, campaign: Campaign, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["theme"].queryset = campaign.themes.all()
-        self.fields["college"].choices = campaign.college_choices
-        self.fields["department"].label_from_instance = lambda d: f"{d.code} — {d.name}"
+        model_field(self, "theme").queryset = campaign.themes.all()
+        choice_field(self, "college").choices = campaign.college_choices
+        model_field(self, "department").label_from_instance = lambda d: f"{d.code} — {d.name}"
         self.health_terms: list[str] = []
 
     def clean(self):

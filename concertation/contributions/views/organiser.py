@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from concertation.accounts.access import organiser_required, role_required
+from concertation.accounts.access import ScopedRequest, organiser_required, role_required
 from concertation.contributions import services
 from concertation.contributions.models import Contribution, ContributionState, Merge
 from concertation.contributions.workflow import allowed_targets
@@ -27,7 +27,7 @@ def with_counts(contributions):
 
 
 @organiser_required
-def day_contributions(request: HttpRequest, pk: int) -> HttpResponse:
+def day_contributions(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     contributions = with_counts(
         Contribution.objects.filter(event=event).exclude(state=ContributionState.MERGED)
@@ -48,7 +48,7 @@ def day_contributions(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def change_state(request: HttpRequest, pk: int, contribution_pk: int) -> HttpResponse:
+def change_state(request: ScopedRequest, pk: int, contribution_pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     contribution = get_object_or_404(Contribution, pk=contribution_pk, event=event)
     try:
@@ -65,7 +65,7 @@ def change_state(request: HttpRequest, pk: int, contribution_pk: int) -> HttpRes
 
 @require_POST
 @organiser_required
-def merge(request: HttpRequest, pk: int) -> HttpResponse:
+def merge(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     # A tampered id refuses the whole selection (the message below), never part of it.
     ids = int_list(request.POST.getlist("selected")) or []
@@ -89,7 +89,7 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def unmerge(request: HttpRequest, pk: int, merge_pk: int) -> HttpResponse:
+def unmerge(request: ScopedRequest, pk: int, merge_pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     record = get_object_or_404(Merge, pk=merge_pk, target__event=event)
     try:
@@ -103,7 +103,7 @@ def unmerge(request: HttpRequest, pk: int, merge_pk: int) -> HttpResponse:
 
 
 @role_required("moderate")
-def moderation_queue(request: HttpRequest) -> HttpResponse:
+def moderation_queue(request: ScopedRequest) -> HttpResponse:
     """Online contributions waiting for a moderator (pre-moderation, flagged for health
     details) and reported ones, within the organiser's territories."""
     contributions = (Contribution.objects.within(request.scope, "moderate")
@@ -118,7 +118,7 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required("moderate")
-def moderate(request: HttpRequest, contribution_pk: int) -> HttpResponse:
+def moderate(request: ScopedRequest, contribution_pk: int) -> HttpResponse:
     contribution = get_object_or_404(Contribution.objects.within(request.scope, "moderate"),
                                      pk=contribution_pk)
     target = request.POST.get("target", "")

@@ -18,6 +18,7 @@ from concertation.contributions.models import (
     Vote,
 )
 from concertation.contributions.templatetags.contribution_votes import vote_buttons
+from concertation.core.http import HtmxRequest
 from concertation.core.links import BadLink
 from concertation.core.params import int_param
 from concertation.registrations.models import Registration, RegistrationStatus
@@ -59,7 +60,7 @@ def vote_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-def vote(request: HttpRequest, token: str, contribution_pk: int) -> HttpResponse:
+def vote(request: HtmxRequest, token: str, contribution_pk: int) -> HttpResponse:
     # The registration is checked by the vote's own statement: `read_token` loads it with its
     # day, campaign and region, one query that cost more than the vote itself.
     try:

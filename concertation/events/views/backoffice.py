@@ -7,11 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from concertation.accounts.access import REFUSALS, organiser_required, role_home
+from concertation.accounts.access import REFUSALS, ScopedRequest, organiser_required, role_home
 from concertation.accounts.scope import scope_for
 from concertation.core import confirm
 from concertation.core.queue import stall
@@ -28,7 +28,7 @@ from concertation.events.models import Document, Event, EventState
 from concertation.events.workflow import EDITABLE_STATES, allowed_targets, is_allowed
 
 
-def _get_event_for_user(request: HttpRequest, pk: int) -> Event:
+def _get_event_for_user(request: ScopedRequest, pk: int) -> Event:
     """The event if the organiser may manage it; 404 otherwise, so others' drafts stay hidden."""
     events = Event.objects.within(request.scope).select_related(
         "campaign", "department__region", "health_territory")
@@ -40,9 +40,9 @@ def _error_text(error: ValidationError) -> str:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: ScopedRequest) -> HttpResponse:
     # Where everyone lands after signing in: someone with another role goes to its page.
-    request.scope = scope_for(request.user)
+    request.scope = scope_for(request.user)  # a ScopedRequest from here on
     if not request.scope.is_organiser:
         landing = role_home(request.scope)
         if landing is None:
@@ -70,7 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @organiser_required
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: ScopedRequest) -> HttpResponse:
     form = EventForm(request.POST or None, scope=request.scope)
     if request.method == "POST" and form.is_valid():
         try:
@@ -89,7 +89,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @organiser_required
-def manage(request: HttpRequest, pk: int) -> HttpResponse:
+def manage(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     form = DocumentForm(max_size=settings.MAX_DOCUMENT_SIZE)
     return render(request, "events/backoffice/manage.html", _manage_context(event, form))
@@ -109,7 +109,7 @@ def _manage_context(event: Event, document_form: DocumentForm) -> dict:
 
 
 @organiser_required
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     if event.state not in EDITABLE_STATES:
         messages.error(request, "Cette journée ne peut plus être modifiée dans son état actuel.")
@@ -132,7 +132,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organiser_required
-def programme(request: HttpRequest, pk: int) -> HttpResponse:
+def programme(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     if event.state not in EDITABLE_STATES:
         messages.error(request, "Le programme de cette journée ne peut plus être modifié.")
@@ -155,7 +155,7 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organiser_required
-def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+def duplicate(request: ScopedRequest, pk: int) -> HttpResponse:
     source = _get_event_for_user(request, pk)
     initial = {"title": source.title, "date": source.date}
     form = DuplicateForm(request.POST or None, initial=initial, scope=request.scope)
@@ -181,7 +181,7 @@ def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def change_state(request: HttpRequest, pk: int) -> HttpResponse:
+def change_state(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid() or form.cleaned_data["target"] not in EventState.values:
@@ -217,7 +217,7 @@ def change_state(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def add_document(request: HttpRequest, pk: int) -> HttpResponse:
+def add_document(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     form = DocumentForm(request.POST, request.FILES, max_size=settings.MAX_DOCUMENT_SIZE)
     if form.is_valid():
@@ -236,7 +236,7 @@ def add_document(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def delete_document(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
+def delete_document(request: ScopedRequest, pk: int, document_pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     document = Document.objects.filter(event=event, pk=document_pk).first()
     if document is None:

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_safe
 
 from concertation.accounts.scope import scope_for
 from concertation.core.downloads import basename, serve_file, visible_or_404
+from concertation.core.forms import model_field
+from concertation.core.http import HtmxRequest
 from concertation.core.public_cache import public_page
 from concertation.events.forms import AgendaFilterForm
 from concertation.events.ics import event_calendar, feed_calendar
@@ -35,7 +37,7 @@ def agenda_order(events, today: dt.date):
 
 @require_safe
 @public_page
-def agenda(request: HttpRequest) -> HttpResponse:
+def agenda(request: HtmxRequest) -> HttpResponse:
     form = AgendaFilterForm(request.GET or None)
     if form.is_bound:
         form.is_valid()  # errors are shown; the filters that are valid still apply
@@ -51,7 +53,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
         "page": page,
         "today": today,
         "query": query.urlencode(),
-        "regions": form.fields["region"].queryset,
+        "regions": model_field(form, "region").queryset,
     }
     template = "events/agenda_results.html" if request.htmx else "events/agenda.html"
     return render(request, template, context)

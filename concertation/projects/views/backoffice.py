@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from concertation.accounts.access import organiser_required
+from concertation.accounts.access import ScopedRequest, organiser_required
 from concertation.projects import exports, imports, permissions, services
 from concertation.projects.forms import (
     ImportForm,
@@ -23,7 +23,7 @@ from concertation.projects.origins import project_origins
 from concertation.projects.workflow import allowed_targets
 
 
-def _get_project_for_user(request: HttpRequest, pk: int) -> Project:
+def _get_project_for_user(request: ScopedRequest, pk: int) -> Project:
     """The project if the organiser manages it; 404 otherwise, so others' proposals stay
     hidden."""
     projects = Project.objects.select_related("region", "health_territory", "programme",
@@ -37,7 +37,7 @@ def _error_text(error: ValidationError | PermissionDenied) -> str:
 
 @require_safe
 @organiser_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: ScopedRequest) -> HttpResponse:
     projects = Project.objects.for_listing().within(request.scope)
     context = {
         "projects": projects.order_by("-created_on", "title"),
@@ -50,7 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @organiser_required
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: ScopedRequest) -> HttpResponse:
     initial = {"origin_contributions": request.GET.getlist("contribution"),
                "origin_groups": request.GET.getlist("proposition"),
                "created_on": timezone.localdate()}
@@ -95,13 +95,13 @@ def _manage_context(request: HttpRequest, project: Project, **forms) -> dict:
 
 @require_safe
 @organiser_required
-def manage(request: HttpRequest, pk: int) -> HttpResponse:
+def manage(request: ScopedRequest, pk: int) -> HttpResponse:
     project = _get_project_for_user(request, pk)
     return render(request, "projects/backoffice/manage.html", _manage_context(request, project))
 
 
 @organiser_required
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: ScopedRequest, pk: int) -> HttpResponse:
     project = _get_project_for_user(request, pk)
     if project.state == ProjectState.ABANDONED:
         messages.error(request, "Un projet abandonné ne se modifie plus.")
@@ -124,7 +124,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def change_state(request: HttpRequest, pk: int) -> HttpResponse:
+def change_state(request: ScopedRequest, pk: int) -> HttpResponse:
     project = _get_project_for_user(request, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid() or form.cleaned_data["target"] not in ProjectState.values:
@@ -144,7 +144,7 @@ def change_state(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def add_milestone(request: HttpRequest, pk: int) -> HttpResponse:
+def add_milestone(request: ScopedRequest, pk: int) -> HttpResponse:
     project = _get_project_for_user(request, pk)
     form = MilestoneForm(request.POST, request.FILES, prefix="jalon")
     if form.is_valid():
@@ -161,7 +161,7 @@ def add_milestone(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organiser_required
-def edit_milestone(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
+def edit_milestone(request: ScopedRequest, pk: int, milestone_pk: int) -> HttpResponse:
     project = _get_project_for_user(request, pk)
     milestone = get_object_or_404(Milestone, project=project, pk=milestone_pk)
     form = MilestoneForm(request.POST or None, request.FILES or None, instance=milestone,
@@ -182,7 +182,7 @@ def edit_milestone(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResp
 
 @require_POST
 @organiser_required
-def delete_milestone(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
+def delete_milestone(request: ScopedRequest, pk: int, milestone_pk: int) -> HttpResponse:
     project = _get_project_for_user(request, pk)
     milestone = get_object_or_404(Milestone, project=project, pk=milestone_pk)
     try:
@@ -196,7 +196,7 @@ def delete_milestone(request: HttpRequest, pk: int, milestone_pk: int) -> HttpRe
 
 @require_POST
 @organiser_required
-def add_update(request: HttpRequest, pk: int) -> HttpResponse:
+def add_update(request: ScopedRequest, pk: int) -> HttpResponse:
     project = _get_project_for_user(request, pk)
     form = UpdateForm(request.POST, prefix="actualite")
     if form.is_valid():
@@ -214,7 +214,7 @@ def add_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organiser_required
-def import_sheet(request: HttpRequest) -> HttpResponse:
+def import_sheet(request: ScopedRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -239,7 +239,7 @@ def import_sheet(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @organiser_required
-def export_sheet(request: HttpRequest, fmt: str) -> HttpResponse:
+def export_sheet(request: ScopedRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         return render(request, "404.html", status=404)
     # Abandoned projects are left out: their milestones no longer change.

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from concertation.accounts.scope import scope_for
 from concertation.core.downloads import basename, serve_file, visible_or_404
+from concertation.core.http import HtmxRequest
 from concertation.core.links import BadLink
 from concertation.core.public_cache import public_page
 from concertation.projects import exports, services, tokens
@@ -30,7 +31,7 @@ PAGE_SIZE = 20
 
 @require_safe
 @public_page
-def project_list(request: HttpRequest) -> HttpResponse:
+def project_list(request: HtmxRequest) -> HttpResponse:
     form = ProjectFilterForm(request.GET or None)
     if form.is_bound:
         form.is_valid()  # errors are shown; the filters that are valid still apply

@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from concertation.accounts.access import organiser_required
+from concertation.accounts.access import ScopedRequest, organiser_required
 from concertation.core import confirm
-from concertation.core.forms import DsfrFormMixin
+from concertation.core.forms import DsfrFormMixin, choice_field
 from concertation.core.params import int_param
 from concertation.events.models import Event
 from concertation.events.views.backoffice import _get_event_for_user
@@ -54,7 +54,7 @@ class MailingForm(DsfrFormMixin, forms.Form):
     def __init__(self, *args, event: Event, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
-        self.fields["workshop"].choices = [("", "—")] + [
+        choice_field(self, "workshop").choices = [("", "—")] + [
             (w.pk, w.title) for w in event.workshops.all()]
 
     def clean(self):
@@ -126,7 +126,7 @@ def _preview(request: HttpRequest, event: Event, form: MailingForm) -> HttpRespo
 
 
 @organiser_required
-def mailings(request: HttpRequest, pk: int) -> HttpResponse:
+def mailings(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     editing = request.method == "POST" and request.POST.get("edit") == "1"
     form = MailingForm(request.POST if request.method == "POST" and not editing else None,
@@ -159,7 +159,7 @@ def mailings(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def mailing_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def mailing_cancel(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     mailing_pk = int_param(request.POST.get("mailing"), min=1)
     mailing = event.mailings.filter(pk=mailing_pk).first() if mailing_pk else None

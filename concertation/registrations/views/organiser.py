@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from concertation.accounts.access import organiser_required
-from concertation.core.forms import DsfrFormMixin
+from concertation.accounts.access import ScopedRequest, organiser_required
+from concertation.core.forms import DsfrFormMixin, choice_field
 from concertation.events.models import Event
 from concertation.events.views.backoffice import _get_event_for_user
 from concertation.registrations import exports, services
@@ -35,8 +35,8 @@ class RegistrationFilterForm(DsfrFormMixin, forms.Form):
 
     def __init__(self, *args, event: Event, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["college"].choices = [("", "Tous")] + event.campaign.college_choices
-        self.fields["workshop"].choices = [("", "Tous")] + [
+        choice_field(self, "college").choices = [("", "Tous")] + event.campaign.college_choices
+        choice_field(self, "workshop").choices = [("", "Tous")] + [
             (str(w.pk), w.title) for w in event.workshops.all()
         ]
 
@@ -69,7 +69,7 @@ def _filtered(request: HttpRequest, event: Event):
 
 
 @organiser_required
-def registration_list(request: HttpRequest, pk: int) -> HttpResponse:
+def registration_list(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     form, registrations = _filtered(request, event)
     counts = dict(Registration.objects.filter(event=event).values_list("status")
@@ -93,7 +93,7 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 
 
 @organiser_required
-def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def export(request: ScopedRequest, pk: int, fmt: str) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     if fmt not in ("csv", "xlsx"):
         raise Http404("Format inconnu")
@@ -111,7 +111,7 @@ def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 
 @organiser_required
-def attendance_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+def attendance_sheet(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     confirmed = list(_registrations(event).filter(status=RegistrationStatus.CONFIRMED))
     groups = []
@@ -127,7 +127,7 @@ def attendance_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organiser_required
-def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+def check_in(request: ScopedRequest, pk: int) -> HttpResponse:
     """The door: scan a QR code, type a code, or tick a name. htmx refreshes the list."""
     event = _get_event_for_user(request, pk)
     query = request.GET.get("q", "").strip()
@@ -150,7 +150,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @organiser_required
-def check_in_mark(request: HttpRequest, pk: int) -> HttpResponse:
+def check_in_mark(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     code = request.POST.get("code", "").strip().upper()
     registration = Registration.objects.filter(event=event, code=code).first()
@@ -169,7 +169,7 @@ def check_in_mark(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organiser_required
-def participation(request: HttpRequest, pk: int) -> HttpResponse:
+def participation(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     context = {"event": event, "counts": services.attendance_counts(event),
                "past": event.date < timezone.localdate()}
@@ -177,7 +177,7 @@ def participation(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @organiser_required
-def add_on_behalf(request: HttpRequest, pk: int) -> HttpResponse:
+def add_on_behalf(request: ScopedRequest, pk: int) -> HttpResponse:
     """Sign-up taken by the secretariat, by phone or on paper."""
     event = _get_event_for_user(request, pk)
     form = SecretariatRegistrationForm(request.POST or None, event=event)
@@ -209,7 +209,7 @@ QuestionFormSet = inlineformset_factory(Event, CustomQuestion, form=QuestionForm
 
 
 @organiser_required
-def questions(request: HttpRequest, pk: int) -> HttpResponse:
+def questions(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     formset = QuestionFormSet(request.POST or None, instance=event, prefix="questions")
     if request.method == "POST" and formset.is_valid():
