@@ -21,6 +21,7 @@ urlpatterns = [
     path("espace-organisateur/", include("concertation.synthesis.urls")),
     path("espace-organisateur/", include("concertation.synthesis.urls_package")),
     path("espace-organisateur/", include("concertation.national.urls_region")),
+    path("espace-organisateur/", include("concertation.api.urls_backoffice")),
     path("espace-national/", include("concertation.national.urls")),
     path("compte/", include("concertation.accounts.urls")),
     path("api/", api.urls),

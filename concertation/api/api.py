@@ -8,16 +8,17 @@ message, as a `400`."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from concertation.api import schemas
-from concertation.api.pagination import keyset_page
+from concertation.api.pagination import keyset_page, next_url
 from concertation.contributions.models import Contribution
 from concertation.contributions.restitution import work_leads
 from concertation.contributions.views.public import SORTS, ContributionFilterForm
@@ -29,6 +30,8 @@ from concertation.synthesis.models import Synthesis
 from concertation.territories.models import Department, HealthTerritory, Region
 
 PAGE_DEFAULT, PAGE_MAX = 50, 200
+NO_TOKEN = ("Jeton d’API manquant, inconnu ou révoqué : envoyez « Authorization: Bearer "
+            "cct_… » avec un jeton créé dans l’espace organisateur (« Jetons d’API »).")
 
 
 def _time(value) -> str | None:
@@ -48,7 +51,11 @@ api = NinjaAPI(
         "sans authentification ; pagination par curseur (`next`) ; `ETag` tiré de la version "
         "du contenu public (`If-None-Match` donne un `304`) ; "
         f"{settings.API_RATE_PER_MINUTE} requêtes par minute et par adresse (`429` et "
-        "`Retry-After` au-delà). Licence Ouverte 2.0."),
+        "`Retry-After` au-delà). Licence Ouverte 2.0.\n\n"
+        "Les opérations « organisateurs » (`/api/v1/organiser/`) demandent un jeton d’API "
+        "(`Authorization: Bearer cct_…`, créé dans l’espace organisateur, page « Jetons "
+        "d’API ») et agissent avec les droits de son titulaire : inscriptions d’une journée "
+        "et leur export, arrivées, import de la feuille de jalons. Chaque usage est journalisé."),
     urls_namespace="api",
     docs_url="/",
     openapi_url="/openapi.json",
@@ -73,6 +80,18 @@ def _bad_value(request: HttpRequest, exc: ValidationError):
     return api.create_response(request, {"detail": " ".join(exc.messages)}, status=400)
 
 
+@api.exception_handler(AuthenticationError)
+def _no_token(request: HttpRequest, exc: AuthenticationError):
+    response = api.create_response(request, {"detail": NO_TOKEN}, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="concertation"'
+    return response
+
+
+@api.exception_handler(PermissionDenied)
+def _refused(request: HttpRequest, exc: PermissionDenied):
+    return api.create_response(request, {"detail": str(exc) or "Accès refusé."}, status=403)
+
+
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404):
     return api.create_response(request, {"detail": "Introuvable ou non publié."}, status=404)
@@ -86,14 +105,6 @@ def _form_errors(form) -> ValidationError:
 
 def _absolute(path: str) -> str:
     return settings.SITE_URL + path
-
-
-def _next(request: HttpRequest, cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    query = request.GET.copy()
-    query["cursor"] = cursor
-    return _absolute(request.path + "?" + query.urlencode())
 
 
 def _limit(limit: int) -> int:
@@ -155,7 +166,7 @@ def days(request: HttpRequest, region: str = "", department: str = "", theme: st
         raise _form_errors(form)
     rows, following = keyset_page(form.filter(_public_days()), DAY_ORDER, cursor or None,
                                   _limit(limit))
-    return {"results": [_day_summary(e) for e in rows], "next": _next(request, following)}
+    return {"results": [_day_summary(e) for e in rows], "next": next_url(request, following)}
 
 
 def _restitution(event: Event) -> list[dict]:
@@ -231,7 +242,7 @@ def contributions(request: HttpRequest, q: str = "", campaign: str = "", theme: 
                                  ordering, cursor or None, _limit(limit))
     rows = Contribution.objects.prefetch_related(*_RELATED).in_bulk([c.pk for c in ids])
     return {"results": [_contribution(rows[c.pk]) for c in ids],
-            "next": _next(request, following)}
+            "next": next_url(request, following)}
 
 
 @api.get("/v1/contributions/{contribution_id}/",
@@ -261,7 +272,7 @@ def syntheses(request: HttpRequest, cursor: str = "", limit: int = PAGE_DEFAULT)
                                   .select_related("campaign", "region"),
                                   SYNTHESIS_ORDER, cursor or None, _limit(limit))
     return {"results": [_synthesis_summary(s) for s in rows],
-            "next": _next(request, following)}
+            "next": next_url(request, following)}
 
 
 def _proposal(p: report.Proposal) -> dict:
@@ -307,7 +318,7 @@ def _project_summary(p: Project) -> dict:
 def projects(request: HttpRequest, cursor: str = "", limit: int = PAGE_DEFAULT):
     rows, following = keyset_page(Project.objects.public().for_listing(), PROJECT_ORDER,
                                   cursor or None, _limit(limit))
-    return {"results": [_project_summary(p) for p in rows], "next": _next(request, following)}
+    return {"results": [_project_summary(p) for p in rows], "next": next_url(request, following)}
 
 
 @api.get("/v1/projects/{slug}/", response={200: schemas.Project, 400: schemas.Error,
@@ -324,3 +335,10 @@ def project(request: HttpRequest, slug: str):
                             "status": m.status, "status_label": m.get_status_display(),
                             "planned_date": m.planned_date, "actual_date": m.actual_date,
                             "weight": m.weight} for m in found.milestones.all()]}
+
+
+# Organisers (an API token) -----------------------------------------------------------------
+
+from concertation.api.organiser import router as organiser_router  # noqa: E402
+
+api.add_router("/v1/organiser/", organiser_router)

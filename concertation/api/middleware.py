@@ -19,6 +19,9 @@ from concertation.core.public_cache import current_version, public_page
 from concertation.registrations.network import client_ip
 
 PREFIX = "/api/"
+# The organisers' endpoints answer each token's owner: never cached nor given an ETag, and
+# not open to other origins' scripts (a token belongs in a server-side tool, not a page).
+ORGANISER_PREFIX = "/api/v1/organiser/"
 WINDOW = 60  # seconds
 TOO_MANY = "Trop de requêtes depuis cette adresse : réessayez dans {seconds} s."
 
@@ -57,6 +60,10 @@ class ApiMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(PREFIX):
             return self.get_response(request)
+        if request.path.startswith(ORGANISER_PREFIX):
+            response = _limited(request) or self.get_response(request)
+            response["Cache-Control"] = "private, no-store"
+            return response
         if request.method == "OPTIONS":
             response = HttpResponse(status=204)
             response["Access-Control-Max-Age"] = "86400"
@@ -79,7 +86,9 @@ class ApiMiddleware:
         return response
 
     def _answer(self, request: HttpRequest) -> HttpResponse:
-        if request.method not in ("GET", "HEAD"):
+        if request.method not in ("GET", "HEAD") or "Authorization" in request.headers:
+            # A public answer is the same with a token, but one request with a token is
+            # never what another without it is served from.
             return self.get_response(request)
         etag = _etag(request, current_version())
         if etag in request.headers.get("If-None-Match", ""):

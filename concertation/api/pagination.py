@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import GeneratedField, Model, Q, QuerySet
 
@@ -68,3 +69,12 @@ def keyset_page[M: Model](queryset: QuerySet[M], ordering: Sequence[str], cursor
         return rows, None
     last = rows[-1]
     return rows, _encode([getattr(last, name.lstrip("-")) for name in ordering])
+
+
+def next_url(request, cursor: str | None) -> str | None:
+    """The full URL of the page after `cursor` (None on the last page)."""
+    if cursor is None:
+        return None
+    query = request.GET.copy()
+    query["cursor"] = cursor
+    return settings.SITE_URL + request.path + "?" + query.urlencode()

@@ -216,3 +216,63 @@ class SynthesisPage(Page):
 
 class ProjectPage(Page):
     results: list[ProjectSummary]
+
+
+# Organisers' endpoints (an API token: `Authorization: Bearer cct_…`) -------------------------
+
+class OrganiserDay(Schema):
+    id: int
+    slug: str
+    title: str
+    state: str
+    date: dt.date
+    department_code: str
+    health_territory: str | None
+    capacity: int | None
+    seats_taken: int
+
+
+class OrganiserDayPage(Page):
+    results: list[OrganiserDay]
+
+
+class Registration(Schema):
+    id: int
+    code: str
+    status: str
+    status_label: str
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    organisation: str
+    college: str
+    college_label: str
+    workshops: list[int]
+    source: str
+    created_at: dt.datetime
+    checked_in_at: dt.datetime | None
+    consent_mailings: bool
+
+
+class RegistrationPage(Page):
+    results: list[Registration]
+
+
+class CheckIn(Schema):
+    code: Annotated[str, Field(min_length=1, max_length=20,
+                               description="code d’inscription (celui du QR code)")]
+    present: bool = Field(True, description="false annule l’arrivée enregistrée")
+
+
+class ImportResult(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    transitions: int
+
+
+class ImportErrors(Schema):
+    detail: str
+    # Absent where the request itself is refused (no sheet), as the other 400s.
+    errors: list[str] = Field(default_factory=list, description="une ligne par erreur")

@@ -34,8 +34,20 @@ def test_the_openapi_document_describes_every_operation(client):
         "/api/v1/regions/", "/api/v1/departments/", "/api/v1/health-territories/",
         "/api/v1/days/", "/api/v1/days/{slug}/", "/api/v1/contributions/",
         "/api/v1/contributions/{contribution_id}/", "/api/v1/syntheses/",
-        "/api/v1/syntheses/{slug}/", "/api/v1/projects/", "/api/v1/projects/{slug}/"}
-    assert all(list(operations) == ["get"] for operations in document["paths"].values())
+        "/api/v1/syntheses/{slug}/", "/api/v1/projects/", "/api/v1/projects/{slug}/",
+        "/api/v1/organiser/days/", "/api/v1/organiser/days/{day_id}/registrations/",
+        "/api/v1/organiser/days/{day_id}/registrations/export",
+        "/api/v1/organiser/days/{day_id}/check-ins/", "/api/v1/organiser/milestones/import"}
+    public = {p: o for p, o in document["paths"].items() if "/organiser/" not in p}
+    assert all(list(operations) == ["get"] for operations in public.values())
+    assert all("security" not in operation for operations in public.values()
+               for operation in operations.values())
+    # The organisers' operations, and they alone, ask for a token.
+    assert document["components"]["securitySchemes"]["OrganiserToken"]["scheme"] == "bearer"
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            if "/organiser/" in path:
+                assert operation["security"] == [{"OrganiserToken": []}]
 
 
 def test_the_browsable_page_fetches_nothing_elsewhere(client):

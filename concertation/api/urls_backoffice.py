@@ -1,0 +1,9 @@
+from django.urls import path
+
+from concertation.api import views
+
+app_name = "api_backoffice"
+urlpatterns = [
+    path("api/jetons/", views.token_list, name="tokens"),
+    path("api/jetons/<int:pk>/revoquer/", views.token_revoke, name="token_revoke"),
+]
