@@ -398,6 +398,7 @@ MATRIX: dict[str, Row] = {
                                            TERRITORY_A),
     "registrations_backoffice:add": Row(day, TERRITORY_A, BOTH),
     "registrations_backoffice:attendance_sheet": Row(day, TERRITORY_A),
+    "registrations_backoffice:badges": Row(day, TERRITORY_A),
     "registrations_backoffice:check_in": Row(day, TERRITORY_A),
     "registrations_backoffice:check_in_mark": Row(day, TERRITORY_A, POST),
     # The door's devices: the page (and its walk-in form), the list it keeps, its sync.

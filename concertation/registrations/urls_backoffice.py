@@ -1,6 +1,6 @@
 from django.urls import path
 
-from concertation.registrations.views import door, mailings, organiser
+from concertation.registrations.views import badges, door, mailings, organiser
 
 app_name = "registrations_backoffice"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("journees/<int:pk>/inscriptions/export.<fmt>", organiser.export, name="export"),
     path("journees/<int:pk>/inscriptions/ajouter/", organiser.add_on_behalf, name="add"),
     path("journees/<int:pk>/emargement.pdf", organiser.attendance_sheet, name="attendance_sheet"),
+    path("journees/<int:pk>/badges/", badges.badge_sheet, name="badges"),
     path("journees/<int:pk>/accueil/", organiser.check_in, name="check_in"),
     path("journees/<int:pk>/accueil/pointer/", organiser.check_in_mark, name="check_in_mark"),
     path("journees/<int:pk>/accueil/appareil/", door.door, name="door"),
