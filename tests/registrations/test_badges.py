@@ -112,7 +112,7 @@ def test_walk_ins_are_those_added_on_the_day_itself(client, day):
     client.force_login(organiser)
     morning = timezone.make_aware(dt.datetime.combine(event.date, dt.time(9, 40)))
     Registration.objects.filter(pk=people[3].pk).update(
-        source=Registration.Source.SECRETARIAT, created_at=morning)
+        source=Registration.Source.DOOR, created_at=morning)
     # Online on the day, or by the secretariat the day before: not walk-ins.
     Registration.objects.filter(pk=people[4].pk).update(created_at=morning)
     Registration.objects.filter(pk=people[5].pk).update(

@@ -5,11 +5,11 @@ nothing but the export log."""
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
-from concertation.accounts.access import organiser_required
-from concertation.core.forms import DsfrFormMixin
+from concertation.accounts.access import ScopedRequest, organiser_required
+from concertation.core.forms import DsfrFormMixin, choice_field
 from concertation.events.models import Event
 from concertation.events.views.backoffice import _get_event_for_user
 from concertation.registrations import badges
@@ -27,7 +27,7 @@ class BadgeForm(DsfrFormMixin, forms.Form):
     def __init__(self, *args, event: Event, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
-        self.fields["workshop"].choices = [("", "—")] + [
+        choice_field(self, "workshop").choices = [("", "—")] + [
             (w.pk, w.title) for w in event.workshops.all()]
 
     def clean(self):
@@ -41,7 +41,7 @@ class BadgeForm(DsfrFormMixin, forms.Form):
 
 
 @organiser_required
-def badge_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+def badge_sheet(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
     form = BadgeForm(request.GET if "layout" in request.GET else None, event=event)
     if form.is_bound and form.is_valid():
