@@ -171,8 +171,8 @@ def days(request: HttpRequest, region: str = "", department: str = "", theme: st
 
 def _restitution(event: Event) -> list[dict]:
     return [{"workshop": title,
-             "work_leads": [{"id": lead.pk, "text": lead.text, "agree": lead.agree,
-                             "disagree": lead.disagree, "passed": lead.passed,
+             "work_leads": [{"id": lead.pk, "text": lead.text, "agree": lead.agree_count,
+                             "disagree": lead.disagree_count, "passed": lead.pass_count,
                              "merged_from": [s.pk for s in lead.merged_sources.all()]}
                             for lead in leads]}
             for title, leads, _priority in work_leads(event)]

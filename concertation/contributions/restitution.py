@@ -1,10 +1,10 @@
 """What a day's published restitution shows: the work leads of each workshop, with the
-contributions merged into them and their vote results, and the frozen ranking of the
-workshop's last closed priority vote."""
+contributions merged into them and their vote results (the counts kept on each row), and the
+frozen ranking of the workshop's last closed priority vote."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 
 from concertation.contributions.models import (
     Contribution,
@@ -24,14 +24,9 @@ def work_leads(event: Event) -> list[tuple[str, list[Contribution], PriorityVote
     leads = (
         Contribution.objects.filter(event=event, state__in=WORK_LEAD_STATES)
         .select_related("workshop")
-        .annotate(
-            agree=Count("votes", filter=Q(votes__value=1)),
-            disagree=Count("votes", filter=Q(votes__value=-1)),
-            passed=Count("votes", filter=Q(votes__value=0)),
-        )
         .prefetch_related(Prefetch("merged_sources", queryset=Contribution.objects.select_related(
             "workshop").order_by("created_at")))
-        .order_by("workshop__position", "-agree", "created_at")
+        .order_by("workshop__position", "-agree_count", "created_at")
     )
     priorities: dict[int, PriorityVote] = {}
     positions: dict[int | None, tuple] = {}

@@ -122,15 +122,24 @@ def _refuse_vote(pk: int, link: tuple[int, str] | None) -> NoReturn:
 
 
 def vote_counts(contribution: Contribution) -> dict[str, int]:
-    counts = contribution.votes.aggregate(
+    """The counts as stored on the contribution's row (read afresh): the one source every page
+    shows, kept right by `_vote` and by the recounts of merges and deletions."""
+    agree, disagree, passed = Contribution.objects.filter(pk=contribution.pk).values_list(
+        "agree_count", "disagree_count", "pass_count").get()
+    return {"agree": agree, "disagree": disagree, "passed": passed}
+
+
+def counted_votes(contribution: Contribution) -> dict[str, int]:
+    """The counts recounted from the votes themselves: what `_recount` writes on the row, and
+    what the tests compare the stored counts with."""
+    return contribution.votes.aggregate(
         agree=Count("id", filter=Q(value=1)), disagree=Count("id", filter=Q(value=-1)),
         passed=Count("id", filter=Q(value=0)),
     )
-    return counts
 
 
 def _recount(contribution: Contribution) -> None:
-    counts = vote_counts(contribution)
+    counts = counted_votes(contribution)
     Contribution.objects.filter(pk=contribution.pk).update(
         agree_count=counts["agree"], disagree_count=counts["disagree"],
         pass_count=counts["passed"],

@@ -18,18 +18,12 @@ from concertation.core.params import int_list, int_param
 from concertation.events.views.backoffice import _get_event_for_user
 
 
-def with_counts(contributions):
-    return contributions.annotate(
-        agree=Count("votes", filter=Q(votes__value=1)),
-        disagree=Count("votes", filter=Q(votes__value=-1)),
-        passed=Count("votes", filter=Q(votes__value=0)),
-    )
-
-
 @organiser_required
 def day_contributions(request: ScopedRequest, pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
-    contributions = with_counts(
+    # The vote counts are those kept on each row by the one vote write path (`services.votes`,
+    # merges recount under their lock): never recounted here.
+    contributions = (
         Contribution.objects.filter(event=event).exclude(state=ContributionState.MERGED)
     ).select_related("workshop").prefetch_related(
         Prefetch("merged_sources", queryset=Contribution.objects.only("id", "text",
