@@ -5,21 +5,12 @@ contribution into and out of the merged state, because they also move votes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from concertation.contributions.models import ContributionState as S
+from concertation.contributions.models import ContributionTransition
 from concertation.contributions.models import PriorityVoteState as P
+from concertation.core.lifecycle import Lifecycle, Transition
 
-
-@dataclass(frozen=True)
-class Transition:
-    source: S
-    target: S
-    action: str
-    needs_reason: bool = False
-
-
-TRANSITIONS: tuple[Transition, ...] = (
+LIFECYCLE = Lifecycle(S, (
     Transition(S.SUBMITTED, S.PUBLISHED, "Publier"),
     Transition(S.SUBMITTED, S.REJECTED, "Refuser", needs_reason=True),
     # The words say what is recorded (« Refusée »): there is no hidden state.
@@ -33,25 +24,13 @@ TRANSITIONS: tuple[Transition, ...] = (
     # Live capture: the facilitator deletes an entry and may undo it; a moderator may too.
     Transition(S.PUBLISHED, S.WITHDRAWN, "Supprimer de la saisie"),
     Transition(S.WITHDRAWN, S.PUBLISHED, "Rétablir"),
-)
+), log=ContributionTransition, subject="contribution",
+    reason_message="Indiquez le motif : il est conservé et montré à l’auteur.")
 MERGEABLE_STATES = frozenset({S.SUBMITTED, S.PUBLISHED, S.RETAINED})
-
-
-def find(source: str, target: str) -> Transition | None:
-    return next((t for t in TRANSITIONS if t.source == source and t.target == target), None)
-
-
-def allowed_targets(state: str) -> list[Transition]:
-    return [t for t in TRANSITIONS if t.source == state]
 
 
 # A workshop's priority vote: opened, then closed once and for all (its results frozen). A new
 # round is a new vote, so the restitution always cites the ranking the room saw.
-PRIORITY_TRANSITIONS: tuple[tuple[P, P, str], ...] = (
-    (P.OPEN, P.CLOSED, "Clore le vote"),
-)
-
-
-def priority_step(source: str, target: str) -> str | None:
-    return next((action for s, t, action in PRIORITY_TRANSITIONS
-                 if s == source and t == target), None)
+PRIORITY_LIFECYCLE = Lifecycle(P, (
+    Transition(P.OPEN, P.CLOSED, "Clore le vote"),
+))

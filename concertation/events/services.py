@@ -13,13 +13,9 @@ from django.utils.text import slugify
 
 from concertation.accounts.scope import Scope
 from concertation.core.public_cache import bump_public_content
-from concertation.events.models import Document, Event, EventState, EventTransition
-from concertation.events.workflow import EDITABLE_STATES, is_allowed
+from concertation.events.models import Document, Event, EventState
+from concertation.events.workflow import EDITABLE_STATES, LIFECYCLE
 from concertation.territories.models import HealthTerritory
-
-
-class TransitionNotAllowed(ValidationError):
-    pass
 
 
 def unique_slug(title: str, date: dt.date, department_code: str) -> str:
@@ -86,17 +82,7 @@ def save_programme(*, scope: Scope, user, event: Event, formsets: Iterable) -> N
 def transition(*, scope: Scope, user, event: Event, target: str, note: str = "") -> Event:
     locked = Event.objects.select_for_update().select_related("department").get(pk=event.pk)
     _check_scope(scope, locked)
-    if not is_allowed(locked.state, target):
-        source_label, target_label = EventState(locked.state).label, EventState(target).label
-        raise TransitionNotAllowed(f"Passage impossible de « {source_label} » à « {target_label} »")
-    if target == EventState.CANCELLED and not note.strip():
-        raise ValidationError("Indiquez le motif de l’annulation : il sera affiché au public.")
-    EventTransition.objects.create(
-        event=locked, from_state=locked.state, to_state=target, user=user, note=note.strip()
-    )
-    locked.state = target
-    locked.save(update_fields=["state", "updated_at"])
-    bump_public_content()
+    LIFECYCLE.apply(locked, target, user=user, reason=note)
     return locked
 
 

@@ -30,7 +30,7 @@ from concertation.projects.models import (
     ProjectState,
     validate_milestone,
 )
-from concertation.projects.workflow import find
+from concertation.projects.workflow import LIFECYCLE
 
 # (column, header shown in the sheet). The first row of a sheet holds the headers.
 COLUMNS = [
@@ -283,7 +283,7 @@ def plan_import(rows, projects: dict[str, Project]) -> Plan:
                 errors.append(f"état du projet « {state_text} » différent de celui de la ligne "
                               f"{wanted_state[project.pk][1]}")
             elif target != project.state and project.pk not in wanted_state:
-                step = find(project.state, target)
+                step = LIFECYCLE.find(project.state, target)
                 if step is None:
                     errors.append(f"passage de « {ProjectState(project.state).label} » à "
                                   f"« {ProjectState(target).label} » impossible")

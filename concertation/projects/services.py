@@ -25,20 +25,15 @@ from concertation.projects.models import (
     Milestone,
     Project,
     ProjectState,
-    ProjectTransition,
     ProjectUpdate,
     validate_milestone,
 )
-from concertation.projects.workflow import find
+from concertation.projects.workflow import LIFECYCLE
 
 # An unconfirmed subscriber gets at most one confirmation e-mail in this delay.
 CONFIRMATION_RESEND_DELAY = dt.timedelta(minutes=15)
 # The states in which a project takes new followers (and invites its contributors).
 FOLLOWABLE_STATES = (ProjectState.LABELLED, ProjectState.IN_PROGRESS)
-
-
-class TransitionNotAllowed(ValidationError):
-    pass
 
 
 def unique_slug(title: str) -> str:
@@ -141,27 +136,13 @@ def transition(*, scope: Scope, user, project: Project, target: str,
                reason: str = "") -> Project:
     locked = _lock(project)
     _check_manage(scope, locked)
-    allowed = find(locked.state, target)
-    if allowed is None:
-        source_label = ProjectState(locked.state).label
-        target_label = ProjectState(target).label if target in ProjectState.values else target
-        raise TransitionNotAllowed(
-            f"Passage impossible de « {source_label} » à « {target_label} ».")
-    reason = reason.strip()
-    if allowed.needs_reason and not reason:
-        raise ValidationError("Indiquez le motif de l’abandon : il sera affiché au public.")
-    now = timezone.now()
-    ProjectTransition.objects.create(project=locked, from_state=locked.state, to_state=target,
-                                     user=user, at=now, reason=reason)
-    locked.state = target
-    fields = ["state", "updated_at"]
-    if target == ProjectState.LABELLED:
-        locked.labelled_at, locked.labelled_by = now, user
-        fields += ["labelled_at", "labelled_by"]
-    locked.save(update_fields=fields)
+    fields = []
+    if target == ProjectState.LABELLED and LIFECYCLE.is_allowed(locked.state, target):
+        locked.labelled_at, locked.labelled_by = timezone.now(), user
+        fields = ["labelled_at", "labelled_by"]
+    LIFECYCLE.apply(locked, target, user=user, reason=reason, update_fields=fields)
     # Now public: its contributors are invited to follow it (no one is subscribed unasked).
     invite_contributors(locked)
-    bump_public_content()
     return locked
 
 

@@ -36,7 +36,7 @@ from concertation.synthesis.revisions import (
     group_of,
 )
 from concertation.synthesis.selection import check_scope
-from concertation.synthesis.workflow import find
+from concertation.synthesis.workflow import LIFECYCLE
 
 Level = Synthesis.Level
 
@@ -203,12 +203,9 @@ def transition(*, scope: Scope, user, synthesis: Synthesis, target: str, reason:
     # who record decisions too); every other one is the region's.
     area = "decide" if target == SynthesisState.VALIDATED else "manage"
     locked = begin(scope, synthesis, expected_revision, edit=False, area=area)
-    step = find(locked.state, target)
-    if step is None:
-        raise SynthesisError(
-            f"Passage impossible de « {SynthesisState(locked.state).label} » à "
-            f"« {SynthesisState(target).label} »." if target in SynthesisState.values
-            else "État inconnu.")
+    if target not in SynthesisState.values:
+        raise SynthesisError("État inconnu.")
+    step = LIFECYCLE.check(locked.state, target, reason, error=SynthesisError)
     decided = Decision.objects.filter(group__synthesis=locked)
     if target == SynthesisState.IN_VALIDATION:
         _ready_for_validation(locked)
@@ -227,9 +224,9 @@ def transition(*, scope: Scope, user, synthesis: Synthesis, target: str, reason:
         # The national inbox (an app above this one) writes its row in this transaction,
         # under this lock.
         signals.transmitted.send(sender=Synthesis, synthesis=locked, user=user)
-    SynthesisTransition.objects.create(synthesis=locked, from_state=locked.state,
-                                       to_state=target, user=user, reason=reason.strip())
-    locked.state = target
+    # The revision's commit saves the row and bumps the public content version if it shows.
+    LIFECYCLE.apply(locked, target, user=user, reason=reason, error=SynthesisError, save=False,
+                    bump=False)
     return commit(locked, user, f"{step.action}" + (f" : {reason.strip()}"
                                                    if reason.strip() else ""))
 
@@ -240,7 +237,7 @@ def _carry_to_contributions(locked: Synthesis, user, target: str) -> int:
     authors see where they went. Those already there (cited by another synthesis) or that
     the contributions' workflow does not allow to move are left as they are."""
     from concertation.contributions import services as contributions
-    from concertation.contributions.workflow import find as contribution_step
+    from concertation.contributions.workflow import LIFECYCLE as CONTRIBUTION_LIFECYCLE
 
     adopted = (Decision.Outcome.ADOPTED, Decision.Outcome.AMENDED)
     cited = Contribution.objects.filter(
@@ -250,7 +247,7 @@ def _carry_to_contributions(locked: Synthesis, user, target: str) -> int:
     reason = f"{ContributionState(target).label} avec la synthèse « {locked.title} » " \
              f"(version {locked.edition})"
     for contribution in cited:
-        if contribution_step(contribution.state, target) is None:
+        if not CONTRIBUTION_LIFECYCLE.is_allowed(contribution.state, target):
             continue
         contributions.transition(contribution=contribution, target=target, user=user,
                                  reason=reason)

@@ -50,7 +50,7 @@ from concertation.synthesis.models import (
     SynthesisRevision,
     SynthesisState,
 )
-from concertation.synthesis.workflow import EDITABLE_STATES, allowed_targets, find
+from concertation.synthesis.workflow import EDITABLE_STATES, LIFECYCLE
 
 POOL_SHOWN = 200  # contributions not yet grouped listed on the workspace
 REQUEST_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
@@ -204,7 +204,7 @@ def _workspace_context(request: ScopedRequest, synthesis: Synthesis, **forms) ->
         groups=groups, suggestions=consolidation.suggestion_rows(synthesis),
         detection=_detection(synthesis), detection_finished=False,
         total=computed.total, pool=list(pool[:POOL_SHOWN]), pool_count=pool_count,
-        pool_shown=POOL_SHOWN, transitions=allowed_targets(synthesis.state),
+        pool_shown=POOL_SHOWN, transitions=LIFECYCLE.allowed_targets(synthesis.state),
         details_form=forms.get("details_form") or DetailsForm(
             scope=request.scope, initial={
                 "revision": synthesis.revision, "title": synthesis.title,
@@ -445,7 +445,7 @@ def change_state(request: ScopedRequest, pk: int) -> HttpResponse:
     form = SelectionForm(request.POST)
     expected = form.cleaned_data["revision"] if form.is_valid() else None
     target = request.POST.get("target", "")
-    step = find(synthesis.state, target)
+    step = LIFECYCLE.find(synthesis.state, target)
     if step is not None and step.consequences and not confirm.confirmed(request):
         return confirm.ask(request, title=step.confirm_title, consequences=step.consequences,
                            confirm_label=step.confirm_label,
@@ -472,7 +472,7 @@ def close_validation(request: ScopedRequest, pk: int) -> HttpResponse:
     synthesis = _get_synthesis_for_user(request, pk, area="decide")
     form = SelectionForm(request.POST)
     expected = form.cleaned_data["revision"] if form.is_valid() else None
-    step = find(synthesis.state, SynthesisState.VALIDATED)
+    step = LIFECYCLE.find(synthesis.state, SynthesisState.VALIDATED)
     here = ("synthesis_backoffice:validation", synthesis.pk)
     if step is not None and not confirm.confirmed(request):
         return confirm.ask(request, title=step.confirm_title, consequences=step.consequences,
@@ -541,7 +541,7 @@ def _validation_context(request: ScopedRequest, synthesis: Synthesis,
     manages = selection.can_manage(request.scope, synthesis)
     context = _base_context(synthesis, manages=manages)
     # The CRSA's secretariat closes the validation it recorded; the rest is the region's.
-    transitions = [t for t in allowed_targets(synthesis.state)
+    transitions = [t for t in LIFECYCLE.allowed_targets(synthesis.state)
                    if manages or t.target == SynthesisState.VALIDATED]
     context.update(rows=rows, decided=decided, remaining=len(rows) - decided,
                    transitions=transitions)

@@ -6,25 +6,11 @@ transmitted, later work starts a new edition (`services.new_edition`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from concertation.core.lifecycle import Lifecycle, Transition
 from concertation.synthesis.models import SynthesisState as S
+from concertation.synthesis.models import SynthesisTransition
 
-
-@dataclass(frozen=True)
-class Transition:
-    source: S
-    target: S
-    action: str  # the button label in the back-office
-    help: str  # what the button does, shown next to it
-    # For a step that cannot be undone: what the confirmation page says will happen, the title
-    # it completes (« Confirmer : … ») and its button. Empty for a step that can be undone.
-    consequences: tuple[str, ...] = ()
-    confirm_title: str = ""
-    confirm_label: str = ""
-
-
-TRANSITIONS: tuple[Transition, ...] = (
+LIFECYCLE = Lifecycle(S, (
     Transition(S.DRAFT, S.IN_VALIDATION, "Soumettre à la CRSA",
                "Les propositions ne peuvent plus être modifiées ; la CRSA enregistre ses "
                "décisions.",
@@ -62,15 +48,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                ),
                confirm_title="marquer la version comme transmise au ministère",
                confirm_label="Oui, transmettre et figer cette version"),
-)
+), log=SynthesisTransition, subject="synthesis")
 
 # States in which groups, items and texts may be edited.
 EDITABLE_STATES = frozenset({S.DRAFT})
 
-
-def allowed_targets(state: str) -> list[Transition]:
-    return [t for t in TRANSITIONS if t.source == state]
-
-
-def find(source: str, target: str) -> Transition | None:
-    return next((t for t in TRANSITIONS if t.source == source and t.target == target), None)

@@ -6,14 +6,14 @@ from django.urls import reverse
 
 from concertation.contributions import services
 from concertation.contributions.models import ContributionState, Report
-from concertation.contributions.workflow import TRANSITIONS
+from concertation.contributions.workflow import LIFECYCLE
 from tests.factories import EventFactory, WorkshopFactory, organiser_of
 
 pytestmark = pytest.mark.django_db
 
 
 def test_every_button_to_a_refusal_says_refuse():
-    to_rejected = [t for t in TRANSITIONS if t.target == ContributionState.REJECTED]
+    to_rejected = [t for t in LIFECYCLE if t.target == ContributionState.REJECTED]
     assert to_rejected
     for transition in to_rejected:
         assert transition.action.startswith("Refuser"), transition

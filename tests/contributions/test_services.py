@@ -7,7 +7,7 @@ from concertation.contributions.models import (
     ContributionTransition,
     Vote,
 )
-from concertation.contributions.workflow import TRANSITIONS, find
+from concertation.contributions.workflow import LIFECYCLE
 from concertation.events.models import EventState
 from concertation.registrations.services import register
 from tests.factories import (
@@ -84,7 +84,7 @@ def test_capture_is_closed_on_a_cancelled_day():
 def test_transitions_follow_the_table_and_are_logged(workshop, source, target):
     contribution = _capture(workshop, "Texte", f"{source}-{target}")
     Contribution.objects.filter(pk=contribution.pk).update(state=source)
-    step = find(source, target)
+    step = LIFECYCLE.find(source, target)
     if step is None:
         with pytest.raises(services.ContributionError):
             services.transition(contribution=contribution, target=target, user=None,
@@ -103,7 +103,7 @@ def test_rejection_needs_a_reason(workshop):
     contribution = _capture(workshop, "Texte", "id-r")
     with pytest.raises(services.ContributionError, match="motif"):
         services.transition(contribution=contribution, target=S.REJECTED, user=None)
-    assert any(t.needs_reason for t in TRANSITIONS if t.target == S.REJECTED)
+    assert any(t.needs_reason for t in LIFECYCLE if t.target == S.REJECTED)
 
 
 def test_one_vote_per_voter_changeable_and_only_when_open(workshop):

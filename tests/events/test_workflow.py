@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from concertation.accounts.scope import scope_for
 from concertation.events import services
 from concertation.events.models import EventState, EventTransition
-from concertation.events.workflow import TRANSITIONS, allowed_targets, is_allowed
+from concertation.events.workflow import LIFECYCLE
 from tests.factories import EventFactory, agency_organiser, make_territory, organiser_of
 
 pytestmark = pytest.mark.django_db
@@ -15,11 +15,11 @@ ALL = list(EventState)
 def test_every_state_but_final_ones_has_a_way_out():
     finals = {EventState.RESTITUTION_PUBLISHED, EventState.CANCELLED}
     for state in ALL:
-        assert bool(allowed_targets(state)) == (state not in finals), state
+        assert bool(LIFECYCLE.allowed_targets(state)) == (state not in finals), state
 
 
 def test_no_transition_leaves_a_final_state_or_returns_to_draft():
-    for t in TRANSITIONS:
+    for t in LIFECYCLE:
         assert t.source not in {EventState.CANCELLED, EventState.RESTITUTION_PUBLISHED}
         assert t.target != EventState.DRAFT
 
@@ -30,7 +30,7 @@ def test_transition_service_follows_the_table(source, target):
     event = EventFactory(state=source)
     user = organiser_of(event.health_territory)
     note = "Salle indisponible" if target == EventState.CANCELLED else ""
-    if is_allowed(source, target):
+    if LIFECYCLE.is_allowed(source, target):
         services.transition(scope=scope_for(user), user=user, event=event, target=target,
                             note=note)
         event.refresh_from_db()

@@ -1,19 +1,14 @@
 """Contributions' lifecycle: the error every service raises, the text rule, and the one
-transition function (locks the row, checks `workflow.py`, logs who and why)."""
+transition function (locks the row; `core.lifecycle` checks `workflow.py`, logs who and why)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from concertation.contributions.models import (
-    MAX_TEXT,
-    Contribution,
-    ContributionState,
-    ContributionTransition,
-)
-from concertation.contributions.workflow import find
-from concertation.core.public_cache import bump_public_content
+from concertation.contributions.models import MAX_TEXT, Contribution
+from concertation.contributions.workflow import LIFECYCLE
+from concertation.core.lifecycle import lock
 
 
 class ContributionError(ValidationError):
@@ -33,22 +28,13 @@ def clean_text(text: str) -> str:
 
 @transaction.atomic
 def transition(*, contribution: Contribution, target: str, user, reason: str = "") -> Contribution:
-    contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
-    step = find(contribution.state, target)
-    if step is None:
-        raise ContributionError(
-            f"Passage impossible de « {ContributionState(contribution.state).label} » "
-            f"à « {ContributionState(target).label} »."
-        )
-    if step.needs_reason and not reason.strip():
-        raise ContributionError("Indiquez le motif : il est conservé et montré à l’auteur.")
-    _log(contribution, target, user, reason.strip())
+    contribution = lock(contribution)
+    LIFECYCLE.apply(contribution, target, user=user, reason=reason, error=ContributionError)
     return contribution
 
 
 def _log(contribution: Contribution, target: str, user, reason: str = "") -> None:
-    ContributionTransition.objects.create(contribution=contribution, from_state=contribution.state,
-                                          to_state=target, user=user, reason=reason)
-    contribution.state = target
-    contribution.save(update_fields=["state", "updated_at"])
-    bump_public_content()
+    """A move the services make themselves on a row they hold, unchecked: merging and unmerging
+    (outside the table on purpose, because they also move votes) and the immediate publication
+    of an online contribution just written."""
+    LIFECYCLE.apply(contribution, target, user=user, reason=reason, checked=False)

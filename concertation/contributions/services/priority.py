@@ -21,7 +21,8 @@ from concertation.contributions.models import (
 )
 from concertation.contributions.services.capture import CAPTURE_STATES
 from concertation.contributions.services.lifecycle import ContributionError
-from concertation.contributions.workflow import priority_step
+from concertation.contributions.workflow import PRIORITY_LIFECYCLE
+from concertation.core.lifecycle import lock
 from concertation.core.public_cache import bump_public_content
 from concertation.events.models import Workshop
 
@@ -164,14 +165,15 @@ def priority_ranking(priority_vote: PriorityVote) -> tuple[list[Ranked], int]:
 
 @transaction.atomic
 def close_priority_vote(*, priority_vote: PriorityVote, user) -> PriorityVote:
-    priority_vote = PriorityVote.objects.select_for_update().get(pk=priority_vote.pk)
-    if priority_step(priority_vote.state, PriorityVoteState.CLOSED) is None:
+    priority_vote = lock(priority_vote)
+    if not PRIORITY_LIFECYCLE.is_allowed(priority_vote.state, PriorityVoteState.CLOSED):
         raise ContributionError("Ce vote de priorité est déjà clos.")
     ranking, voters = priority_ranking(priority_vote)
     priority_vote.results = [vars(row) for row in ranking]
     priority_vote.voters = voters
-    priority_vote.state = PriorityVoteState.CLOSED
     priority_vote.closed_by, priority_vote.closed_at = user, timezone.now()
-    priority_vote.save(update_fields=["results", "voters", "state", "closed_by", "closed_at"])
-    bump_public_content()  # the restitution and the projector show the frozen ranking
+    # The restitution and the projector show the frozen ranking: the bump is in apply.
+    PRIORITY_LIFECYCLE.apply(priority_vote, PriorityVoteState.CLOSED, user=user,
+                             error=ContributionError,
+                             update_fields=["results", "voters", "closed_by", "closed_at"])
     return priority_vote

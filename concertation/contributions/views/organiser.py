@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from concertation.accounts.access import ScopedRequest, organiser_required, role_required
 from concertation.contributions import services
 from concertation.contributions.models import Contribution, ContributionState, Merge
-from concertation.contributions.workflow import allowed_targets
+from concertation.contributions.workflow import LIFECYCLE
 from concertation.core.params import int_list, int_param
 from concertation.events.views.backoffice import _get_event_for_user
 
@@ -32,7 +32,7 @@ def day_contributions(request: ScopedRequest, pk: int) -> HttpResponse:
     ).order_by("workshop__position", "created_at")
     groups: dict = {}
     for contribution in contributions:
-        contribution.actions = allowed_targets(contribution.state)
+        contribution.actions = LIFECYCLE.allowed_targets(contribution.state)
         groups.setdefault(contribution.workshop, []).append(contribution)
     return render(request, "contributions/organiser/day.html", {
         "event": event, "groups": list(groups.items()),

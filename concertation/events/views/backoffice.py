@@ -25,7 +25,7 @@ from concertation.events.forms import (
     WorkshopFormSet,
 )
 from concertation.events.models import Document, Event, EventState
-from concertation.events.workflow import EDITABLE_STATES, allowed_targets, is_allowed
+from concertation.events.workflow import EDITABLE_STATES, LIFECYCLE
 
 
 def _get_event_for_user(request: ScopedRequest, pk: int) -> Event:
@@ -98,7 +98,7 @@ def manage(request: ScopedRequest, pk: int) -> HttpResponse:
 def _manage_context(event: Event, document_form: DocumentForm) -> dict:
     return {
         "event": event,
-        "transitions": allowed_targets(event.state),
+        "transitions": LIFECYCLE.allowed_targets(event.state),
         "log": event.transitions.select_related("user"),
         "documents": event.documents.all(),
         "talks": event.talks.all(),
@@ -188,7 +188,7 @@ def change_state(request: ScopedRequest, pk: int) -> HttpResponse:
         messages.error(request, "Action inconnue.")
         return redirect("backoffice:manage", pk=event.pk)
     target = form.cleaned_data["target"]
-    if (target == EventState.RESTITUTION_PUBLISHED and is_allowed(event.state, target)
+    if (target == EventState.RESTITUTION_PUBLISHED and LIFECYCLE.is_allowed(event.state, target)
             and not confirm.confirmed(request)):
         return confirm.ask(
             request, title="publier la restitution",

@@ -20,7 +20,7 @@ from concertation.projects.forms import (
 )
 from concertation.projects.models import Milestone, Project, ProjectState
 from concertation.projects.origins import project_origins
-from concertation.projects.workflow import allowed_targets
+from concertation.projects.workflow import LIFECYCLE
 
 
 def _get_project_for_user(request: ScopedRequest, pk: int) -> Project:
@@ -78,7 +78,7 @@ def _manage_context(request: HttpRequest, project: Project, **forms) -> dict:
     return {
         "project": project,
         "themes": project.themes.all(),
-        "transitions": allowed_targets(project.state),
+        "transitions": LIFECYCLE.allowed_targets(project.state),
         "log": project.transitions.select_related("user"),
         "milestones": milestones,
         "progress": compute_progress(milestones),
