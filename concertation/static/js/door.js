@@ -366,6 +366,11 @@
           save();
           break;
         }
+        if (response.status === 503) {
+          // The database was busy (« réessayez ») : nothing was applied, try again shortly.
+          window.setTimeout(sync, 2000);
+          break;
+        }
         const json = (response.headers.get("Content-Type") || "").includes("application/json");
         if (!response.ok || !json) {
           notice(response.status === 403 || response.type === "opaqueredirect"
