@@ -224,9 +224,13 @@ class _ProgrammeFormSet(BaseInlineFormSet):
         form = super()._construct_form(i, **kwargs)
         form.instance.event = self.instance
         if isinstance(form, WorkshopForm):
-            form.fields["theme"].queryset = Theme.objects.filter(
-                campaign_id=self.instance.campaign_id
-            )
+            field = form.fields["theme"]
+            field.queryset = Theme.objects.filter(campaign_id=self.instance.campaign_id)
+            # The themes are read once for the whole formset, not once per workshop's select
+            # (an N+1 the query-count pins found: tests/test_query_counts.py).
+            if getattr(self, "_theme_choices", None) is None:
+                self._theme_choices = list(field.choices)
+            field.widget.choices = self._theme_choices
         return form
 
 
