@@ -152,7 +152,11 @@ def task_row(task: Task, args_kwargs: Any) -> Any:
     """The row `DatabaseBackend.enqueue` of django-tasks-db writes for `task`, not saved
     (its `set_run_after` signal included), for `sql.insert` or `sql.insert_chain`: a sign-up
     enqueues one e-mail, and the ORM's compilation of this insert cost more than the rest of
-    the row's work. Send `announce(row, task)` once it is written."""
+    the row's work. Send `announce(row, task)` once it is written.
+
+    This and `announce` use the backend's internals (`_get_id`, `get_date_max`, its
+    `TaskResult`): its version is pinned in requirements.txt and
+    tests/core/test_tasks_db_contract.py checks what they rely on."""
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     backend = task.get_backend()

@@ -7,20 +7,26 @@ times on SQLite) and only skip the compilation: `insert` writes a model instance
 columns its fields declare, `load` turns rows of a hand-written SELECT into instances whose
 other fields stay deferred (read on access, like `.only()`). Use them where a benchmark says
 the ORM's cost matters, and keep the SQL portable (SQLite and PostgreSQL both run the tests).
+
+Every statement goes through Django's cursor wrapper, so `connection.execute_wrapper` hooks
+(monitoring, query guards) and the query log see it as they see the ORM's; on PostgreSQL the
+wrapper holds a psycopg raw cursor that prepares the statement (see `_cursor`). Rows come back
+as named tuples: read columns by the name the SELECT gives them, never by position.
 """
 
 from __future__ import annotations
 
 import re
-import time
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from django.db import connections, transaction
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Field, Model
 
 
@@ -140,8 +146,8 @@ def insert_chain(objs: Sequence[Model], using: str = "default",
     With `only_if` (an SQL condition and its parameters), nothing is written unless the
     condition holds. `also` is a SELECT of at most one row run with the inserts (on
     PostgreSQL, in the same statement: a row lock it takes lasts until they commit).
-    The result is None when nothing was written, otherwise the row `also` read (its values,
-    NULLs when it found none; empty without `also`).
+    The result is None when nothing was written, otherwise the row `also` read, named by its
+    columns (NULLs when it found none; an empty tuple without `also`).
 
     On PostgreSQL it is one statement (data-modifying WITH clauses): atomic by itself, one
     round trip, no BEGIN and COMMIT of its own. Elsewhere, the condition then one INSERT per
@@ -162,8 +168,9 @@ def insert_chain(objs: Sequence[Model], using: str = "default",
             if also is None:
                 return ()
             with _cursor(connection, also[0], also[1]) as cursor:
+                make = _row_type(_names(cursor.description))
                 row = cursor.fetchone()
-                return tuple(row) if row is not None else (None,) * len(cursor.description)
+                return make(*(row if row is not None else (None,) * len(make._fields)))
     # The statement depends only on the models and on which fields hold which `Ref`: built
     # once per shape and process.
     refs = [[(name, value) for name, value in vars(obj).items() if type(value) is Ref]
@@ -188,9 +195,12 @@ def insert_chain(objs: Sequence[Model], using: str = "default",
         params += also[1]
     with _cursor(connection, statement, params) as cursor:
         row = cursor.fetchone()
+        names = _names(cursor.description)
     if row is None:
         return None
-    keys, extra = row[:len(objs)], tuple(row[len(objs):])
+    # The keys are the statement's first columns, in the order of `objs` (written above).
+    keys = row[:len(objs)]
+    extra = _row_type(names[len(objs):])(*row[len(objs):]) if also is not None else ()
     for obj, key, mine in zip(objs, keys, refs, strict=True):
         setattr(obj, obj._meta.pk.attname, key)
         for name, ref in mine:
@@ -201,40 +211,68 @@ def insert_chain(objs: Sequence[Model], using: str = "default",
 
 
 @cache
-def _load_plan(model: type[Model], columns: tuple[str, ...], using: str):
-    """Per column: its converters; and the order of the model's fields, which `from_db`
-    expects its values in."""
+def _load_plan(model: type[Model], names: tuple[str, ...], prefix: str, using: str):
+    """Which columns of rows named `names` hold the fields of `model` (those named
+    `prefix` + a field's name or attname), their converters, and the fields' names in the
+    order `from_db` expects their values."""
     connection = connections[using]
-    converters = []
-    for name in columns:
-        field = model._meta.get_field(name)
-        expression = field.get_col(model._meta.db_table)
+    meta = model._meta
+    taken = [(i, meta.get_field(name[len(prefix):])) for i, name in enumerate(names)
+             if name.startswith(prefix)]
+    if not taken:
+        raise ValueError(f"No column named {prefix}… for {meta.label} in {names}.")
+    position = {f.attname: i for i, f in enumerate(meta.concrete_fields)}
+    taken.sort(key=lambda item: position[item[1].attname])
+    columns, converters = [], []
+    for i, field in taken:
+        expression = field.get_col(meta.db_table)
+        columns.append(i)
         converters.append((expression, connection.ops.get_db_converters(expression)
                            + field.get_db_converters(connection)))
-    position = {f.attname: i for i, f in enumerate(model._meta.concrete_fields)}
-    attnames = [model._meta.get_field(name).attname for name in columns]
-    order = sorted(range(len(columns)), key=lambda i: position[attnames[i]])
-    return converters, [attnames[i] for i in order], order
+    return columns, converters, [field.attname for _, field in taken]
 
 
-def load[M: Model](model: type[M], columns: Sequence[str], rows: Iterable[Sequence],
+def load[M: Model](model: type[M], rows: Iterable[NamedTuple], prefix: str = "",
                    using: str = "default") -> list[M]:
-    """Instances of `model` from rows of a SELECT of `columns` (field names, in order)."""
+    """Instances of `model` from rows of `fetch`: each column named `prefix` followed by a
+    field's name (or attname: `day_campaign_id`) gives that field; the other fields are
+    deferred. A row whose primary key column is NULL (the missing side of an outer join)
+    gives no instance."""
     connection = connections[using]
-    converters, attnames, order = _load_plan(model, tuple(columns), using)
     instances = []
+    plan = None
     for row in rows:
-        values = list(row)
+        if plan is None:
+            plan = _load_plan(model, row._fields, prefix, using)
+            columns, converters, attnames = plan
+            pk = attnames.index(model._meta.pk.attname)
+        values = [row[i] for i in columns]
+        if values[pk] is None:
+            continue
         for i, (expression, functions) in enumerate(converters):
             for convert in functions:
                 values[i] = convert(values[i], expression, connection)
-        instances.append(model.from_db(using, attnames, [values[i] for i in order]))
+        instances.append(model.from_db(using, attnames, values))
     return instances
 
 
-def fetch(sql: str, params: Sequence = (), using: str = "default") -> list[tuple]:
+@cache
+def _row_type(names: tuple[str, ...]) -> type:
+    """The named tuple of rows with these columns (`rename`: an unnamed or repeated column
+    becomes `_3`, which nobody should read: name it in the SELECT)."""
+    return namedtuple("Row", names, rename=True)
+
+
+def _names(description) -> tuple[str, ...]:
+    return tuple(column[0] for column in description)
+
+
+def fetch(sql: str, params: Sequence = (), using: str = "default") -> list[NamedTuple]:
+    """The rows of a SELECT (or of a statement with RETURNING), as named tuples: read each
+    column by the name the statement gives it (`SELECT COUNT(*) AS n …`, then `rows[0].n`)."""
     with _cursor(connections[using], sql, params) as cursor:
-        return cursor.fetchall()
+        make = _row_type(_names(cursor.description))
+        return [make(*row) for row in cursor.fetchall()]
 
 
 def execute(sql: str, params: Sequence = (), using: str = "default") -> int:
@@ -257,30 +295,43 @@ def _numbered(sql: str) -> bytes:
                             sql).encode()
 
 
+class _Prepared(CursorWrapper):
+    """Django's cursor wrapper (its execute wrappers, its errors) around a psycopg raw
+    cursor: the statement, as the wrappers see it, keeps its `%s`; only the driver gets it
+    numbered, bound on the server and prepared."""
+
+    def _execute(self, sql, params, *ignored_wrapper_args):
+        self.db.validate_no_broken_transaction()
+        with self.db.wrap_database_errors:
+            return self.cursor.execute(_numbered(sql), params, prepare=True)
+
+
+class _PreparedDebug(_Prepared, CursorDebugWrapper):
+    """The same, logged where Django logs queries (DEBUG, tests counting queries), with its
+    parameters: the server-side statement, `$1`…, would tell less."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(f"{sql} -- {list(params or ())!r}", params):
+            return CursorWrapper.execute(self, sql, params)
+
+
 @contextmanager
 def _cursor(connection, sql: str, params: Sequence):
-    """A cursor that has run `sql`. On PostgreSQL it binds the parameters on the server and
-    prepares the statement: the connection (kept between requests, CONN_MAX_AGE) plans each
-    of these statements once instead of on every request. Django's cursors bind on the
-    client, so they cannot. Errors are Django's, as from any cursor, and the statement is
-    logged where Django logs queries (DEBUG, tests counting queries)."""
+    """A cursor that has run `sql`, always one of Django's wrappers. On PostgreSQL it binds
+    the parameters on the server and prepares the statement: the connection (kept between
+    requests, CONN_MAX_AGE) plans each of these statements once instead of on every request.
+    Django's own cursors bind on the client, so they cannot."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             yield cursor
         return
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
-    connection.validate_no_broken_transaction()
-    started = time.monotonic()
+    connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        cursor = psycopg.RawCursor(connection.connection)
-        try:
-            cursor.execute(_numbered(sql), params, prepare=True)
-            if connection.queries_logged:
-                connection.queries_log.append({
-                    "sql": f"{sql} -- {list(params)!r}",
-                    "time": f"{time.monotonic() - started:.3f}",
-                })
-            yield cursor
-        finally:
-            cursor.close()
+        raw = psycopg.RawCursor(connection.connection)
+    wrapper = _PreparedDebug if connection.queries_logged else _Prepared
+    with wrapper(raw, connection) as cursor:
+        cursor.execute(sql, params)
+        yield cursor

@@ -64,21 +64,36 @@ def test_insert_raises_djangos_integrity_error(day):
 def test_load_converts_like_the_orm(day):
     WorkshopFactory(event=day, title="Atelier du matin", starts_at=dt.time(9, 30), capacity=12)
     rows = sql.fetch(
-        f"SELECT id, title, starts_at, capacity, event_id FROM {Workshop._meta.db_table}"
+        "SELECT id AS w_id, title AS w_title, starts_at AS w_starts_at, capacity AS w_capacity,"
+        f" event_id AS w_event_id, 1 AS other FROM {Workshop._meta.db_table}"
         " WHERE event_id = %s", [day.pk])
-    # Columns in another order than the model's fields.
-    (workshop,) = sql.load(Workshop, ["id", "title", "starts_at", "capacity", "event"], rows)
+    # Columns in another order than the model's fields, read by their names.
+    (workshop,) = sql.load(Workshop, rows, prefix="w_")
     assert isinstance(workshop, Workshop)
     assert (workshop.title, workshop.starts_at, workshop.capacity, workshop.event_id) == (
         "Atelier du matin", dt.time(9, 30), 12, day.pk)
     assert workshop.get_deferred_fields() >= {"description", "ends_at"}
-    (event,) = sql.load(Event, ["date", "id"], sql.fetch(
-        f"SELECT date, id FROM {Event._meta.db_table} WHERE id = %s", [day.pk]))
+    (event,) = sql.load(Event, sql.fetch(
+        f"SELECT date AS date, id AS id FROM {Event._meta.db_table} WHERE id = %s", [day.pk]))
     assert event.date == day.date and isinstance(event.date, dt.date)
-    (campaign,) = sql.load(Campaign, ["colleges", "id"], sql.fetch(
-        f"SELECT colleges, id FROM {Campaign._meta.db_table} WHERE id = %s",
+    (campaign,) = sql.load(Campaign, sql.fetch(
+        f"SELECT colleges AS colleges, id AS id FROM {Campaign._meta.db_table} WHERE id = %s",
         [day.campaign_id]))
     assert campaign.colleges == day.campaign.colleges  # JSON decoded
+
+
+def test_rows_are_read_by_name(day):
+    (row,) = sql.fetch(f"SELECT seats_taken AS taken, id AS id FROM {Event._meta.db_table} "
+                       "WHERE id = %s", [day.pk])
+    assert (row.id, row.taken) == (day.pk, 0)
+    # The missing side of an outer join gives no instance.
+    rows = sql.fetch(f"SELECT e.id AS day_id, w.id AS workshop_id FROM {Event._meta.db_table} e "
+                     f"LEFT OUTER JOIN {Workshop._meta.db_table} w ON w.event_id = e.id "
+                     "WHERE e.id = %s", [day.pk])
+    assert sql.load(Workshop, rows, prefix="workshop_") == []
+    assert [e.pk for e in sql.load(Event, rows, prefix="day_")] == [day.pk]
+    with pytest.raises(ValueError):
+        sql.load(Event, rows, prefix="nothing_")
 
 
 def test_statements_are_counted(day, django_assert_num_queries):
@@ -92,9 +107,9 @@ def test_statements_are_counted(day, django_assert_num_queries):
 
 def test_placeholders_and_escaped_percent_signs(day):
     # On PostgreSQL the statement goes out with $1, $2…: `%%` stays a literal `%`.
-    ((text, pk),) = sql.fetch("SELECT %s || ' à 50%%', id FROM "
-                              f"{Event._meta.db_table} WHERE id = %s", ["remise", day.pk])
-    assert (text, pk) == ("remise à 50%", day.pk)
+    (row,) = sql.fetch("SELECT %s || ' à 50%%' AS text, id AS id FROM "
+                       f"{Event._meta.db_table} WHERE id = %s", ["remise", day.pk])
+    assert (row.text, row.id) == ("remise à 50%", day.pk)
 
 
 def test_enqueue_in_transaction_writes_the_backends_row(settings):
@@ -178,10 +193,12 @@ def test_insert_chain_is_all_or_nothing(day):
 
 def test_insert_chain_also_reads_a_row_with_the_inserts(day):
     registration = Registration(**_person(day, "also@example.org"))
-    also = (f"SELECT capacity, seats_taken FROM {Event._meta.db_table} WHERE id = %s", [day.pk])
-    assert sql.insert_chain([registration], also=also) == (90, 0)
+    also = (f"SELECT capacity AS capacity, seats_taken AS seats_taken FROM "
+            f"{Event._meta.db_table} WHERE id = %s", [day.pk])
+    read = sql.insert_chain([registration], also=also)
+    assert (read.capacity, read.seats_taken) == (90, 0)
     assert sql.insert_chain([Registration(**_person(day, "none@example.org"))]) == ()
     missing = (also[0], [0])  # no such day: NULLs, the rows are written all the same
     result = sql.insert_chain([Registration(**_person(day, "n@example.org"))], also=missing)
-    assert result == (None, None)
+    assert (result.capacity, result.seats_taken) == (None, None)
     assert Registration.objects.filter(event=day).count() == 3

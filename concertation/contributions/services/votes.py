@@ -18,19 +18,19 @@ from concertation.contributions.services.lifecycle import ContributionError
 from concertation.core import sql
 from concertation.core.public_cache import bump_public_content
 from concertation.events.models import Event, EventState
-from concertation.registrations.models import Registration, RegistrationStatus
+from concertation.registrations import link_sql
+from concertation.registrations.models import Registration
 
 # A vote is the busiest write of a workshop (a room voting on the projected proposals), so it
 # runs as hand-written statements (`core/sql.py`, prepared once per connection on PostgreSQL):
 # through the ORM, compiling its queries cost several times what the database spends running
 # them. Portable SQL: SQLite runs it too.
+# Columns are read by the names the statements give them; those of the registrations table
+# are named by its app (`registrations/link_sql.py`).
 _CONTRIBUTION, _EVENT = Contribution._meta.db_table, Event._meta.db_table
-_VOTE, _REGISTRATION = Vote._meta.db_table, Registration._meta.db_table
+_VOTE = Vote._meta.db_table
 _COUNT_COLUMNS = {Vote.Value.AGREE: "agree_count", Vote.Value.DISAGREE: "disagree_count",
                   Vote.Value.PASS: "pass_count"}
-# The day of a confirmed registration, if the signed link's id and code are its own.
-_LINK_DAY = (f"SELECT r.event_id FROM {_REGISTRATION} r WHERE r.id = %s AND r.code = %s "
-             "AND r.status = %s AND r.anonymised_at IS NULL")
 
 
 def vote(*, contribution: Contribution | int, value: int, user=None, registration=None,
@@ -70,19 +70,23 @@ def _vote(pk: int, value: int, voter: tuple[str, int], *, college: str = "",
     count = (f"UPDATE {_CONTRIBUTION} SET {counted} = {counted} + 1 WHERE id = %s "
              f"AND state IN ({', '.join(['%s'] * len(VOTABLE_STATES))})")
     params = [pk, *VOTABLE_STATES]
-    returning = f"(SELECT e.state FROM {_EVENT} e WHERE e.id = {_CONTRIBUTION}.event_id)"
+    returning = (f"(SELECT e.state FROM {_EVENT} e WHERE e.id = {_CONTRIBUTION}.event_id)"
+                 " AS day_state")
     if link is not None:
-        count += f" AND event_id = ({_LINK_DAY})"
-        params += [*link, RegistrationStatus.CONFIRMED]
-        returning += f", (SELECT r.college FROM {_REGISTRATION} r WHERE r.id = %s)"
-        params.append(link[0])
+        day, day_params = link_sql.link_day(*link)
+        count += f" AND event_id = ({day})"
+        params += day_params
+        of_link, link_params = link_sql.college(link[0])
+        returning += f", ({of_link}) AS college"
+        params += link_params
     rows = sql.fetch(f"{count} RETURNING {returning}", params)
     if not rows:
         _refuse_vote(pk, link)
-    if rows[0][0] == EventState.RESTITUTION_PUBLISHED:
+    counted_row = rows[0]
+    if counted_row.day_state == EventState.RESTITUTION_PUBLISHED:
         bump_public_content()  # the published restitution shows vote results
     if link is not None:
-        college = rows[0][1]
+        college = counted_row.college
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     # The unique (contribution, voter) constraint tells a first vote from a change.
     if sql.fetch(f"INSERT INTO {_VOTE} (contribution_id, {voter_column}, value, college, "
@@ -90,11 +94,11 @@ def _vote(pk: int, value: int, voter: tuple[str, int], *, college: str = "",
                  "ON CONFLICT DO NOTHING RETURNING id",
                  [pk, voter_id, value, college, now, now]):
         return
-    stored = sql.fetch(f"SELECT id, value FROM {_VOTE} WHERE contribution_id = %s "
-                       f"AND {voter_column} = %s", [pk, voter_id])
+    stored = sql.fetch(f"SELECT id AS id, value AS value FROM {_VOTE} "
+                       f"WHERE contribution_id = %s AND {voter_column} = %s", [pk, voter_id])
     if not stored:  # deleted in between, with its account or registration
         raise ContributionError("Votre vote n’a pas pu être enregistré : réessayez.")
-    vote_id, previous = stored[0]
+    vote_id, previous = stored[0].id, stored[0].value
     if previous == value:
         # The same vote again: nothing changes, the count's increment included.
         transaction.set_rollback(True)
@@ -111,12 +115,12 @@ def _refuse_vote(pk: int, link: tuple[int, str] | None) -> NoReturn:
     contribution is unknown (or of another day than the link's), or closed to votes."""
     day = None
     if link is not None:
-        days = sql.fetch(_LINK_DAY, [*link, RegistrationStatus.CONFIRMED])
+        days = sql.fetch(*link_sql.link_day(*link))
         if not days:
             raise Registration.DoesNotExist("Seules les inscriptions confirmées votent.")
-        day = days[0][0]
-    found = sql.fetch(f"SELECT event_id FROM {_CONTRIBUTION} WHERE id = %s", [pk])
-    if not found or (day is not None and found[0][0] != day):
+        day = days[0].event_id
+    found = sql.fetch(f"SELECT event_id AS event_id FROM {_CONTRIBUTION} WHERE id = %s", [pk])
+    if not found or (day is not None and found[0].event_id != day):
         raise Contribution.DoesNotExist(f"Contribution {pk} introuvable.")
     raise ContributionError("Cette contribution n’est pas ouverte au vote.")
 

@@ -7,11 +7,10 @@ import datetime as dt
 import hashlib
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from concertation.core import sql
+from concertation.registrations import signup_sql
 from concertation.registrations.models import (
     LinkRequest,
     RegistrationAttempt,
@@ -31,11 +30,6 @@ def _hash(value: str) -> str:
 # address ever refuses a sign-up: anyone can type anyone's address, so such a limit would let
 # them lock its owner out. Per address, sign-up attempts only bound how often an address
 # already registered is mailed (`remind_registered`).
-_ATTEMPTS_SQL = (
-    f"SELECT COUNT(*) FROM {RegistrationAttempt._meta.db_table} WHERE ip_hash = %s AND at >= %s"
-)
-
-
 IP_LIMIT = "Trop d’inscriptions depuis cette connexion : réessayez dans une heure."
 LINK_IP_LIMIT = "Trop de demandes depuis cette connexion : réessayez dans une heure."
 LINK_EMAIL_LIMIT = ("Plusieurs liens ont déjà été envoyés à cette adresse dans l’heure : "
@@ -47,18 +41,18 @@ def _sign_up_count(ip: str, email: str, now: dt.datetime
     """This sign-up's attempt (not saved) and the one definition of its limit: the SQL
     counting the sign-ups from its network address within the window, with its parameters."""
     ip_hash = _hash(ip)
-    since = connection.ops.adapt_datetimefield_value(now - RATE_WINDOW)
     attempt = RegistrationAttempt(ip_hash=ip_hash, email_hash=_hash(email.lower()), at=now)
-    return attempt, (_ATTEMPTS_SQL, [ip_hash, since])
+    return attempt, signup_sql.attempts_count(ip_hash, now - RATE_WINDOW)
 
 
 def _attempt(*, ip: str, email: str, now: dt.datetime | None = None) -> RegistrationAttempt:
     """Refuse a burst of sign-ups from one network address; return this attempt's record, not
     yet saved (refused attempts are not recorded, so a flood counts no further)."""
-    attempt, (count, params) = _sign_up_count(ip, email, now or timezone.now())
-    ((by_ip,),) = sql.fetch(count, params)
+    now = now or timezone.now()
+    attempt = RegistrationAttempt(ip_hash=_hash(ip), email_hash=_hash(email.lower()), at=now)
     # The count stays near its limit, as refusals are not recorded.
-    if by_ip >= settings.REGISTRATION_RATE_PER_IP:
+    if signup_sql.attempts_from(attempt.ip_hash, now - RATE_WINDOW) >= (
+            settings.REGISTRATION_RATE_PER_IP):
         raise RateLimited(IP_LIMIT)
     return attempt
 

@@ -18,15 +18,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.tasks import task
 from django.utils import timezone
 
-from concertation.core import sql
 from concertation.core.models import OutgoingEmail
 from concertation.events.models import Event, EventState, Workshop
+from concertation.registrations import signup_sql
 from concertation.registrations.models import (
     Registration,
     RegistrationStatus,
@@ -65,40 +65,10 @@ def _fits(event: Event, workshops: Iterable[Workshop], taken: tuple[int, dict[in
     return all(per_workshop.get(w.pk, 0) < w.capacity for w in workshops)
 
 
-_EVENT, _WORKSHOP = Event._meta.db_table, Workshop._meta.db_table
-_TAKE_DAY_SEAT_SQL = (
-    f"UPDATE {_EVENT} SET seats_taken = seats_taken + 1 WHERE id = %s AND state = %s "
-    "AND date >= %s AND (capacity IS NULL OR seats_taken < capacity)"
-)
-_GIVE_BACK_DAY_SEAT_SQL = f"UPDATE {_EVENT} SET seats_taken = seats_taken - 1 WHERE id = %s"
-# All or none in one statement: no other writer runs, so the NOT EXISTS reads current rows.
-_TAKE_WORKSHOP_SEATS_SQL = (
-    "UPDATE {table} SET seats_taken = seats_taken + 1 WHERE id IN ({ids}) AND NOT EXISTS "
-    "(SELECT 1 FROM {table} full_one WHERE full_one.id IN ({ids}) "
-    "AND full_one.seats_taken >= full_one.capacity)"
-)
-
-
 def _take_seat(event: Event, workshops: Sequence[Workshop]) -> bool:
-    """Take a seat of the day and of each workshop, all or none, in conditional UPDATEs
-    (hand-written: they run on every confirmed sign-up, see concertation.core.sql).
-
-    The day's UPDATE is the lock: it waits for a sign-up holding the row, then re-reads the
-    count, and while this transaction lasts no other can take a seat of this day nor change
-    its workshops' counters (every write to them holds the day's row). A day without room
-    is not locked at all: its sign-ups go to the waiting list side by side."""
-    today = connection.ops.adapt_datefield_value(timezone.localdate())
-    if not sql.execute(_TAKE_DAY_SEAT_SQL, [event.pk, EventState.REGISTRATION_OPEN, today]):
-        return False
-    if not workshops:
-        return True
-    ids = [w.pk for w in workshops]
-    marks = ", ".join(["%s"] * len(ids))
-    statement = _TAKE_WORKSHOP_SEATS_SQL.format(table=_WORKSHOP, ids=marks)
-    if sql.execute(statement, ids + ids) == len(ids):
-        return True
-    sql.execute(_GIVE_BACK_DAY_SEAT_SQL, [event.pk])
-    return False
+    """Take a seat of the day and of each workshop, all or none (hand-written statements:
+    they run on every confirmed sign-up, see `registrations/signup_sql.py`)."""
+    return signup_sql.take_seat(event.pk, [w.pk for w in workshops])
 
 
 def _looks_full(event: Event, workshops: Sequence[Workshop]) -> bool:
@@ -173,17 +143,13 @@ def recount_seats(event: Event) -> None:
     _recount(_lock(event))
 
 
-_SEATS_SQL = f"SELECT capacity, seats_taken FROM {_EVENT} WHERE id = %s"
-
-
 def promote_if_room(event_id: int, workshop_ids: Sequence[int] | None = None
                     ) -> list[Registration]:
     """Promote waiting people if a seat is free: one unlocked read when there is none.
     Run after a waiting-list entry or a freed seat commits: whichever of the two commits last
     sees the other, so a seat never stays free while someone fitting it waits."""
     # Hand-written: it runs after every waiting-list sign-up, most of a burst.
-    day = sql.fetch(_SEATS_SQL, [event_id])
-    if not day or (day[0][0] is not None and day[0][1] >= day[0][0]):
+    if signup_sql.day_is_full(event_id):
         return []
     if workshop_ids is not None and Workshop.objects.filter(
         pk__in=workshop_ids, seats_taken__lt=F("capacity")

@@ -18,6 +18,7 @@ from concertation.core import sql
 from concertation.core.models import OutgoingEmail
 from concertation.core.outbox import TASK_ARGUMENT, announce, deliver_email, task_row
 from concertation.events.models import Event, EventState, Workshop
+from concertation.registrations import signup_sql
 from concertation.registrations.models import (
     Answer,
     CustomQuestion,
@@ -40,7 +41,6 @@ from concertation.registrations.services.limits import (
     _within_limits,
 )
 from concertation.registrations.services.seats import (
-    _SEATS_SQL,
     _looks_full,
     _take_seat,
     promote_if_room,
@@ -189,12 +189,13 @@ def _register(event, applicant, workshops, submission_token, registered_by, atte
             # waits for this entry to commit, and its promotion sees it, or it commits first,
             # and this read waits for it and sees the seat it left. Only in that case is a
             # look after commit needed: most waiting-list sign-ups of a burst skip that query.
-            day = (_SEATS_SQL + " FOR KEY SHARE", [event.pk])
+            day = signup_sql.seats_sql(event.pk, key_share=True)
         written = sql.insert_chain(rows, only_if=within, also=day)
         if written is None:
             # Over the limit: nothing was written.
             raise RateLimited(IP_LIMIT)
-        if day is not None and written[0] is not None and written[1] >= written[0]:
+        if (day is not None and written.capacity is not None
+                and written.seats_taken >= written.capacity):
             may_have_room = False
         if answers:
             _save_answers(registration, applicant.answers)

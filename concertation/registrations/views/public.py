@@ -21,7 +21,7 @@ from concertation.registrations.emails import qr_svg
 from concertation.registrations.forms import ChangeWorkshopsForm, RegistrationForm, ResendForm
 from concertation.registrations.models import CustomQuestion, Registration, RegistrationStatus
 from concertation.registrations.network import client_ip
-from concertation.registrations.queries import signup_event
+from concertation.registrations.signup_sql import signup_event
 from concertation.registrations.tokens import read_token
 
 
