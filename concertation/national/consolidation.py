@@ -9,6 +9,7 @@ them all at once (`provenance.compute_many`, each participant counted once acros
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -69,7 +70,7 @@ class Row:
 
     @property
     def region(self) -> Region:
-        return self.transmission.synthesis.region
+        return self.transmission.region
 
     @property
     def decision(self):
@@ -113,7 +114,7 @@ class Consolidation:
     count: int = 0  # proposals kept by the filters, on every page
     theme_counts: dict[str, int] = field(default_factory=dict)
     page: object = None  # the paginator's page, when paginated
-    generated_at: object = None
+    generated_at: datetime.datetime | None = None
 
     @property
     def regions(self) -> list[Region]:
@@ -138,7 +139,7 @@ class _Light:
 
     @property
     def section(self) -> str:
-        return self.theme_title if self.theme_id else NO_THEME
+        return self.theme_title if self.theme_title is not None else NO_THEME
 
     @property
     def theme_key(self) -> tuple:
@@ -176,7 +177,7 @@ def collect(filters: Filters, *, per_page: int | None = None, page_number=1
         numbers.update(numbering.numbers(
             (g.pk, g.position, g.theme_id, g.theme_position, g.outcome)
             for g in light if g.synthesis_id == synthesis_id))
-    themes = sorted({g.theme_title for g in light if g.theme_id})
+    themes = sorted({g.theme_title for g in light if g.theme_title is not None})
     if filters.theme:
         light = [g for g in light if g.section == filters.theme]
     if filters.outcome == PENDING:
@@ -185,7 +186,7 @@ def collect(filters: Filters, *, per_page: int | None = None, page_number=1
         light = [g for g in light if g.follow_up == filters.outcome]
     # Themes in the campaigns' order, those without one last; within a theme, region by
     # region, each proposal at its number in its region's report.
-    light.sort(key=lambda g: (g.theme_key, by_synthesis[g.synthesis_id].synthesis.region.name,
+    light.sort(key=lambda g: (g.theme_key, by_synthesis[g.synthesis_id].region.name,
                               g.synthesis_id, numbers[g.pk]))
     counts: dict[str, int] = {}
     for g in light:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from concertation.accounts.scope import AreaName, Scope, ScopedQuerySet
 from concertation.synthesis.models import Synthesis, SynthesisGroup
+from concertation.territories.models import Region
 
 
 class TransmissionQuerySet(ScopedQuerySet):
@@ -53,6 +54,13 @@ class Transmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.synthesis} reçue le {self.received_at:%d/%m/%Y}"
+
+    @property
+    def region(self) -> Region:
+        """The region that sent it: only a regional synthesis is transmitted."""
+        region = self.synthesis.region
+        assert region is not None, "only regional syntheses are transmitted"
+        return region
 
     @property
     def version(self) -> int:

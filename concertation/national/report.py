@@ -81,7 +81,7 @@ def outline(data: Consolidation):
     yield ("h1", "Synthèse")
     yield ("p", summary_line(data))
     yield ("table", (["Région", "Synthèse", "Version", "Reçue le"],
-                     [[t.synthesis.region.name, t.synthesis.title, t.synthesis.edition,
+                     [[t.region.name, t.synthesis.title, t.synthesis.edition,
                        date_format(timezone.localtime(t.received_at), "j F Y")]
                       for t in data.transmissions]))
     yield ("h1", "Propositions par thème national")

@@ -28,7 +28,7 @@ def _final(group: dict) -> dict:
 
 def version_diff(transmission: Transmission) -> SnapshotDiff | None:
     """What changed since the previous transmitted version; None for a first version."""
-    if transmission.previous_id is None:
+    if transmission.previous is None:
         return None
     old, new = _last_snapshot(transmission.previous), _last_snapshot(transmission)
     old_groups = [_final(g) for g in old.get("groups", [])]

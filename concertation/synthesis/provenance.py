@@ -11,10 +11,11 @@ so does their vote (the merge copied it onto the target only if they had none th
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import connection
 from django.db.models import Count, Q
@@ -39,7 +40,7 @@ class DayRef:
     id: int
     title: str
     slug: str
-    date: object
+    date: datetime.date
     city: str
     department: str = ""  # code, for the participation of a day
     territory: str = ""
@@ -289,8 +290,7 @@ def _compute(where: str, params: list, label) -> SynthesisProvenance:
                 acc.participants.add(who)
                 acc.votes.setdefault((root_id, who), value)
 
-    names = _names(total)
-    names["workshops"] = workshops
+    names = _names(total, workshops)
     result = {gid: _build(acc, names, participant_college, label) for gid, acc in groups.items()}
     return SynthesisProvenance(groups=result,
                                total=_build(total, names, participant_college, label))
@@ -304,7 +304,14 @@ def _participant(user_id: int | None, registration_id: int | None) -> Participan
     return None
 
 
-def _names(total: _Acc) -> dict[str, dict[int, object]]:
+class _Names(TypedDict):
+    days: dict[int, DayRef]
+    territories: dict[int, PlaceRef]
+    departments: dict[int, PlaceRef]
+    workshops: dict[int, WorkshopRef]
+
+
+def _names(total: _Acc, workshops: dict[int, WorkshopRef]) -> _Names:
     days = {
         e["id"]: DayRef(id=e["id"], title=e["title"], slug=e["slug"], date=e["date"],
                         city=e["venue_city"])
@@ -319,10 +326,12 @@ def _names(total: _Acc) -> dict[str, dict[int, object]]:
         d["id"]: PlaceRef(id=d["id"], name=d["name"], code=d["code"])
         for d in Department.objects.filter(pk__in=total.departments).values("id", "name", "code")
     }
-    return {"days": days, "territories": territories, "departments": departments}
+    return {"days": days, "territories": territories, "departments": departments,
+            "workshops": workshops}
 
 
-def _build(acc: _Acc, names, participant_college: dict[Participant, str], label) -> Provenance:
+def _build(acc: _Acc, names: _Names, participant_college: dict[Participant, str],
+           label) -> Provenance:
     per_college: dict[str, int] = defaultdict(int)
     for who in acc.participants:
         code = participant_college.get(who)

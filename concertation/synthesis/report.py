@@ -4,6 +4,7 @@ copy of exactly what the PDF says. Public pages read the same data."""
 
 from __future__ import annotations
 
+import datetime
 import io
 from dataclasses import dataclass, field
 
@@ -86,17 +87,17 @@ class ThemeSection:
 @dataclass
 class ReportData:
     synthesis: Synthesis
-    generated_at: object
+    generated_at: datetime.datetime
     participation: provenance.Participation
     charts: dict
     themes: list[ThemeSection]
     others: list[Proposal]  # rejected, postponed or undecided
     total: provenance.Provenance
     # The CRSA's session (the validation day), or failing one the day of its last decision.
-    crsa_date: object = None
+    crsa_date: datetime.date | None = None
 
     @property
-    def document_date(self):
+    def document_date(self) -> datetime.date:
         """The transmission's day, or the day the document was made before it."""
         s = self.synthesis
         return timezone.localtime(s.transmitted_at or self.generated_at).date()
@@ -105,11 +106,11 @@ class ReportData:
     def place_label(self) -> str:
         """« Région : Auvergne-Rhône-Alpes » and the like, for the cover."""
         s = self.synthesis
-        if s.region_id:
+        if s.region is not None:
             return f"Région : {s.region.name}"
-        if s.health_territory_id:
+        if s.health_territory is not None:
             return f"Territoire de santé : {s.health_territory.name}"
-        if s.event_id:
+        if s.event is not None:
             return f"Journée : {s.event.title}"
         return s.get_level_display()
 
@@ -120,8 +121,9 @@ class ReportData:
     @property
     def scope_label(self) -> str:
         s = self.synthesis
-        place = (s.region.name if s.region_id else s.health_territory.name
-                 if s.health_territory_id else s.event.title if s.event_id else "")
+        place = (s.region.name if s.region is not None else s.health_territory.name
+                 if s.health_territory is not None else s.event.title if s.event is not None
+                 else "")
         return f"{s.get_level_display()} — {place}" if place else s.get_level_display()
 
 
@@ -152,7 +154,7 @@ def collect(synthesis: Synthesis) -> ReportData:
     decisions = {g.pk: getattr(g, "decision", None) for g in groups}
     number_of = numbering.numbers(
         (g.pk, g.position, g.theme_id, g.theme.position if g.theme else None,
-         decisions[g.pk].outcome if decisions[g.pk] else None) for g in groups)
+         d.outcome if (d := decisions[g.pk]) else None) for g in groups)
     groups.sort(key=lambda g: number_of[g.pk])
     figures = provenance.compute(synthesis)
     # In numbering order, themes come in the campaign's order, those without one last.
@@ -171,7 +173,7 @@ def collect(synthesis: Synthesis) -> ReportData:
     sections = list(themes.values())
     participation = provenance.participation(synthesis)
     decided = [d.decided_at for d in decisions.values() if d is not None]
-    crsa_date = (synthesis.validation_event.date if synthesis.validation_event_id
+    crsa_date = (synthesis.validation_event.date if synthesis.validation_event is not None
                  else timezone.localtime(max(decided)).date() if decided else None)
     return ReportData(
         synthesis=synthesis, generated_at=timezone.now(), participation=participation,
@@ -241,7 +243,7 @@ def outline(data: ReportData):
         for proposal in section.proposals:
             yield ("h3", f"{proposal.number}. {proposal.title}")
             yield ("p", proposal.text)
-            if proposal.amended:
+            if proposal.amended and proposal.decision is not None:
                 yield ("small", f"Texte soumis à la CRSA : {proposal.decision.original_text}")
             yield ("small", f"Décision : {proposal.outcome_label} ({proposal.vote_line})")
             yield ("small", f"Provenance : {proposal.provenance_line}")
@@ -272,7 +274,7 @@ def method_text(data: ReportData) -> str:
     text += (f", portées par {_plural(total.participants, 'participant')}. Les contributions "
              "proches ont été regroupées, puis chaque proposition a été rédigée à partir de ses "
              "contributions sources")
-    if s.validation_event_id:
+    if s.validation_event is not None:
         text += (f" et soumise à la CRSA lors de la séance « {s.validation_event.title} » du "
                  f"{date_format(s.validation_event.date, 'j F Y')}")
     return text + ". Chaque proposition indique sa provenance : journées, territoires, " \
