@@ -3,6 +3,7 @@ the stored result (groups of similar contributions, near-duplicates, opinion gro
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
@@ -57,7 +58,7 @@ def check_placement(scope: Scope, *, event=None, region=None, health_territory=N
                                "l’administration nationale.")
 
 
-def start(*, scope: Scope, user, campaign, event=None, region=None, health_territory=None,
+def start(*, scope: Scope, user: User, campaign, event=None, region=None, health_territory=None,
           theme=None, groups: int | None = None, seed: int = 0) -> AnalysisRun:
     check_placement(scope, event=event, region=region, health_territory=health_territory)
     run = AnalysisRun(campaign=campaign, event=event, region=region,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -38,7 +39,7 @@ def _check_placement(scope: Scope, event: Event) -> None:
 
 
 @transaction.atomic
-def create_event(*, scope: Scope, user, event: Event, themes: Iterable = ()) -> Event:
+def create_event(*, scope: Scope, user: User, event: Event, themes: Iterable = ()) -> Event:
     """Save a new event (built by a form, not yet saved) as a draft."""
     _check_placement(scope, event)
     event.state = EventState.DRAFT
@@ -50,7 +51,8 @@ def create_event(*, scope: Scope, user, event: Event, themes: Iterable = ()) -> 
 
 
 @transaction.atomic
-def update_event(*, scope: Scope, user, event: Event, themes: Iterable | None = None) -> Event:
+def update_event(*, scope: Scope, user: User, event: Event,
+                 themes: Iterable | None = None) -> Event:
     """Save changes a form made to an event's details."""
     current = Event.objects.select_for_update().select_related("department").get(pk=event.pk)
     _check_scope(scope, current)
@@ -67,7 +69,7 @@ def update_event(*, scope: Scope, user, event: Event, themes: Iterable | None = 
 
 
 @transaction.atomic
-def save_programme(*, scope: Scope, user, event: Event, formsets: Iterable) -> None:
+def save_programme(*, scope: Scope, user: User, event: Event, formsets: Iterable) -> None:
     """Save the talk and workshop formsets of an event's programme together."""
     locked = Event.objects.select_for_update().select_related("department").get(pk=event.pk)
     _check_scope(scope, locked)
@@ -79,7 +81,7 @@ def save_programme(*, scope: Scope, user, event: Event, formsets: Iterable) -> N
 
 
 @transaction.atomic
-def transition(*, scope: Scope, user, event: Event, target: str, note: str = "") -> Event:
+def transition(*, scope: Scope, user: User, event: Event, target: str, note: str = "") -> Event:
     locked = Event.objects.select_for_update().select_related("department").get(pk=event.pk)
     _check_scope(scope, locked)
     LIFECYCLE.apply(locked, target, user=user, reason=note)
@@ -90,7 +92,7 @@ def transition(*, scope: Scope, user, event: Event, target: str, note: str = "")
 def duplicate_event(
     *,
     scope: Scope,
-    user,
+    user: User,
     source: Event,
     territories: Iterable[HealthTerritory],
     date: dt.date,
@@ -154,7 +156,7 @@ def duplicate_event(
 
 
 @transaction.atomic
-def add_document(*, scope: Scope, user, event: Event, title: str, upload) -> Document:
+def add_document(*, scope: Scope, user: User, event: Event, title: str, upload) -> Document:
     _check_scope(scope, event)
     document = Document.objects.create(
         event=event, title=title, file=upload, size=upload.size, uploaded_by=user
@@ -164,7 +166,7 @@ def add_document(*, scope: Scope, user, event: Event, title: str, upload) -> Doc
 
 
 @transaction.atomic
-def delete_document(*, scope: Scope, user, document: Document) -> None:
+def delete_document(*, scope: Scope, user: User, document: Document) -> None:
     _check_scope(scope, document.event)
     storage, name = document.file.storage, document.file.name
     document.delete()

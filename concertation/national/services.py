@@ -8,6 +8,7 @@ follow-ups)."""
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -27,11 +28,11 @@ class NationalError(ValidationError):
     pass
 
 
-def on_transmitted(sender, *, synthesis: Synthesis, user, **kwargs) -> None:
+def on_transmitted(sender, *, synthesis: Synthesis, user: User, **kwargs) -> None:
     receive(synthesis, user)
 
 
-def receive(synthesis: Synthesis, user) -> Transmission | None:
+def receive(synthesis: Synthesis, user: User) -> Transmission | None:
     """The inbox row of a regional edition being transmitted. Called (through
     `synthesis.signals.transmitted`) by `synthesis.services.transition` with the synthesis
     row locked, in its transaction: the
@@ -68,7 +69,7 @@ def _published(transmission: Transmission) -> None:
 
 
 @transaction.atomic
-def acknowledge(*, scope: Scope, user, transmission: Transmission) -> Transmission:
+def acknowledge(*, scope: Scope, user: User, transmission: Transmission) -> Transmission:
     """Acknowledge receipt, once: who and when stay those of the first acknowledgment."""
     _check_national(scope)
     locked = _lock(transmission)
@@ -89,7 +90,7 @@ def _clean_text(text: str) -> str:
 
 
 @transaction.atomic
-def ask(*, scope: Scope, user, transmission: Transmission, text: str) -> Message:
+def ask(*, scope: Scope, user: User, transmission: Transmission, text: str) -> Message:
     """A question of the national secretariat to the region."""
     _check_national(scope)
     locked = _lock(transmission)
@@ -98,7 +99,7 @@ def ask(*, scope: Scope, user, transmission: Transmission, text: str) -> Message
 
 
 @transaction.atomic
-def answer(*, scope: Scope, user, transmission: Transmission, text: str) -> Message:
+def answer(*, scope: Scope, user: User, transmission: Transmission, text: str) -> Message:
     """The region's answer, written by an organiser of that region (its ARS)."""
     locked = _lock(transmission)
     _check_region(scope, locked)
@@ -117,7 +118,7 @@ def answerable_groups(transmission: Transmission):
 
 
 @transaction.atomic
-def record_follow_up(*, scope: Scope, user, transmission: Transmission, group: int,
+def record_follow_up(*, scope: Scope, user: User, transmission: Transmission, group: int,
                      outcome: str, measure: str = "", reason: str = "") -> FollowUp:
     """What became of one proposal. Recorded again, it replaces the previous answer (a measure
     announced later, a reason made clearer), with its new author and date."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -90,7 +91,7 @@ def _check_milestone_dates(project: Project) -> None:
 
 
 @transaction.atomic
-def create_project(*, scope: Scope, user, project: Project, themes: Iterable = (),
+def create_project(*, scope: Scope, user: User, project: Project, themes: Iterable = (),
                    groups: Iterable = (), contributions: Iterable = ()) -> Project:
     """Save a new project (built by a form, not yet saved) as proposed, with its origins."""
     if not permissions.can_place(scope, project.region_id, project.health_territory):
@@ -108,7 +109,7 @@ def create_project(*, scope: Scope, user, project: Project, themes: Iterable = (
 
 
 @transaction.atomic
-def update_project(*, scope: Scope, user, project: Project, themes: Iterable = (),
+def update_project(*, scope: Scope, user: User, project: Project, themes: Iterable = (),
                    groups: Iterable = (), contributions: Iterable = ()) -> Project:
     """Save a form's changes to a project's details and origins (not its state)."""
     current = _lock(project)
@@ -132,7 +133,7 @@ def update_project(*, scope: Scope, user, project: Project, themes: Iterable = (
 
 
 @transaction.atomic
-def transition(*, scope: Scope, user, project: Project, target: str,
+def transition(*, scope: Scope, user: User, project: Project, target: str,
                reason: str = "") -> Project:
     locked = _lock(project)
     _check_manage(scope, locked)
@@ -152,7 +153,8 @@ def _check_milestones_editable(project: Project) -> None:
 
 
 @transaction.atomic
-def save_milestone(*, scope: Scope, user, project: Project, milestone: Milestone) -> Milestone:
+def save_milestone(*, scope: Scope, user: User, project: Project,
+                   milestone: Milestone) -> Milestone:
     """Save a milestone a form built (new or changed)."""
     locked = _lock(project)
     _check_manage(scope, locked)
@@ -178,7 +180,7 @@ def _unique_key(project: Project, title: str) -> str:
 
 
 @transaction.atomic
-def delete_milestone(*, scope: Scope, user, milestone: Milestone) -> None:
+def delete_milestone(*, scope: Scope, user: User, milestone: Milestone) -> None:
     locked = _lock(milestone.project)
     _check_manage(scope, locked)
     _check_milestones_editable(locked)
@@ -190,7 +192,7 @@ def delete_milestone(*, scope: Scope, user, milestone: Milestone) -> None:
 
 
 @transaction.atomic
-def post_update(*, scope: Scope, user, project: Project, title: str, text: str,
+def post_update(*, scope: Scope, user: User, project: Project, title: str, text: str,
                 published_on: dt.date) -> ProjectUpdate:
     locked = _lock(project)
     _check_manage(scope, locked)
@@ -330,7 +332,7 @@ def queue_digests(*, dry_run: bool = False) -> int:
 
 # Import -----------------------------------------------------------------------------------
 
-def import_sheet(*, scope: Scope, user, filename: str, rows) -> tuple[ImportLog | None,
+def import_sheet(*, scope: Scope, user: User, filename: str, rows) -> tuple[ImportLog | None,
                                                                        list[str]]:
     """Apply a milestone sheet (rows from `imports.read_sheet`): all of it, or, when any row
     is bad, nothing at all and the list of errors. Projects are locked while checked, so

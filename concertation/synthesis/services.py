@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -103,7 +104,7 @@ def _check_creation(scope: Scope, synthesis: Synthesis) -> None:
 
 
 @transaction.atomic
-def create_synthesis(*, scope: Scope, user, campaign, level: str, title: str, event=None,
+def create_synthesis(*, scope: Scope, user: User, campaign, level: str, title: str, event=None,
                      health_territory=None, region=None, theme=None, days: Sequence[Event] = (),
                      includes_online: bool = False, validation_event: Event | None = None,
                      source_run: AnalysisRun | None = None,
@@ -158,7 +159,7 @@ def create_synthesis(*, scope: Scope, user, campaign, level: str, title: str, ev
 
 
 @transaction.atomic
-def update_details(*, scope: Scope, user, synthesis: Synthesis, title: str, introduction: str,
+def update_details(*, scope: Scope, user: User, synthesis: Synthesis, title: str, introduction: str,
                    validation_event: Event | None, expected_revision: int | None = None
                    ) -> Synthesis:
     locked = begin(scope, synthesis, expected_revision)
@@ -197,7 +198,7 @@ def _ready_for_validation(locked: Synthesis) -> None:
 
 
 @transaction.atomic
-def transition(*, scope: Scope, user, synthesis: Synthesis, target: str, reason: str = "",
+def transition(*, scope: Scope, user: User, synthesis: Synthesis, target: str, reason: str = "",
                expected_revision: int | None = None) -> Synthesis:
     # Closing the validation is the CRSA's step (its secretariat, or the region's organisers,
     # who record decisions too); every other one is the region's.
@@ -231,7 +232,7 @@ def transition(*, scope: Scope, user, synthesis: Synthesis, target: str, reason:
                                                    if reason.strip() else ""))
 
 
-def _carry_to_contributions(locked: Synthesis, user, target: str) -> int:
+def _carry_to_contributions(locked: Synthesis, user: User, target: str) -> int:
     """The contributions cited by the proposals the CRSA adopted (as is or amended) become
     validated, then transmitted, through the contributions' own lifecycle, so that their
     authors see where they went. Those already there (cited by another synthesis) or that
@@ -256,7 +257,7 @@ def _carry_to_contributions(locked: Synthesis, user, target: str) -> int:
 
 
 @transaction.atomic
-def record_decision(*, scope: Scope, user, synthesis: Synthesis, group, outcome: str,
+def record_decision(*, scope: Scope, user: User, synthesis: Synthesis, group, outcome: str,
                     votes_for: int | None, votes_against: int | None,
                     abstentions: int | None, amended_text: str = "", note: str = "") -> Decision:
     """The CRSA's decision on one proposal, recorded once, with its vote count."""
@@ -329,7 +330,7 @@ def _decision_words(decision: Decision) -> str:
 
 
 @transaction.atomic
-def correct_decision(*, scope: Scope, user, synthesis: Synthesis, group, outcome: str,
+def correct_decision(*, scope: Scope, user: User, synthesis: Synthesis, group, outcome: str,
                      votes_for: int | None, votes_against: int | None,
                      abstentions: int | None, amended_text: str = "",
                      note: str = "") -> Decision:
@@ -357,7 +358,7 @@ def correct_decision(*, scope: Scope, user, synthesis: Synthesis, group, outcome
 
 
 @transaction.atomic
-def set_public(*, scope: Scope, user, synthesis: Synthesis, public: bool,
+def set_public(*, scope: Scope, user: User, synthesis: Synthesis, public: bool,
                expected_revision: int | None = None) -> Synthesis:
     """Show (or hide) a validated synthesis on the public site."""
     locked = Synthesis.objects.select_for_update().get(pk=synthesis.pk)
@@ -375,7 +376,7 @@ def set_public(*, scope: Scope, user, synthesis: Synthesis, public: bool,
 
 
 @transaction.atomic
-def new_edition(*, scope: Scope, user, synthesis: Synthesis) -> Synthesis:
+def new_edition(*, scope: Scope, user: User, synthesis: Synthesis) -> Synthesis:
     """Start the next version of a transmitted synthesis, as a draft: its groups, their
     contributions and their final texts (amended where the CRSA amended them). Decisions
     belong to the transmitted version and stay there."""

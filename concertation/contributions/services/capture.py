@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from concertation.contributions.models import (
@@ -28,7 +29,7 @@ CAPTURE_STATES = (EventState.REGISTRATION_OPEN, EventState.REGISTRATION_CLOSED,
                   EventState.PUBLISHED, EventState.HELD)
 
 
-def capture(*, workshop: Workshop, user, text: str, client_id: str,
+def capture(*, workshop: Workshop, user: User, text: str, client_id: str,
             college: str = "") -> Captured:
     """A proposal typed live by a facilitator. Idempotent on `client_id`: a resent entry
     (flaky venue Wi-Fi) returns the one already stored."""
@@ -64,7 +65,7 @@ def capture(*, workshop: Workshop, user, text: str, client_id: str,
 
 
 @transaction.atomic
-def edit_text(*, contribution: Contribution, text: str, user) -> Contribution:
+def edit_text(*, contribution: Contribution, text: str, user: User) -> Contribution:
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     if contribution.state in (ContributionState.MERGED, ContributionState.TRANSMITTED):
         raise ContributionError("Cette contribution ne peut plus être modifiée.")
@@ -75,7 +76,7 @@ def edit_text(*, contribution: Contribution, text: str, user) -> Contribution:
 
 
 @transaction.atomic
-def submit_online(*, campaign, user, title: str, text: str, theme, department, college: str,
+def submit_online(*, campaign, user: User, title: str, text: str, theme, department, college: str,
                   flagged: bool = False) -> Contribution:
     """A contribution typed on the platform. Published at once under post-moderation, unless
     it was flagged (personal health details), which always waits for a moderator."""
@@ -99,7 +100,7 @@ def submit_online(*, campaign, user, title: str, text: str, theme, department, c
 MAX_COMMENT = 2000
 
 
-def add_comment(*, contribution: Contribution, user, text: str, parent=None) -> Comment:
+def add_comment(*, contribution: Contribution, user: User, text: str, parent=None) -> Comment:
     text = (text or "").strip()
     if not text:
         raise ContributionError("Le commentaire est vide.")

@@ -3,6 +3,7 @@ transition function (locks the row; `core.lifecycle` checks `workflow.py`, logs 
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -27,13 +28,14 @@ def clean_text(text: str) -> str:
 
 
 @transaction.atomic
-def transition(*, contribution: Contribution, target: str, user, reason: str = "") -> Contribution:
+def transition(*, contribution: Contribution, target: str, user: User,
+               reason: str = "") -> Contribution:
     contribution = lock(contribution)
     LIFECYCLE.apply(contribution, target, user=user, reason=reason, error=ContributionError)
     return contribution
 
 
-def _log(contribution: Contribution, target: str, user, reason: str = "") -> None:
+def _log(contribution: Contribution, target: str, user: User, reason: str = "") -> None:
     """A move the services make themselves on a row they hold, unchecked: merging and unmerging
     (outside the table on purpose, because they also move votes) and the immediate publication
     of an online contribution just written."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,7 +22,7 @@ from concertation.contributions.workflow import MERGEABLE_STATES
 
 
 @transaction.atomic
-def merge(*, target: Contribution, sources: Sequence[Contribution], user,
+def merge(*, target: Contribution, sources: Sequence[Contribution], user: User,
           reason: str = "") -> Merge:
     """Merge `sources` into `target`. Each voter's vote is carried to the target unless that
     voter already voted there (nobody counts twice). Logged and reversible (`unmerge`)."""
@@ -66,7 +67,7 @@ def merge(*, target: Contribution, sources: Sequence[Contribution], user,
 
 
 @transaction.atomic
-def unmerge(*, merge_record: Merge, user) -> None:
+def unmerge(*, merge_record: Merge, user: User) -> None:
     record = Merge.objects.select_for_update().get(pk=merge_record.pk)
     if record.undone_at is not None:
         raise ContributionError("Cette fusion a déjà été annulée.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -45,7 +46,7 @@ def priority_proposals(priority_vote: PriorityVote):
             .order_by("created_at", "id"))
 
 
-def _voter(user, registration) -> dict:
+def _voter(user: User, registration) -> dict:
     if (user is None) == (registration is None):
         raise PermissionDenied("Un vote vient d’un compte ou d’une inscription.")
     return {"user": user} if user is not None else {"registration": registration}
@@ -75,7 +76,7 @@ def parse_points(raw: Mapping[int, str], *, limit: int) -> dict[int, int]:
 
 
 @transaction.atomic
-def open_priority_vote(*, workshop: Workshop, user, points: int) -> PriorityVote:
+def open_priority_vote(*, workshop: Workshop, user: User, points: int) -> PriorityVote:
     """Opens a priority vote in a workshop with `points` per participant. The caller checked
     that `user` may facilitate the workshop."""
     if not MIN_PRIORITY_POINTS <= points <= MAX_PRIORITY_POINTS:
@@ -101,7 +102,8 @@ def open_priority_vote(*, workshop: Workshop, user, points: int) -> PriorityVote
 
 
 @transaction.atomic
-def allocate_points(*, priority_vote: PriorityVote, allocation: Mapping[int, int], user=None,
+def allocate_points(*, priority_vote: PriorityVote, allocation: Mapping[int, int],
+                    user: User | None = None,
                     registration=None) -> dict[int, int]:
     """Replaces the participant's allocation in the vote with `allocation` (proposal id →
     points). Refused, changing nothing, when the vote is closed, a proposal is not part of
@@ -141,7 +143,8 @@ def _event_id(priority_vote: PriorityVote) -> int:
     return Workshop.objects.values_list("event_id", flat=True).get(pk=priority_vote.workshop_id)
 
 
-def my_points(priority_vote: PriorityVote, *, user=None, registration=None) -> dict[int, int]:
+def my_points(priority_vote: PriorityVote, *, user: User | None = None,
+              registration=None) -> dict[int, int]:
     voter = _voter(user, registration)
     return dict(PointAllocation.objects.filter(priority_vote=priority_vote, **voter)
                 .values_list("contribution_id", "points"))
@@ -164,7 +167,7 @@ def priority_ranking(priority_vote: PriorityVote) -> tuple[list[Ranked], int]:
 
 
 @transaction.atomic
-def close_priority_vote(*, priority_vote: PriorityVote, user) -> PriorityVote:
+def close_priority_vote(*, priority_vote: PriorityVote, user: User) -> PriorityVote:
     priority_vote = lock(priority_vote)
     if not PRIORITY_LIFECYCLE.is_allowed(priority_vote.state, PriorityVoteState.CLOSED):
         raise ContributionError("Ce vote de priorité est déjà clos.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Count, Q
@@ -33,7 +34,8 @@ _COUNT_COLUMNS = {Vote.Value.AGREE: "agree_count", Vote.Value.DISAGREE: "disagre
                   Vote.Value.PASS: "pass_count"}
 
 
-def vote(*, contribution: Contribution | int, value: int, user=None, registration=None,
+def vote(*, contribution: Contribution | int, value: int, user: User | None = None,
+         registration=None,
          college: str = "") -> None:
     """One vote per voter (an account or a registration) and contribution; voting again
     changes it. `contribution` is a contribution or its id."""

@@ -14,6 +14,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -35,7 +36,7 @@ DEVICE_CLOCK_TRUSTED = dt.timedelta(hours=18)
 
 
 @transaction.atomic
-def set_checked_in(registration: Registration, *, present: bool, user) -> Registration:
+def set_checked_in(registration: Registration, *, present: bool, user: User) -> Registration:
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status != RegistrationStatus.CONFIRMED and present:
         raise RegistrationError("Seule une inscription confirmée peut être pointée.")
@@ -103,7 +104,7 @@ def _arrival_time(item: DoorItem, now: dt.datetime) -> dt.datetime:
     return now
 
 
-def _check_in(registration: Registration, item: DoorItem, user, now: dt.datetime
+def _check_in(registration: Registration, item: DoorItem, user: User, now: dt.datetime
               ) -> tuple[str, str]:
     """Point the (locked) registration; the outcome and the French message for the device."""
     name = registration.full_name
@@ -127,7 +128,7 @@ def _check_in(registration: Registration, item: DoorItem, user, now: dt.datetime
     return DoorSync.Outcome.RECORDED, f"{name} : arrivée enregistrée{suffix}."
 
 
-def _walk_in(event: Event, item: DoorItem, user, now: dt.datetime
+def _walk_in(event: Event, item: DoorItem, user: User, now: dt.datetime
              ) -> tuple[Registration, str, str]:
     """Sign up and point someone who came without registering (the day's row locked)."""
     if item.college not in dict(event.campaign.college_choices):
@@ -158,7 +159,7 @@ def _walk_in(event: Event, item: DoorItem, user, now: dt.datetime
     return registration, outcome, message
 
 
-def _apply(event: Event, item: DoorItem, user, now: dt.datetime) -> DoorSync:
+def _apply(event: Event, item: DoorItem, user: User, now: dt.datetime) -> DoorSync:
     with transaction.atomic():
         known = DoorSync.objects.select_related("registration").filter(
             client_id=item.client_id).first()
@@ -199,7 +200,7 @@ def _apply(event: Event, item: DoorItem, user, now: dt.datetime) -> DoorSync:
         return sync
 
 
-def sync_door(*, scope: Scope, event: Event, user, items: list[DoorItem],
+def sync_door(*, scope: Scope, event: Event, user: User, items: list[DoorItem],
               now: dt.datetime | None = None) -> list[dict]:
     """Apply a device's queued arrivals and walk-ins, each once and in its own transaction
     (one refused leaves the others), and give each its answer."""

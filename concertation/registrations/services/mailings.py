@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.tasks import task
@@ -74,7 +75,7 @@ def validate(event: Event, *, audience: str, workshop: Workshop | None,
 
 
 @transaction.atomic
-def schedule(*, scope: Scope, event: Event, user, subject: str, body: str, audience: str,
+def schedule(*, scope: Scope, event: Event, user: User, subject: str, body: str, audience: str,
              workshop: Workshop | None = None, essential: bool = False,
              send_at: dt.datetime | None = None) -> Mailing:
     """Write the message and queue its sending at `send_at` (now when None)."""
