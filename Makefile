@@ -56,6 +56,7 @@ lint: $(VENV)/.test-deps
 	@start=$$(date +%s); \
 	$(PY) -m ruff check . && \
 	$(VENV)/bin/lint-imports --no-cache && \
+	$(VENV)/bin/mypy && \
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0 && \
 	$(PY) -m concertation.checks.deploy && \
 	echo "== Lint and checks: $$(( $$(date +%s) - start )) s"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from concertation.accounts.scope import Scope
@@ -28,7 +29,8 @@ class NationalError(ValidationError):
     pass
 
 
-def on_transmitted(sender, *, synthesis: Synthesis, user: User, **kwargs) -> None:
+def on_transmitted(sender: object, *, synthesis: Synthesis, user: User,
+                   **kwargs: object) -> None:
     receive(synthesis, user)
 
 
@@ -110,7 +112,7 @@ def answer(*, scope: Scope, user: User, transmission: Transmission, text: str) -
                                   text=_clean_text(text))
 
 
-def answerable_groups(transmission: Transmission):
+def answerable_groups(transmission: Transmission) -> QuerySet[SynthesisGroup]:
     """The proposals of the edition the national level gives a follow-up to."""
     return (SynthesisGroup.objects.filter(synthesis_id=transmission.synthesis_id, accepted=True,
                                           decision__outcome__in=TRANSMITTED_OUTCOMES)

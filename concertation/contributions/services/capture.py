@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
+from concertation.campaigns.models import Campaign, Theme
 from concertation.contributions.models import (
     VISIBLE_STATES,
     Comment,
@@ -17,6 +18,7 @@ from concertation.contributions.models import (
 from concertation.contributions.services.lifecycle import ContributionError, _log, clean_text
 from concertation.core.public_cache import bump_public_content
 from concertation.events.models import EventState, Workshop
+from concertation.territories.models import Department
 
 
 @dataclass
@@ -76,7 +78,8 @@ def edit_text(*, contribution: Contribution, text: str, user: User) -> Contribut
 
 
 @transaction.atomic
-def submit_online(*, campaign, user: User, title: str, text: str, theme, department, college: str,
+def submit_online(*, campaign: Campaign, user: User, title: str, text: str, theme: Theme | None,
+                  department: Department, college: str,
                   flagged: bool = False) -> Contribution:
     """A contribution typed on the platform. Published at once under post-moderation, unless
     it was flagged (personal health details), which always waits for a moderator."""
@@ -100,7 +103,8 @@ def submit_online(*, campaign, user: User, title: str, text: str, theme, departm
 MAX_COMMENT = 2000
 
 
-def add_comment(*, contribution: Contribution, user: User, text: str, parent=None) -> Comment:
+def add_comment(*, contribution: Contribution, user: User, text: str,
+                parent: Comment | None = None) -> Comment:
     text = (text or "").strip()
     if not text:
         raise ContributionError("Le commentaire est vide.")
@@ -114,7 +118,7 @@ def add_comment(*, contribution: Contribution, user: User, text: str, parent=Non
                                   parent=parent)
 
 
-def similar_contributions(*, campaign, text: str, limit: int = 5) -> list[Contribution]:
+def similar_contributions(*, campaign: Campaign, text: str, limit: int = 5) -> list[Contribution]:
     """Published contributions close to `text`: candidates from the full-text index, ranked
     by the analysis engine's pair similarity."""
     from concertation.contributions.search import search

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -50,7 +51,7 @@ def set_checked_in(registration: Registration, *, present: bool, user: User) -> 
     return registration
 
 
-def door_list(event: Event) -> list[dict]:
+def door_list(event: Event) -> list[dict[str, Any]]:
     """What a door device keeps of the day's registrations: name, code, status, college,
     workshops, and the arrival if any. Nothing else (no address, telephone nor answers)."""
     colleges = dict(event.campaign.college_choices)
@@ -88,7 +89,7 @@ class DoorItem:
     email: str = ""
 
 
-def _answer(sync: DoorSync) -> dict:
+def _answer(sync: DoorSync) -> dict[str, Any]:
     registration = sync.registration
     return {
         "client_id": str(sync.client_id), "outcome": sync.outcome, "message": sync.message,
@@ -201,7 +202,7 @@ def _apply(event: Event, item: DoorItem, user: User, now: dt.datetime) -> DoorSy
 
 
 def sync_door(*, scope: Scope, event: Event, user: User, items: list[DoorItem],
-              now: dt.datetime | None = None) -> list[dict]:
+              now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Apply a device's queued arrivals and walk-ins, each once and in its own transaction
     (one refused leaves the others), and give each its answer."""
     if not scope.can_manage_event(event):
@@ -210,11 +211,12 @@ def sync_door(*, scope: Scope, event: Event, user: User, items: list[DoorItem],
     return [_answer(_apply(event, item, user, now)) for item in items]
 
 
-def attendance_counts(event: Event) -> dict:
+def attendance_counts(event: Event) -> dict[str, Any]:
     """Registered and present, overall, by college and by workshop (aggregates only)."""
     summary = AttendanceSummary.objects.filter(event=event).first()
     if summary is not None:
-        return summary.counts
+        counts: dict[str, Any] = summary.counts
+        return counts
     active = Registration.objects.filter(event=event).exclude(status="cancelled")
     confirmed = active.filter(status=RegistrationStatus.CONFIRMED)
     colleges = dict(event.campaign.college_choices)

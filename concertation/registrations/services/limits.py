@@ -37,7 +37,7 @@ LINK_EMAIL_LIMIT = ("Plusieurs liens ont déjà été envoyés à cette adresse 
 
 
 def _sign_up_count(ip: str, email: str, now: dt.datetime
-                   ) -> tuple[RegistrationAttempt, tuple[str, list]]:
+                   ) -> tuple[RegistrationAttempt, tuple[str, list[object]]]:
     """This sign-up's attempt (not saved) and the one definition of its limit: the SQL
     counting the sign-ups from its network address within the window, with its parameters."""
     ip_hash = _hash(ip)
@@ -57,7 +57,8 @@ def _attempt(*, ip: str, email: str, now: dt.datetime | None = None) -> Registra
     return attempt
 
 
-def _within_limits(ip: str, email: str, now: dt.datetime) -> tuple[RegistrationAttempt, tuple]:
+def _within_limits(ip: str, email: str, now: dt.datetime
+                   ) -> tuple[RegistrationAttempt, tuple[str, list[object]]]:
     """This sign-up's attempt (not saved) and an SQL condition: it stays within the limit.
     The sign-up's rows are written only if it holds, in the same statement (see
     `sql.insert_chain`), so a sign-up checks the limit without a query of its own."""

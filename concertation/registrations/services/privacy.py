@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -75,7 +76,7 @@ def anonymise_expired(*, today: dt.date, dry_run: bool) -> list[tuple[Event, int
     return done
 
 
-def personal_data(registration: Registration) -> dict:
+def personal_data(registration: Registration) -> dict[str, Any]:
     """Everything the platform holds about this registration, for the right of access."""
     return {
         "journee": registration.event.title,
