@@ -17,7 +17,9 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from ninja.security import HttpBearer
 
+from concertation.accounts.scope import Scope
 from concertation.api import schemas, tokens
+from concertation.api.models import ApiToken
 from concertation.api.pagination import keyset_page, next_url
 from concertation.core import tabular
 from concertation.events.models import Event
@@ -43,6 +45,15 @@ class OrganiserToken(HttpBearer):
             return None
         request.api_token, request.scope = found  # type: ignore[attr-defined]
         return found[0]
+
+
+class TokenRequest(HttpRequest):
+    """What an operation behind `OrganiserToken` receives (an annotation only): `auth` is the
+    token that ninja's authentication returned, `scope` its owner's rights."""
+
+    auth: ApiToken
+    api_token: ApiToken
+    scope: Scope
 
 
 router = Router(auth=OrganiserToken(), tags=["organisateurs"])
@@ -130,7 +141,7 @@ FILE_RESPONSES = {200: {"description": "Le fichier, comme l’export de l’espa
             url_name="organiser_registrations_export",
             summary="Export des inscriptions d’une journée (CSV ou XLSX)",
             openapi_extra={"responses": FILE_RESPONSES})
-def registration_export(request: HttpRequest, day_id: int, format: str = "csv",
+def registration_export(request: TokenRequest, day_id: int, format: str = "csv",
                         status: str = ""):
     """Les colonnes de l’export de l’espace organisateur ; `format` : `csv` ou `xlsx`.
     Chaque export est inscrit au journal des exports de la journée."""
@@ -153,7 +164,7 @@ def registration_export(request: HttpRequest, day_id: int, format: str = "csv",
              response={200: schemas.Registration, 400: schemas.Error, 404: schemas.Error,
                        **AUTH_ERRORS},
              url_name="organiser_check_in", summary="Enregistrer (ou annuler) une arrivée")
-def check_in(request: HttpRequest, day_id: int, body: schemas.CheckIn):
+def check_in(request: TokenRequest, day_id: int, body: schemas.CheckIn):
     """Par le code d’inscription ; une arrivée déjà enregistrée garde son heure."""
     event = _day(request, day_id)
     registration = get_object_or_404(Registration, event=event,
@@ -167,7 +178,7 @@ def check_in(request: HttpRequest, day_id: int, body: schemas.CheckIn):
              response={200: schemas.ImportResult, 400: schemas.ImportErrors, **AUTH_ERRORS},
              url_name="organiser_milestones_import",
              summary="Importer une feuille de jalons (CSV ou XLSX)")
-def milestones_import(request: HttpRequest, sheet: File[UploadedFile]):
+def milestones_import(request: TokenRequest, sheet: File[UploadedFile]):
     """La feuille de l’espace organisateur (« Importer une feuille de jalons »), en
     `multipart/form-data`, champ `sheet` : tout ou rien ; une ligne incorrecte, et rien
     n’est importé (la liste des erreurs est rendue)."""
@@ -175,7 +186,7 @@ def milestones_import(request: HttpRequest, sheet: File[UploadedFile]):
         rows = imports.read_sheet(sheet.name or "", sheet.read())
     except imports.SheetError as error:
         return Status(400, {"detail": str(error), "errors": [str(error)]})
-    log, errors = projects.import_sheet(scope=request.scope,  # type: ignore[attr-defined]
+    log, errors = projects.import_sheet(scope=request.scope,
                                         user=request.auth.user,
                                         filename=sheet.name or "", rows=rows)
     if log is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -104,7 +105,7 @@ class Lifecycle:
             raise error(self.reason_message)
         return step
 
-    def apply(self, locked: models.Model, target: str, *, user, reason: str = "",
+    def apply(self, locked: Any, target: str, *, user: Any, reason: str = "",
               error: type[ValidationError] = TransitionNotAllowed, checked: bool = True,
               update_fields: Iterable[str] = (), save: bool = True,
               bump: bool = True) -> Transition | None:
@@ -132,6 +133,6 @@ class Lifecycle:
         return step
 
 
-def lock(obj: models.Model) -> models.Model:
+def lock[M: models.Model](obj: M) -> M:
     """The row of `obj` again, locked until the end of the transaction."""
     return type(obj)._default_manager.select_for_update(of=("self",)).get(pk=obj.pk)

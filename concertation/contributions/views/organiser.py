@@ -32,7 +32,8 @@ def day_contributions(request: ScopedRequest, pk: int) -> HttpResponse:
     ).order_by("workshop__position", "created_at")
     groups: dict = {}
     for contribution in contributions:
-        contribution.actions = LIFECYCLE.allowed_targets(contribution.state)
+        contribution.actions = (  # type: ignore[attr-defined]  # read by the template
+            LIFECYCLE.allowed_targets(contribution.state))
         groups.setdefault(contribution.workshop, []).append(contribution)
     return render(request, "contributions/organiser/day.html", {
         "event": event, "groups": list(groups.items()),
