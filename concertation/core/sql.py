@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
 import psycopg
 from django.db import connections, transaction
@@ -232,7 +232,7 @@ def _load_plan(model: type[Model], names: tuple[str, ...], prefix: str, using: s
     return columns, converters, [field.attname for _, field in taken]
 
 
-def load[M: Model](model: type[M], rows: Iterable[NamedTuple], prefix: str = "",
+def load[M: Model](model: type[M], rows: Iterable[Any], prefix: str = "",
                    using: str = "default") -> list[M]:
     """Instances of `model` from rows of `fetch`: each column named `prefix` followed by a
     field's name (or attname: `day_campaign_id`) gives that field; the other fields are
@@ -267,7 +267,8 @@ def _names(description) -> tuple[str, ...]:
     return tuple(column[0] for column in description)
 
 
-def fetch(sql: str, params: Sequence = (), using: str = "default") -> list[NamedTuple]:
+# Any: each statement makes its own named-tuple type, its columns known only at run time.
+def fetch(sql: str, params: Sequence = (), using: str = "default") -> list[Any]:
     """The rows of a SELECT (or of a statement with RETURNING), as named tuples: read each
     column by the name the statement gives it (`SELECT COUNT(*) AS n …`, then `rows[0].n`)."""
     with _cursor(connections[using], sql, params) as cursor:

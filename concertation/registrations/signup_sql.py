@@ -51,7 +51,7 @@ def signup_event(slug: str) -> tuple[Event, list[Workshop]]:
         raise Http404("Aucune journée publique ne correspond.")
     (event,) = sql.load(Event, rows[:1], prefix="day_")
     (event.campaign,) = sql.load(Campaign, rows[:1], prefix="campaign_")
-    event.has_questions = bool(rows[0].has_questions)
+    event.has_questions = bool(rows[0].has_questions)  # type: ignore[attr-defined]  # the form's
     workshops = sql.load(Workshop, rows, prefix="workshop_")  # none when the join found none
     for workshop in workshops:
         workshop.event = event
