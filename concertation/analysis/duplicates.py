@@ -18,7 +18,8 @@ from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from .similarity import IdfStats, fit_idf, represent, score_pairs
+from .representations import IdfStats, fit_idf, represent
+from .similarity import score_pairs
 from .text import normalise
 
 __all__ = ["DuplicateGroup", "find_duplicates"]

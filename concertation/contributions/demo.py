@@ -20,8 +20,8 @@ from concertation.events import services as events
 from concertation.events.models import Event, EventState
 from concertation.registrations.models import Registration
 
-# A second wording of each Auvergne-Rhône-Alpes proposal (see `concertation.demo`), as another
-# table of the same workshop put it.
+# A second wording of each Auvergne-Rhône-Alpes proposal (see `concertation.demo.proposals`),
+# as another table of the same workshop put it.
 ARA_SECOND_WORDINGS = {
     "Faciliter l’accès à un médecin traitant pour les patients qui n’en ont pas":
         "Aider les habitants sans médecin traitant à en trouver un près de chez eux.",

@@ -60,7 +60,7 @@ def _ministry_account() -> None:
     user, created = User.objects.get_or_create(username="ministere", defaults={
         "first_name": "Claire", "last_name": "Dumas", "email": "ministere@demo.invalid"})
     if created:
-        from concertation.demo import DEMO_PASSWORD
+        from concertation.demo.people import DEMO_PASSWORD
 
         user.set_password(DEMO_PASSWORD)
         user.save()
@@ -94,7 +94,7 @@ def _validate_and_transmit(scope: Scope, user, synthesis: Synthesis, amendments:
 
 
 def _auvergne_rhone_alpes() -> None:
-    from concertation.demo import ARA_PROPOSALS
+    from concertation.demo.proposals import ARA_PROPOSALS
 
     region = Region.objects.get(code="84")
     if Synthesis.objects.filter(region=region, level="region", title=ARA_TITLE).exists():

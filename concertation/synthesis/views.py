@@ -1,13 +1,12 @@
 """Organiser pages of the syntheses: list and creation, regional consolidation, the workspace
-(groups, suggestions, contributions not yet grouped), a group's page, the consolidated list,
-the CRSA validation page and the history. Views parse and render; `services` writes."""
+(groups, suggestions, contributions not yet grouped) and a group's page; the lifecycle, the
+consolidated list, the CRSA validation and the history are `views_lifecycle`. Views parse and
+render; `services` writes."""
 
 from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Callable
-from typing import Literal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -18,14 +17,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from concertation.accounts.access import ScopedRequest, organiser_required, role_required
-from concertation.accounts.scope import AreaName
-from concertation.contributions.models import Contribution
-from concertation.core import confirm
 from concertation.core.forms import model_field
 from concertation.core.params import MAX_INT, int_param
 from concertation.synthesis import (
     consolidation,
-    diff,
     editing,
     provenance,
     revisions,
@@ -35,78 +30,27 @@ from concertation.synthesis import (
 from concertation.synthesis.forms import (
     ConsolidationForm,
     ConsolidationScopeForm,
-    DecisionForm,
     DetailsForm,
-    DiffForm,
     GroupForm,
     SelectionForm,
     SynthesisForm,
 )
 from concertation.synthesis.models import (
-    Decision,
     DuplicateDetection,
     Synthesis,
     SynthesisGroup,
-    SynthesisRevision,
-    SynthesisState,
 )
-from concertation.synthesis.workflow import EDITABLE_STATES, LIFECYCLE
+from concertation.synthesis.views_common import (
+    base_context,
+    error_text,
+    recorded_decision,
+    synthesis_for_user,
+    write,
+)
+from concertation.synthesis.workflow import LIFECYCLE
 
 POOL_SHOWN = 200  # contributions not yet grouped listed on the workspace
 REQUEST_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
-
-
-def _get_synthesis_for_user(request: ScopedRequest, pk: int, *related: str,
-                            area: AreaName | Literal["read"] = "manage") -> Synthesis:
-    """The synthesis if this person may act on it (or, for "read", open it); 404 otherwise
-    (others' work stays hidden)."""
-    syntheses = (Synthesis.objects.readable(request.scope) if area == "read"
-                 else Synthesis.objects.within(request.scope, area))
-    return get_object_or_404(syntheses.select_related(
-        "campaign", "region", "health_territory", "event", "theme", "validation_event",
-        "previous", *related), pk=pk)
-
-
-def _error_text(error) -> str:
-    return " ".join(getattr(error, "messages", [str(error)]))
-
-
-def _decision(group: SynthesisGroup) -> Decision | None:
-    try:
-        return group.decision
-    except Decision.DoesNotExist:
-        return None
-
-
-def _base_context(synthesis: Synthesis, *, manages: bool = True) -> dict:
-    """What every page of a synthesis shows; `manages` is False for the CRSA's secretariat,
-    whose pages link to none of those it would be refused (workspace, list, history)."""
-    return {
-        "synthesis": synthesis,
-        "manages": manages,
-        "editable": synthesis.state in EDITABLE_STATES,
-        "steps": [(s.label, s.value == synthesis.state) for s in SynthesisState],
-        "step_number": list(SynthesisState.values).index(synthesis.state) + 1,
-        "step_count": len(SynthesisState.values),
-        "next_step": (list(SynthesisState)[list(SynthesisState.values).index(synthesis.state)
-                                           + 1].label
-                      if synthesis.state != SynthesisState.TRANSMITTED else ""),
-    }
-
-
-def _write(request: HttpRequest, synthesis: Synthesis, action: Callable[[], object],
-           success: str) -> bool:
-    """Run a service call; say what happened. False (with the French message) on refusal."""
-    try:
-        action()
-    except revisions.SynthesisError as error:
-        messages.error(request, _error_text(error))
-        return False
-    except PermissionDenied as error:
-        messages.error(request, str(error))
-        return False
-    messages.success(request, success)
-    return True
 
 
 # --- List, creation, consolidation -------------------------------------------------------------
@@ -136,7 +80,7 @@ def create(request: ScopedRequest) -> HttpResponse:
                 theme=data["theme"], source_run=data["source_run"],
                 includes_online=data["includes_online"])
         except (revisions.SynthesisError, PermissionDenied) as error:
-            form.add_error(None, _error_text(error))
+            form.add_error(None, error_text(error))
         else:
             messages.success(request, "La synthèse est créée.")
             return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
@@ -167,7 +111,7 @@ def consolidate(request: ScopedRequest) -> HttpResponse:
                     title=data["title"], validation_event=data["validation_event"],
                     request_key=request_key)
             except (revisions.SynthesisError, PermissionDenied) as error:
-                form.add_error(None, _error_text(error))
+                form.add_error(None, error_text(error))
             else:
                 messages.success(request, "Consolidation créée. La détection des propositions "
                                           "proches se fait en tâche de fond : les regroupements "
@@ -199,7 +143,7 @@ def _workspace_context(request: ScopedRequest, synthesis: Synthesis, **forms) ->
     pool = (selection.source_contributions(synthesis).exclude(pk__in=grouped)
             .select_related("event", "health_territory").order_by("event__date", "pk"))
     pool_count = pool.count()
-    context = _base_context(synthesis)
+    context = base_context(synthesis)
     context.update(
         groups=groups, suggestions=consolidation.suggestion_rows(synthesis),
         detection=_detection(synthesis), detection_finished=False,
@@ -217,7 +161,7 @@ def _workspace_context(request: ScopedRequest, synthesis: Synthesis, **forms) ->
 
 @organiser_required
 def workspace(request: ScopedRequest, pk: int) -> HttpResponse:
-    synthesis = _get_synthesis_for_user(request, pk, "detection")
+    synthesis = synthesis_for_user(request, pk, "detection")
     return render(request, "synthesis/backoffice/workspace.html",
                   _workspace_context(request, synthesis))
 
@@ -233,12 +177,12 @@ def _detection(synthesis: Synthesis) -> DuplicateDetection | None:
 def detection(request: ScopedRequest, pk: int) -> HttpResponse:
     """The duplicate detection's state and the suggestions, polled by the workspace (htmx)
     while the detection runs. Without htmx, the workspace itself (which shows the same)."""
-    synthesis = _get_synthesis_for_user(request, pk, "detection")
+    synthesis = synthesis_for_user(request, pk, "detection")
     here = reverse("synthesis_backoffice:workspace", args=[synthesis.pk]) + "#suggestions"
     if not request.htmx:
         return redirect(here)
     found = _detection(synthesis)
-    context = _base_context(synthesis)
+    context = base_context(synthesis)
     context.update(detection=found, suggestions=consolidation.suggestion_rows(synthesis),
                    # Polled while it ran: say that it ended, and that the rest of the page
                    # (contributions to sort) is from before.
@@ -249,7 +193,7 @@ def detection(request: ScopedRequest, pk: int) -> HttpResponse:
 @require_POST
 @organiser_required
 def details(request: ScopedRequest, pk: int) -> HttpResponse:
-    synthesis = _get_synthesis_for_user(request, pk)
+    synthesis = synthesis_for_user(request, pk)
     form = DetailsForm(request.POST, scope=request.scope)
     if form.is_valid():
         data = form.cleaned_data
@@ -260,7 +204,7 @@ def details(request: ScopedRequest, pk: int) -> HttpResponse:
                 validation_event=data["validation_event"],
                 expected_revision=data["revision"])
         except (revisions.SynthesisError, PermissionDenied) as error:
-            form.add_error(None, _error_text(error))
+            form.add_error(None, error_text(error))
         else:
             messages.success(request, "Les informations de la synthèse sont enregistrées.")
             return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
@@ -273,7 +217,7 @@ def details(request: ScopedRequest, pk: int) -> HttpResponse:
 @organiser_required
 def suggestions(request: ScopedRequest, pk: int) -> HttpResponse:
     """Accept or dismiss one suggestion, accept them all, or look for duplicates again."""
-    synthesis = _get_synthesis_for_user(request, pk)
+    synthesis = synthesis_for_user(request, pk)
     form = SelectionForm(request.POST)
     expected = int_param(form.data.get("revision"), max=MAX_INT)
     action = request.POST.get("action", "")
@@ -281,16 +225,16 @@ def suggestions(request: ScopedRequest, pk: int) -> HttpResponse:
     common = {"scope": request.scope, "user": request.user, "synthesis": synthesis,
               "expected_revision": expected}
     if action == "accept":
-        _write(request, synthesis, lambda: editing.accept_group(group=group_id, **common),
+        write(request, synthesis, lambda: editing.accept_group(group=group_id, **common),
                "La suggestion est retenue comme groupe.")
     elif action == "dismiss":
-        _write(request, synthesis, lambda: editing.dismiss_group(group=group_id, **common),
+        write(request, synthesis, lambda: editing.dismiss_group(group=group_id, **common),
                "La suggestion est écartée ; ses contributions restent à classer.")
     elif action == "accept_all":
-        _write(request, synthesis, lambda: editing.accept_all(**common),
+        write(request, synthesis, lambda: editing.accept_all(**common),
                "Toutes les suggestions sont retenues.")
     elif action == "detect":
-        _write(request, synthesis, lambda: consolidation.redetect(**common),
+        write(request, synthesis, lambda: consolidation.redetect(**common),
                "La détection des doublons est lancée en tâche de fond : les regroupements "
                "suggérés s’affichent ici dès qu’elle est terminée.")
     else:
@@ -304,7 +248,7 @@ def suggestions(request: ScopedRequest, pk: int) -> HttpResponse:
 def new_group(request: ScopedRequest, pk: int) -> HttpResponse:
     """A new group from contributions ticked among those not yet grouped, or added to an
     existing group."""
-    synthesis = _get_synthesis_for_user(request, pk)
+    synthesis = synthesis_for_user(request, pk)
     form = SelectionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Formulaire incomplet : rechargez la page et recommencez.")
@@ -317,11 +261,11 @@ def new_group(request: ScopedRequest, pk: int) -> HttpResponse:
             messages.error(request, "Choisissez le groupe auquel ajouter la sélection.")
             return redirect(reverse("synthesis_backoffice:workspace", args=[synthesis.pk])
                             + "#a-classer")
-        ok = _write(request, synthesis, lambda: editing.move_items(
+        ok = write(request, synthesis, lambda: editing.move_items(
             contribution_ids=data["selected"], target=data["target"], **common),
             "Les contributions sont ajoutées au groupe.")
     else:
-        ok = _write(request, synthesis, lambda: editing.create_group(
+        ok = write(request, synthesis, lambda: editing.create_group(
             title=data["title"], contribution_ids=data["selected"], **common),
             "Le groupe est créé.")
     if not ok:
@@ -335,7 +279,7 @@ def new_group(request: ScopedRequest, pk: int) -> HttpResponse:
 @require_POST
 @organiser_required
 def merge(request: ScopedRequest, pk: int) -> HttpResponse:
-    synthesis = _get_synthesis_for_user(request, pk)
+    synthesis = synthesis_for_user(request, pk)
     form = SelectionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Formulaire incomplet : rechargez la page et recommencez.")
@@ -343,7 +287,7 @@ def merge(request: ScopedRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choisissez le groupe qui réunira les groupes cochés.")
     else:
         data = form.cleaned_data
-        _write(request, synthesis, lambda: editing.merge_groups(
+        write(request, synthesis, lambda: editing.merge_groups(
             scope=request.scope, user=request.user, synthesis=synthesis, target=data["target"],
             sources=data["selected"], expected_revision=data["revision"]),
             "Les groupes sont fusionnés.")
@@ -353,7 +297,7 @@ def merge(request: ScopedRequest, pk: int) -> HttpResponse:
 # --- A group -----------------------------------------------------------------------------------
 
 def _group_context(synthesis: Synthesis, group: SynthesisGroup, form: GroupForm) -> dict:
-    context = _base_context(synthesis)
+    context = base_context(synthesis)
     items = list(group.items.select_related("contribution__event", "contribution__workshop",
                                             "contribution__health_territory")
                  .order_by("contribution__event__date", "contribution_id"))
@@ -362,14 +306,14 @@ def _group_context(synthesis: Synthesis, group: SynthesisGroup, form: GroupForm)
         origin=provenance.compute(synthesis, [group.pk]).for_group(group.pk),
         others=list(synthesis.groups.exclude(pk=group.pk).order_by("position", "id")
                     .only("pk", "title", "accepted")),
-        decision=_decision(group),
+        decision=recorded_decision(group),
     )
     return context
 
 
 @organiser_required
 def group_detail(request: ScopedRequest, pk: int, group_pk: int) -> HttpResponse:
-    synthesis = _get_synthesis_for_user(request, pk)
+    synthesis = synthesis_for_user(request, pk)
     group = get_object_or_404(synthesis.groups.select_related("theme"), pk=group_pk)
     form = GroupForm(request.POST or None, campaign=synthesis.campaign, initial={
         "revision": synthesis.revision, "title": group.title, "kind": group.kind,
@@ -384,7 +328,7 @@ def group_detail(request: ScopedRequest, pk: int, group_pk: int) -> HttpResponse
                     title=data["title"], kind=data["kind"], text=data["text"],
                     theme=data["theme"], expected_revision=data["revision"])
             except (revisions.SynthesisError, PermissionDenied) as error:
-                form.add_error(None, _error_text(error))
+                form.add_error(None, error_text(error))
             else:
                 messages.success(request, "Le groupe est enregistré.")
                 return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
@@ -400,7 +344,7 @@ def group_detail(request: ScopedRequest, pk: int, group_pk: int) -> HttpResponse
 def group_action(request: ScopedRequest, pk: int, group_pk: int) -> HttpResponse:
     """Move ticked contributions to another group, out of every group, or into a new group
     (split); delete the group once empty."""
-    synthesis = _get_synthesis_for_user(request, pk)
+    synthesis = synthesis_for_user(request, pk)
     group = get_object_or_404(synthesis.groups, pk=group_pk)
     form = SelectionForm(request.POST)
     here = redirect("synthesis_backoffice:group", pk=synthesis.pk, group_pk=group.pk)
@@ -415,196 +359,22 @@ def group_action(request: ScopedRequest, pk: int, group_pk: int) -> HttpResponse
         if not data["target"]:
             messages.error(request, "Choisissez le groupe de destination.")
             return here
-        _write(request, synthesis, lambda: editing.move_items(
+        write(request, synthesis, lambda: editing.move_items(
             contribution_ids=data["selected"], target=data["target"], **common),
             "Les contributions sont déplacées.")
     elif action == "remove":
-        _write(request, synthesis, lambda: editing.move_items(
+        write(request, synthesis, lambda: editing.move_items(
             contribution_ids=data["selected"], target=None, **common),
             "Les contributions sont retirées du groupe ; elles restent à classer.")
     elif action == "split":
-        if _write(request, synthesis, lambda: editing.split_group(
+        if write(request, synthesis, lambda: editing.split_group(
                 group=group, contribution_ids=data["selected"], title=data["title"], **common),
                 "Le groupe est scindé : le nouveau groupe est dans la liste."):
             return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
     elif action == "delete":
-        if _write(request, synthesis, lambda: editing.delete_group(group=group, **common),
+        if write(request, synthesis, lambda: editing.delete_group(group=group, **common),
                   "Le groupe est supprimé."):
             return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
     else:
         messages.error(request, "Action inconnue.")
     return here
-
-
-# --- Lifecycle ---------------------------------------------------------------------------------
-
-@require_POST
-@organiser_required
-def change_state(request: ScopedRequest, pk: int) -> HttpResponse:
-    synthesis = _get_synthesis_for_user(request, pk)
-    form = SelectionForm(request.POST)
-    expected = form.cleaned_data["revision"] if form.is_valid() else None
-    target = request.POST.get("target", "")
-    step = LIFECYCLE.find(synthesis.state, target)
-    if step is not None and step.consequences and not confirm.confirmed(request):
-        return confirm.ask(request, title=step.confirm_title, consequences=step.consequences,
-                           confirm_label=step.confirm_label,
-                           back=("synthesis_backoffice:workspace", synthesis.pk))
-    labels = {SynthesisState.IN_VALIDATION: "La synthèse est soumise à la CRSA.",
-              SynthesisState.DRAFT: "La synthèse est revenue à la rédaction.",
-              SynthesisState.VALIDATED: "La validation est close.",
-              SynthesisState.TRANSMITTED: "La synthèse est marquée comme transmise au "
-                                          "ministère : cette version est figée."}
-    done = _write(request, synthesis, lambda: services.transition(
-        scope=request.scope, user=request.user, synthesis=synthesis, target=target,
-        reason=request.POST.get("reason", ""), expected_revision=expected),
-        labels.get(target, ""))
-    if done and target == SynthesisState.IN_VALIDATION:
-        return redirect("synthesis_backoffice:validation", pk=synthesis.pk)
-    return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
-
-
-@require_POST
-@role_required("decide")
-def close_validation(request: ScopedRequest, pk: int) -> HttpResponse:
-    """« Clore la validation », for the CRSA's secretariat as for the region's organisers: the
-    one step of the lifecycle that the conference takes, once each proposal has its decision."""
-    synthesis = _get_synthesis_for_user(request, pk, area="decide")
-    form = SelectionForm(request.POST)
-    expected = form.cleaned_data["revision"] if form.is_valid() else None
-    step = LIFECYCLE.find(synthesis.state, SynthesisState.VALIDATED)
-    here = ("synthesis_backoffice:validation", synthesis.pk)
-    if step is not None and not confirm.confirmed(request):
-        return confirm.ask(request, title=step.confirm_title, consequences=step.consequences,
-                           confirm_label=step.confirm_label, back=here)
-    _write(request, synthesis, lambda: services.transition(
-        scope=request.scope, user=request.user, synthesis=synthesis,
-        target=SynthesisState.VALIDATED, expected_revision=expected),
-        "La validation est close.")
-    # The region goes on to the transmission from its workspace; the CRSA stays on its page.
-    if selection.can_manage(request.scope, synthesis):
-        return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
-    return redirect(*here)
-
-
-@require_POST
-@organiser_required
-def publication(request: ScopedRequest, pk: int) -> HttpResponse:
-    synthesis = _get_synthesis_for_user(request, pk)
-    public = request.POST.get("public") == "1"
-    _write(request, synthesis, lambda: services.set_public(
-        scope=request.scope, user=request.user, synthesis=synthesis, public=public),
-        "La synthèse est publiée sur le site." if public else "La synthèse est retirée du site.")
-    return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
-
-
-@require_POST
-@organiser_required
-def new_edition(request: ScopedRequest, pk: int) -> HttpResponse:
-    synthesis = _get_synthesis_for_user(request, pk)
-    try:
-        copy = services.new_edition(scope=request.scope, user=request.user, synthesis=synthesis)
-    except (revisions.SynthesisError, PermissionDenied) as error:
-        messages.error(request, _error_text(error))
-        return redirect("synthesis_backoffice:workspace", pk=synthesis.pk)
-    messages.success(request, f"La version {copy.edition} est ouverte en rédaction, avec les "
-                              "textes définitifs de la version transmise.")
-    return redirect("synthesis_backoffice:workspace", pk=copy.pk)
-
-
-# --- Consolidated list, CRSA validation, history -----------------------------------------------
-
-@organiser_required
-def consolidated(request: ScopedRequest, pk: int) -> HttpResponse:
-    synthesis = _get_synthesis_for_user(request, pk)
-    rows = consolidation.consolidated_list(synthesis)
-    for row in rows:
-        row.recorded = _decision(row.group)
-    context = _base_context(synthesis)
-    context["rows"] = rows
-    return render(request, "synthesis/backoffice/consolidated.html", context)
-
-
-def _validation_context(request: ScopedRequest, synthesis: Synthesis,
-                        bound: dict[int, DecisionForm]) -> dict:
-    rows = consolidation.consolidated_list(synthesis)
-    for row in rows:
-        row.recorded = _decision(row.group)
-        # A recorded decision's form is its correction, filled with what was recorded.
-        initial = ({name: getattr(row.recorded, name) for name in DecisionForm.base_fields}
-                   if row.recorded else None)
-        row.form = bound.get(row.group.pk) or DecisionForm(prefix=f"g{row.group.pk}",
-                                                           initial=initial)
-        row.amendment = (diff.text_diff(row.recorded.original_text, row.recorded.amended_text)
-                         if row.recorded and row.recorded.amended_text else None)
-    decided = sum(1 for row in rows if row.recorded)
-    manages = selection.can_manage(request.scope, synthesis)
-    context = _base_context(synthesis, manages=manages)
-    # The CRSA's secretariat closes the validation it recorded; the rest is the region's.
-    transitions = [t for t in LIFECYCLE.allowed_targets(synthesis.state)
-                   if manages or t.target == SynthesisState.VALIDATED]
-    context.update(rows=rows, decided=decided, remaining=len(rows) - decided,
-                   transitions=transitions)
-    return context
-
-
-@role_required("decide")
-def validation(request: ScopedRequest, pk: int) -> HttpResponse:
-    synthesis = _get_synthesis_for_user(request, pk, area="decide")
-    return render(request, "synthesis/backoffice/validation.html",
-                  _validation_context(request, synthesis, {}))
-
-
-@require_POST
-@role_required("decide")
-def decide(request: ScopedRequest, pk: int, group_pk: int) -> HttpResponse:
-    synthesis = _get_synthesis_for_user(request, pk, area="decide")
-    group = get_object_or_404(synthesis.groups, pk=group_pk)
-    form = DecisionForm(request.POST, prefix=f"g{group.pk}")
-    correction = request.POST.get(f"g{group.pk}-correct") == "1"
-    if form.is_valid():
-        data = form.cleaned_data
-        write = services.correct_decision if correction else services.record_decision
-        try:
-            write(
-                scope=request.scope, user=request.user, synthesis=synthesis, group=group,
-                outcome=data["outcome"], votes_for=data["votes_for"],
-                votes_against=data["votes_against"], abstentions=data["abstentions"],
-                amended_text=data["amended_text"], note=data["note"])
-        except (revisions.SynthesisError, PermissionDenied) as error:
-            form.add_error(None, _error_text(error))
-        else:
-            messages.success(request, f"Décision {'corrigée' if correction else 'enregistrée'}"
-                                      f" pour « {group.title} ».")
-            return redirect(reverse("synthesis_backoffice:validation", args=[synthesis.pk])
-                            + f"#proposition-{group.pk}")
-    return render(request, "synthesis/backoffice/validation.html",
-                  _validation_context(request, synthesis, {group.pk: form}), status=400)
-
-
-@organiser_required
-def history(request: ScopedRequest, pk: int) -> HttpResponse:
-    synthesis = _get_synthesis_for_user(request, pk)
-    revisions = list(synthesis.revisions.select_related("user").defer("snapshot")
-                     .order_by("-number"))
-    form = DiffForm(request.GET or None)
-    comparison = None
-    contributions: dict[int, Contribution] = {}
-    if form.is_valid():
-        wanted = {form.cleaned_data["de"], form.cleaned_data["a"]}
-        found = {r.number: r for r in SynthesisRevision.objects.filter(synthesis=synthesis,
-                                                                       number__in=wanted)}
-        if len(found) != len(wanted):
-            form.add_error(None, "Cette révision n’existe pas pour cette synthèse.")
-        else:
-            old, new = found[form.cleaned_data["de"]], found[form.cleaned_data["a"]]
-            comparison = diff.snapshot_diff(old.snapshot, new.snapshot)
-            contributions = Contribution.objects.in_bulk(
-                [m.contribution_id for m in comparison.moved[:200]])
-    elif not request.GET and len(revisions) > 1:
-        form = DiffForm(initial={"de": revisions[1].number, "a": revisions[0].number})
-    context = _base_context(synthesis)
-    context.update(revisions=revisions, form=form, comparison=comparison,
-                   texts={pk: c.text for pk, c in contributions.items()})
-    return render(request, "synthesis/backoffice/history.html", context)
-

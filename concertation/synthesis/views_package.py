@@ -13,24 +13,16 @@ from django.views.decorators.http import require_POST
 
 from concertation.accounts.access import ScopedRequest, organiser_required, role_required
 from concertation.synthesis import package as packages
-from concertation.synthesis.models import Package, Synthesis
+from concertation.synthesis.models import Package
 from concertation.synthesis.selection import can_manage
+from concertation.synthesis.views_common import synthesis_for_user
 
 SHOWN = 10  # packages listed, newest first
 
 
-def _synthesis(request: ScopedRequest, pk: int, *, read: bool = False) -> Synthesis:
-    # Outside the scope: 404, as for the other synthesis pages. The national secretariat and
-    # the CRSA's read the package of what reached them; only the region's organisers make one.
-    syntheses = (Synthesis.objects.readable(request.scope) if read
-                 else Synthesis.objects.within(request.scope))
-    return get_object_or_404(syntheses.select_related(
-        "campaign", "region", "health_territory", "event", "previous"), pk=pk)
-
-
 @role_required("read")
 def index(request: ScopedRequest, pk: int) -> HttpResponse:
-    synthesis = _synthesis(request, pk, read=True)
+    synthesis = synthesis_for_user(request, pk, area="read")
     try:
         edition = packages.validated_edition(synthesis)
     except packages.PackageError as exc:
@@ -54,7 +46,7 @@ def index(request: ScopedRequest, pk: int) -> HttpResponse:
 @require_POST
 @organiser_required
 def request_package(request: ScopedRequest, pk: int) -> HttpResponse:
-    synthesis = _synthesis(request, pk)
+    synthesis = synthesis_for_user(request, pk)
     try:
         packages.request_package(scope=request.scope, user=request.user, synthesis=synthesis)
     except packages.PackageError as exc:
@@ -69,7 +61,7 @@ def request_package(request: ScopedRequest, pk: int) -> HttpResponse:
 
 @role_required("read")
 def download(request: ScopedRequest, pk: int, package_pk: int, kind: str) -> HttpResponse:
-    synthesis = _synthesis(request, pk, read=True)
+    synthesis = synthesis_for_user(request, pk, area="read")
     editions = {synthesis.pk}
     # From a new draft edition, the package of the edition it was started from.
     with contextlib.suppress(packages.PackageError):

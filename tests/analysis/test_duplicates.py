@@ -49,7 +49,8 @@ def test_block_chunked_scoring_matches_scoring_everything_at_once() -> None:
     import numpy as np
 
     from concertation.analysis.duplicates import _score_candidates
-    from concertation.analysis.similarity import fit_idf, represent, score_pairs
+    from concertation.analysis.representations import fit_idf, represent
+    from concertation.analysis.similarity import score_pairs
     from concertation.analysis.text import normalise
 
     texts = [f"{t} (version {i % 3})" for i, t in enumerate(TEXTS * 2)]

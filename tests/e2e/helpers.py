@@ -76,7 +76,7 @@ class Site:
         return response
 
     def login(self, username: str) -> None:
-        from concertation.demo import DEMO_PASSWORD
+        from concertation.demo.people import DEMO_PASSWORD
 
         self.goto("/compte/connexion/")
         self.page.locator("#id_username").fill(username)

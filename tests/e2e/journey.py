@@ -123,7 +123,7 @@ class Journey:
 
     def login(self, username: str, landing: str) -> None:
         """Signs in with the demo password and lands on the role's own page."""
-        from concertation.demo import DEMO_PASSWORD
+        from concertation.demo.people import DEMO_PASSWORD
 
         self.goto("/compte/connexion/")
         self.fill(self.page.locator("#id_username"), username)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from concertation.demo import DEMO_PASSWORD
+from concertation.demo.people import DEMO_PASSWORD
 from concertation.registrations import services
 from concertation.registrations.models import DoorSync, Registration
 from concertation.registrations.tokens import manage_url

@@ -1,41 +1,24 @@
-"""Demo data that tells the story of the two press releases in shared/seeds.
-
-Loading is idempotent: objects are looked up by slug and created only when missing, so a
-second run changes nothing and never overwrites what a user edited. Days after the load date
-are placed relative to it, so that there is always something to register for.
-"""
+"""The demo's days: the two regions' territories, the campaigns and themes, each day with
+its programme, participants and lifecycle history."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from concertation.accounts.models import OrganiserMembership
 from concertation.campaigns.models import Campaign, Phase, Theme
-from concertation.core.public_cache import bump_public_content
-from concertation.events.models import Document, Event, EventState, EventTransition, Talk, Workshop
+from concertation.events.models import Event, EventState, EventTransition
 from concertation.registrations.models import Registration, RegistrationStatus
 from concertation.registrations.services import recount_seats
 from concertation.territories.models import (
-    Agency,
     Department,
     HealthTerritory,
     Region,
     TerritorialCouncil,
 )
-
-DEMO_PASSWORD = "concertation-demo"
-DEMO_USERS = {
-    # username: (first name, last name, membership: ("agency", region code) | ("council", slug))
-    "cts28": ("Claire", "Martin", ("council", "eure-et-loir")),
-    "ars-ara": ("Karim", "Benali", ("agency", "84")),
-}
 
 # Each health territory of these two regions is one department (the CTS of the seeds).
 TERRITORIES = {
@@ -109,7 +92,7 @@ class DemoDay:
     participants: tuple[int, int] = (0, 0)
 
 
-def _territories() -> dict[str, HealthTerritory]:
+def territories_by_department() -> dict[str, HealthTerritory]:
     by_department: dict[str, HealthTerritory] = {}
     for region_code, codes in TERRITORIES.items():
         region = Region.objects.get(code=region_code)
@@ -129,7 +112,7 @@ def _territories() -> dict[str, HealthTerritory]:
     return by_department
 
 
-def _campaigns(today: dt.date) -> tuple[Campaign, list[Theme], Campaign, Theme]:
+def demo_campaigns(today: dt.date) -> tuple[Campaign, list[Theme], Campaign, Theme]:
     national, _ = Campaign.objects.get_or_create(
         slug="cnr-sante-2022",
         defaults={
@@ -186,8 +169,8 @@ def _campaigns(today: dt.date) -> tuple[Campaign, list[Theme], Campaign, Theme]:
     return national, themes, local, local_theme
 
 
-def _days(today: dt.date) -> list[DemoDay]:
-    national, themes, local, violence = _campaigns(today)
+def demo_days(today: dt.date) -> list[DemoDay]:
+    national, themes, local, violence = demo_campaigns(today)
     rusch = (
         "Intervention sur l’avis de mai 2023 de la CNS sur les violences en santé",
         "Pr Emmanuel Rusch, président de la Conférence nationale de santé (CNS)",
@@ -299,7 +282,7 @@ def _days(today: dt.date) -> list[DemoDay]:
     return days
 
 
-def _programme_pdf(event: Event) -> bytes:
+def programme_pdf(event: Event) -> bytes:
     from django.template.loader import render_to_string
     from weasyprint import HTML  # heavy import, only when a document is generated
 
@@ -310,7 +293,7 @@ def _programme_pdf(event: Event) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def _history(event: Event, state: str) -> None:
+def walk_history(event: Event, state: str) -> None:
     """Walk a demo day through the real lifecycle up to its state, logging each step."""
     path = {
         EventState.DRAFT: [],
@@ -337,7 +320,7 @@ ORGANISATIONS = ["Centre hospitalier de Chartres", "France Assos Santé Centre-V
                  "professionnels de santé", "CPAM d’Eure-et-Loir", ""]
 
 
-def _participants(event: Event, registered: int, present: int) -> None:
+def add_participants(event: Event, registered: int, present: int) -> None:
     """Fictitious participants (addresses in the reserved .invalid domain), spread over the
     colleges and workshops, so lists, exports and attendance sheets have something to show."""
     workshops = list(event.workshops.all())
@@ -359,195 +342,3 @@ def _participants(event: Event, registered: int, present: int) -> None:
         if workshops:
             registration.workshops.add(workshops[i % len(workshops)])
     recount_seats(event)  # rows written directly: the seat counters follow them
-
-
-def _users(territories: dict[str, HealthTerritory]) -> None:
-    User = get_user_model()
-    for username, (first, last, (kind, key)) in DEMO_USERS.items():
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={"first_name": first, "last_name": last,
-                      "email": f"{username}@demo.invalid"},
-        )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save()
-        if kind == "agency":
-            OrganiserMembership.objects.get_or_create(
-                user=user, agency=Agency.objects.get(region__code=key)
-            )
-        else:
-            council = HealthTerritory.objects.get(slug=key).council
-            OrganiserMembership.objects.get_or_create(user=user, council=council)
-
-
-def _facilitator() -> None:
-    """A workshop facilitator of the coming Eure-et-Loir day (no organiser rights)."""
-    from concertation.contributions.models import Facilitation
-
-    User = get_user_model()
-    user, created = User.objects.get_or_create(
-        username="animation28",
-        defaults={"first_name": "Léa", "last_name": "Morel", "email": "animation28@demo.invalid"},
-    )
-    if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-    for workshop in Workshop.objects.filter(event__slug="cnr-sante-eure-et-loir-4"):
-        Facilitation.objects.get_or_create(user=user, workshop=workshop)
-
-
-def _other_roles() -> None:
-    """The moderator of Eure-et-Loir's online contributions and the CRSA secretariat of
-    Auvergne-Rhône-Alpes: each role of the back-office has its demo account."""
-    from concertation.accounts.models import Role
-
-    User = get_user_model()
-    people = [("moderation28", "Inès", "Garnier", Role.MODERATOR, "council", "eure-et-loir"),
-              ("crsa-ara", "Paul", "Fabre", Role.CRSA, "agency", "84")]
-    for username, first, last, role, kind, key in people:
-        user, created = User.objects.get_or_create(username=username, defaults={
-            "first_name": first, "last_name": last, "email": f"{username}@demo.invalid"})
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save()
-        place = ({"agency": Agency.objects.get(region__code=key)} if kind == "agency"
-                 else {"council": HealthTerritory.objects.get(slug=key).council})
-        OrganiserMembership.objects.get_or_create(user=user, role=role, **place)
-
-
-# Proposals of the Auvergne-Rhône-Alpes days, by national theme (demo text, written for it).
-ARA_PROPOSALS = [
-    ["Faciliter l’accès à un médecin traitant pour les patients qui n’en ont pas",
-     "Créer un guichet départemental pour trouver un médecin traitant",
-     "Donner la priorité aux malades chroniques sans médecin traitant",
-     "Développer les assistants médicaux pour libérer du temps aux médecins traitants",
-     "Permettre aux infirmiers de suivre certains patients avec le médecin traitant"],
-    ["Revaloriser les salaires des soignants à l’hôpital",
-     "Proposer des logements aux internes dans les territoires ruraux",
-     "Faciliter l’installation des jeunes médecins en maison de santé",
-     "Améliorer les conditions de travail des aides-soignants",
-     "Développer les stages en zone rurale pendant les études de santé"],
-    ["Organiser la permanence des soins le soir et le week-end entre professionnels",
-     "Mieux faire connaître le service d’accès aux soins et son numéro",
-     "Ouvrir des centres de soins non programmés près des urgences",
-     "Développer la téléconsultation accompagnée en pharmacie",
-     "Créer des transports solidaires vers les lieux de soins"],
-    ["Renforcer l’éducation à la santé à l’école",
-     "Multiplier les dépistages itinérants dans les villages",
-     "Former des ambassadeurs de prévention dans les quartiers",
-     "Développer le sport sur ordonnance",
-     "Mieux prévenir la perte d’autonomie des personnes âgées"],
-]
-LOCAL_VARIANTS = ["", " dans le département", " au plus près des habitants", " en lien avec le CTS"]
-
-
-def _ara_contributions() -> None:
-    """Proposals captured in the workshops of the twelve Auvergne-Rhône-Alpes days, and votes
-    of their participants: service users and health professionals lean different ways, so the
-    analysis has opinion groups to find."""
-    import random
-
-    from concertation.contributions.models import Contribution, ContributionState, Vote
-
-    days = list(Event.objects.filter(slug__startswith="cnr-sante-2022-",
-                                     department__region__code="84",
-                                     kind=Event.Kind.CONSULTATION_DAY).order_by("date"))
-    if not days or Contribution.objects.filter(event__in=days).exists():
-        return
-    rng = random.Random(2022)
-    by_day: dict[int, list[Contribution]] = {}
-    for day in days:
-        workshops = list(day.workshops.select_related("theme").order_by("position"))
-        created = []
-        for theme_index, workshop in enumerate(workshops[:4]):
-            for text in rng.sample(ARA_PROPOSALS[theme_index], 3):
-                created.append(Contribution(
-                    campaign_id=day.campaign_id, theme_id=workshop.theme_id,
-                    text=text + rng.choice(LOCAL_VARIANTS) + ".",
-                    origin=Contribution.Origin.WORKSHOP, event=day, workshop=workshop,
-                    department_id=day.department_id, health_territory_id=day.health_territory_id,
-                    state=ContributionState.PUBLISHED,
-                    created_at=day.start + dt.timedelta(minutes=90 + len(created)),
-                ))
-        by_day[day.pk] = Contribution.objects.bulk_create(created)
-    everything = [c for contributions in by_day.values() for c in contributions]
-    theme_of = {c.pk: next(k for k, texts in enumerate(ARA_PROPOSALS)
-                           if any(c.text.startswith(t) for t in texts)) for c in everything}
-    votes = []
-    for day in days:
-        others = [c for c in everything if c.event_id != day.pk]
-        for i in range(10):
-            college = "professionnel" if i % 2 else "usager"
-            voter = Registration.objects.create(
-                event=day, status=RegistrationStatus.CONFIRMED, first_name=FIRST_NAMES[i],
-                last_name=LAST_NAMES[(i * 3) % len(LAST_NAMES)],
-                email=f"participant{i}.{day.department.code}@demo.invalid", college=college,
-                consent_processing=True, checked_in_at=day.start,
-            )
-            # Each votes on the proposals of their day, then on others of the regional list.
-            for contribution in by_day[day.pk] + rng.sample(others, 30):
-                theme = theme_of[contribution.pk]
-                # Professionals back attractiveness and continuity; users, access and prevention.
-                leaning = 0.85 if (college == "professionnel") == (theme in (1, 2)) else 0.2
-                draw = rng.random()
-                value = 1 if draw < leaning else (0 if draw < leaning + 0.1 else -1)
-                votes.append(Vote(contribution=contribution, registration=voter, value=value,
-                                  college=college))
-    Vote.objects.bulk_create(votes)
-    for contribution in everything:
-        cast = [v.value for v in votes if v.contribution_id == contribution.pk]
-        Contribution.objects.filter(pk=contribution.pk).update(
-            agree_count=cast.count(1), disagree_count=cast.count(-1), pass_count=cast.count(0))
-
-
-@transaction.atomic
-def load_demo(today: dt.date | None = None, *, ministry_story: bool = True) -> dict[str, int]:
-    """Load the demo, never overwriting. `ministry_story=False` stops the story once the days
-    are held (no restitution published, no synthesis validated nor transmitted), for the
-    browser tests that publish a restitution or walk the regional consolidation themselves."""
-    today = today or timezone.localdate()
-    territories = _territories()
-    created = 0
-    for day in _days(today):
-        if Event.objects.filter(slug=day.slug).exists():
-            continue
-        department = Department.objects.get(code=day.department)
-        event = Event.objects.create(
-            slug=day.slug, title=day.title, campaign=day.campaign, kind=day.kind,
-            summary=day.summary, department=department,
-            health_territory=None if day.regional else territories[day.department],
-            co_organisers=day.co_organisers, date=day.date, starts_at=day.starts_at,
-            ends_at=day.ends_at, plenary_title=day.plenary, capacity=day.capacity,
-            **day.venue,
-        )
-        event.themes.set(day.themes)
-        for i, (title, speakers, at) in enumerate(day.talks):
-            Talk.objects.create(event=event, position=i, title=title, speakers=speakers,
-                                starts_at=at)
-        for i, (title, theme, capacity) in enumerate(day.workshops):
-            Workshop.objects.create(event=event, position=i, title=title, theme=theme,
-                                    capacity=capacity, starts_at=dt.time(10, 30),
-                                    ends_at=dt.time(12, 0))
-        if day.programme_pdf:
-            pdf = _programme_pdf(event)
-            Document.objects.create(event=event, title="Programme de la matinée",
-                                    file=ContentFile(pdf, name="programme.pdf"), size=len(pdf))
-        _participants(event, *day.participants)
-        _history(event, day.state)
-        created += 1
-    _users(territories)
-    _facilitator()
-    _other_roles()
-    _ara_contributions()
-    from concertation.projects.demo import load_projects_demo
-
-    load_projects_demo()
-    if ministry_story:
-        from concertation.contributions.demo import load_restitutions_demo
-        from concertation.national.demo import load_national_demo
-
-        load_restitutions_demo()
-        load_national_demo()
-    bump_public_content()
-    return {"events_created": created, "events_total": Event.objects.count()}
