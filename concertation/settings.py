@@ -339,3 +339,10 @@ QUEUE_STALL_MINUTES = env_int("QUEUE_STALL_MINUTES", 5)
 
 # The public API's limit per client address and minute (`api/middleware.py`): past it, 429.
 API_RATE_PER_MINUTE = env_int("API_RATE_PER_MINUTE", 300)
+# Organisers' webhooks (`api/webhooks.py`): attempts before a delivery is given up (1, 2, 4 …
+# minutes apart, at most an hour: about a day), the receiver's time to answer, and whether an
+# address on a private or loopback network may receive (never in production: a webhook would
+# let an organiser make the server call its own network).
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 12)
+WEBHOOK_TIMEOUT_S = env_int("WEBHOOK_TIMEOUT_S", 10)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)

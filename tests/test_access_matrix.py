@@ -21,7 +21,7 @@ from django.utils import timezone
 from concertation.accounts.models import OrganiserMembership, Role
 from concertation.analysis_runs.models import AnalysisRun
 from concertation.api import tokens
-from concertation.api.models import ApiToken
+from concertation.api.models import ApiToken, WebhookEndpoint
 from concertation.contributions import services as contributions
 from concertation.contributions.models import Comment, Facilitation, PriorityVote
 from concertation.events.models import Document
@@ -264,6 +264,13 @@ def cts_a_token(w: World) -> dict:
     return {"pk": token.pk}
 
 
+def cts_a_endpoint(w: World) -> dict:
+    endpoint, _ = WebhookEndpoint.objects.get_or_create(
+        user=w.users["cts_a"], url="https://outil.example.org/hooks",
+        defaults={"events": ["registration.created"], "secret": "s" * 64})
+    return {"pk": endpoint.pk}
+
+
 def registration_code(w: World) -> dict:
     return {"code": Registration.objects.filter(event=w.day).first().code}
 
@@ -357,6 +364,12 @@ MATRIX: dict[str, Row] = {
     "api_backoffice:tokens": Row(none, ORGANISER_PAGE, BOTH),
     "api_backoffice:token_revoke": Row(cts_a_token, only(("cts_a",), others=HIDDEN,
                                                          **NOT_ORGANISERS), POST),
+    # An organiser's own webhook endpoints; another's is not found.
+    "api_backoffice:webhooks": Row(none, ORGANISER_PAGE, BOTH),
+    "api_backoffice:webhook": Row(cts_a_endpoint, only(("cts_a",), others=HIDDEN,
+                                                       **NOT_ORGANISERS)),
+    "api_backoffice:webhook_delete": Row(cts_a_endpoint, only(("cts_a",), others=HIDDEN,
+                                                              **NOT_ORGANISERS), POST),
     "projects:follow": Row(lambda w: {"slug": w.project.slug}, PUBLIC, POST),
     "projects:evidence": Row(lambda w: {
         "slug": w.project.slug, "pk": w.milestone.pk,

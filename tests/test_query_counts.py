@@ -73,6 +73,8 @@ PINS: dict[str, tuple[str, int]] = {
     "api:syntheses": ("anonymous", 2),
     "api:synthesis": ("anonymous", 10),
     "api_backoffice:tokens": ("cts_a", 6),
+    "api_backoffice:webhook": ("cts_a", 6),
+    "api_backoffice:webhooks": ("cts_a", 5),
     "backoffice:create": ("cts_a", 8),
     "backoffice:duplicate": ("cts_a", 7),
     "backoffice:edit": ("cts_a", 10),

@@ -7,3 +7,9 @@ class ApiConfig(AppConfig):
 
     name = "concertation.api"
     label = "api"
+
+    def ready(self) -> None:
+        from concertation.api import webhooks
+
+        # The organisers' webhooks hear the apps below in the transactions they tell of.
+        webhooks.connect()

@@ -48,3 +48,66 @@ class ApiTokenUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
+
+
+class WebhookEvent(models.TextChoices):
+    REGISTRATION_CREATED = "registration.created", "Inscription créée"
+    REGISTRATION_CANCELLED = "registration.cancelled", "Inscription annulée"
+    REGISTRATION_PROMOTED = "registration.promoted", "Inscription confirmée (liste d’attente)"
+    CONTRIBUTION_PUBLISHED = "contribution.published", "Contribution publiée"
+    RESTITUTION_PUBLISHED = "restitution.published", "Restitution publiée"
+    SYNTHESIS_TRANSMITTED = "synthesis.transmitted", "Synthèse transmise au ministère"
+
+
+class WebhookEndpoint(models.Model):
+    """An organiser's tool that is told of events (`webhooks.py`): those of the events it
+    listens to that happen within its owner's scope, signed with its own secret."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="webhook_endpoints")
+    url = models.URLField("adresse de réception", max_length=500)
+    events = models.JSONField("événements", default=list)
+    # Kept as is: the signature is computed with it at each delivery (HMAC-SHA256).
+    secret = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def active(self) -> bool:
+        return self.disabled_at is None
+
+    def event_labels(self) -> list[str]:
+        return [WebhookEvent(e).label for e in self.events if e in WebhookEvent.values]
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint, kept until the receiver answers 2xx: each attempt counted,
+    its answer or error kept (the delivery log of the back-office)."""
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE,
+                                 related_name="deliveries")
+    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["endpoint", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint_id}"
+
+    @property
+    def closed(self) -> bool:
+        return self.delivered_at is None and self.attempts >= settings.WEBHOOK_MAX_ATTEMPTS

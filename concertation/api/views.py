@@ -4,16 +4,19 @@ one confirmation step). Each organiser sees only their own tokens."""
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from concertation.accounts.access import ScopedRequest, organiser_required
 from concertation.api import tokens
-from concertation.api.forms import TokenForm
-from concertation.api.models import ApiToken, ApiTokenUse
+from concertation.api.forms import TokenForm, WebhookForm
+from concertation.api.models import ApiToken, ApiTokenUse, WebhookEndpoint
 from concertation.core import confirm
 
 RECENT_USES = 20
@@ -68,3 +71,64 @@ def token_revoke(request: ScopedRequest, pk: int) -> HttpResponse:
     tokens.revoke(user=request.user, token_id=token.pk)
     messages.success(request, f"Jeton « {token.name} » révoqué.")
     return redirect("api_backoffice:tokens")
+
+
+# Webhooks ----------------------------------------------------------------------------------
+
+RECENT_DELIVERIES = 50
+
+
+def _webhooks_page(request: ScopedRequest, form: WebhookForm, *, created=None,
+                   status: int = 200) -> HttpResponse:
+    response = render(request, "api/webhooks.html", {
+        "form": form, "created": created,
+        "endpoints": WebhookEndpoint.objects.filter(user=request.user, disabled_at=None),
+    }, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@organiser_required
+def webhook_list(request: ScopedRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _webhooks_page(request, WebhookForm())
+    form = WebhookForm(request.POST)
+    if not form.is_valid():
+        return _webhooks_page(request, form, status=400)
+    endpoint = WebhookEndpoint.objects.create(
+        user=request.user, url=form.cleaned_data["url"], events=form.cleaned_data["events"],
+        secret=secrets.token_hex(32))
+    messages.success(request, "Point de réception créé.")
+    return _webhooks_page(request, WebhookForm(), created=endpoint)
+
+
+def _own_endpoint(request: ScopedRequest, pk: int) -> WebhookEndpoint:
+    endpoint = WebhookEndpoint.objects.filter(user=request.user, pk=pk,
+                                              disabled_at=None).first()
+    if endpoint is None:
+        raise Http404("Point de réception introuvable.")
+    return endpoint
+
+
+@organiser_required
+def webhook_detail(request: ScopedRequest, pk: int) -> HttpResponse:
+    endpoint = _own_endpoint(request, pk)
+    return render(request, "api/webhook_detail.html", {
+        "endpoint": endpoint,
+        "deliveries": endpoint.deliveries.all()[:RECENT_DELIVERIES],
+    })
+
+
+@require_POST
+@organiser_required
+def webhook_delete(request: ScopedRequest, pk: int) -> HttpResponse:
+    endpoint = _own_endpoint(request, pk)
+    if not confirm.confirmed(request):
+        return confirm.ask(
+            request, title=f"supprimer le point de réception {endpoint.url}",
+            consequences=["Plus aucun événement n’y sera envoyé, ceux en attente compris.",
+                          "Son journal des envois reste consultable par l’administrateur."],
+            confirm_label="Supprimer le point de réception", back=("api_backoffice:webhooks",))
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(disabled_at=timezone.now())
+    messages.success(request, "Point de réception supprimé.")
+    return redirect("api_backoffice:webhooks")

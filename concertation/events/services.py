@@ -14,6 +14,7 @@ from django.utils.text import slugify
 
 from concertation.accounts.scope import Scope
 from concertation.core.public_cache import bump_public_content
+from concertation.events import signals
 from concertation.events.models import Document, Event, EventState
 from concertation.events.workflow import EDITABLE_STATES, LIFECYCLE
 from concertation.territories.models import HealthTerritory
@@ -84,7 +85,9 @@ def save_programme(*, scope: Scope, user: User, event: Event, formsets: Iterable
 def transition(*, scope: Scope, user: User, event: Event, target: str, note: str = "") -> Event:
     locked = Event.objects.select_for_update().select_related("department").get(pk=event.pk)
     _check_scope(scope, locked)
+    from_state = locked.state
     LIFECYCLE.apply(locked, target, user=user, reason=note)
+    signals.transitioned.send(sender=Event, event=locked, from_state=from_state)
     return locked
 
 

@@ -207,10 +207,10 @@ def test_sign_up_post_query_count(client, day, django_assert_num_queries,
     # day with its campaign and workshops; then the transaction: the check of both rate
     # limits and the attempt, registration, its workshop and mail rows (one statement on
     # PostgreSQL, five elsewhere), seat of the day, seat of the workshop (savepoint and
-    # release: the test's own transaction)
+    # release: the test's own transaction), the webhook endpoints listening (none here)
     url, data = reverse("registrations:register", args=[day.slug]), _form(day)
     rows = 1 if connection.vendor == "postgresql" else 5
-    with django_assert_num_queries(5 + rows), django_capture_on_commit_callbacks() as callbacks:
+    with django_assert_num_queries(6 + rows), django_capture_on_commit_callbacks() as callbacks:
         response = client.post(url, data)
     assert response.status_code == 302
     assert len(callbacks) == 1  # the mail task, on commit with the tests' immediate backend
@@ -222,10 +222,10 @@ def test_sign_up_post_on_a_full_day_takes_no_seat_query(client, day, django_asse
     Event.objects.filter(pk=day.pk).update(seats_taken=90)
     # day and workshops; rate limits, attempt, registration, its workshop, mail row (one
     # statement on PostgreSQL; savepoint and release: the test's own transaction); the check
-    # for a freed seat runs after commit
+    # for a freed seat runs after commit; the webhook endpoints listening (none here)
     url, data = reverse("registrations:register", args=[day.slug]), _form(day)
     rows = 1 if connection.vendor == "postgresql" else 5
-    with django_assert_num_queries(3 + rows), django_capture_on_commit_callbacks() as callbacks:
+    with django_assert_num_queries(4 + rows), django_capture_on_commit_callbacks() as callbacks:
         response = client.post(url, data)
     assert response.status_code == 302
     # The mail task; and elsewhere than on PostgreSQL, the look for a freed seat after commit

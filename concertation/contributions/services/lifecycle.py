@@ -7,7 +7,8 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from concertation.contributions.models import MAX_TEXT, Contribution
+from concertation.contributions import events
+from concertation.contributions.models import MAX_TEXT, Contribution, ContributionState
 from concertation.contributions.workflow import LIFECYCLE
 from concertation.core.lifecycle import lock
 
@@ -32,6 +33,7 @@ def transition(*, contribution: Contribution, target: str, user: User,
                reason: str = "") -> Contribution:
     contribution = lock(contribution)
     LIFECYCLE.apply(contribution, target, user=user, reason=reason, error=ContributionError)
+    _tell(contribution)
     return contribution
 
 
@@ -40,3 +42,10 @@ def _log(contribution: Contribution, target: str, user: User, reason: str = "") 
     (outside the table on purpose, because they also move votes) and the immediate publication
     of an online contribution just written."""
     LIFECYCLE.apply(contribution, target, user=user, reason=reason, checked=False)
+    _tell(contribution)
+
+
+def _tell(contribution: Contribution) -> None:
+    # The apps above (the organisers' webhooks) hear of a publication in its transaction.
+    if contribution.state == ContributionState.PUBLISHED:
+        events.published.send(sender=Contribution, contribution=contribution)

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from concertation.core.models import OutgoingEmail
 from concertation.events.models import Event, EventState, Workshop
-from concertation.registrations import signup_sql
+from concertation.registrations import signals, signup_sql
 from concertation.registrations.models import (
     Registration,
     RegistrationStatus,
@@ -116,6 +116,7 @@ def _promote(event: Event, now: dt.datetime | None = None) -> list[Registration]
             waiting.promoted_at = now
             waiting.save(update_fields=["status", "promoted_at", "updated_at"])
             send_email(waiting, OutgoingEmail.Kind.PROMOTED)
+            signals.changed.send(sender=Registration, registration=waiting, change="promoted")
         promoted.append(waiting)
         taken = seats_taken(event)
     return promoted
@@ -183,6 +184,7 @@ def cancel(registration: Registration) -> list[Registration]:
     registration.cancelled_at = timezone.now()
     registration.save(update_fields=["status", "cancelled_at", "updated_at"])
     send_email(registration, OutgoingEmail.Kind.CANCELLED)
+    signals.changed.send(sender=Registration, registration=registration, change="cancelled")
     promoted = _promote(event)
     _recount(event)
     _after_freeing(event)
@@ -238,6 +240,7 @@ def accept_offer(registration: Registration, now: dt.datetime | None = None) -> 
     registration.status, registration.promoted_at = RegistrationStatus.CONFIRMED, now
     registration.save(update_fields=["status", "promoted_at", "updated_at"])
     send_email(registration, OutgoingEmail.Kind.PROMOTED)
+    signals.changed.send(sender=Registration, registration=registration, change="promoted")
     _recount(event)
     return registration
 

@@ -18,7 +18,7 @@ from concertation.core import sql
 from concertation.core.models import OutgoingEmail
 from concertation.core.outbox import TASK_ARGUMENT, announce, deliver_email, task_row
 from concertation.events.models import Event, EventState, Workshop
-from concertation.registrations import signup_sql
+from concertation.registrations import signals, signup_sql
 from concertation.registrations.models import (
     Answer,
     CustomQuestion,
@@ -209,6 +209,7 @@ def _register(event, applicant, workshops, submission_token, registered_by, atte
             if outgoing is not None:
                 outgoing.kind = OutgoingEmail.Kind.WAITLIST
                 OutgoingEmail.objects.filter(pk=outgoing.pk).update(kind=outgoing.kind)
+        signals.changed.send(sender=Registration, registration=registration, change="created")
         if queued is not None:
             announce(queued, deliver_email)
         elif outgoing is not None:
