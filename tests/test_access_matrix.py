@@ -300,6 +300,8 @@ MATRIX: dict[str, Row] = {
     "registrations:mailings_consent": Row(token, PUBLIC, POST),
     "registrations:accept_offer": Row(token, PUBLIC, POST),
     "registrations:download": Row(token, PUBLIC),
+    # Not checked in in this world: refused with its reason (409), to anyone holding the link.
+    "registrations:certificate": Row(token, PUBLIC),
     "registrations:erase": Row(token, PUBLIC, POST),
     "contributions:vote_page": Row(token, PUBLIC),
     "contributions:vote": Row(lambda w: {"token": w.registration_token,
@@ -412,6 +414,9 @@ MATRIX: dict[str, Row] = {
     "registrations_backoffice:add": Row(day, TERRITORY_A, BOTH),
     "registrations_backoffice:attendance_sheet": Row(day, TERRITORY_A),
     "registrations_backoffice:badges": Row(day, TERRITORY_A),
+    "registrations_backoffice:certificates": Row(day, TERRITORY_A),
+    "registrations_backoffice:settings": Row(day, TERRITORY_A, BOTH),
+    "registrations_backoffice:accessibility_needs": Row(day, TERRITORY_A),
     "registrations_backoffice:check_in": Row(day, TERRITORY_A),
     "registrations_backoffice:check_in_mark": Row(day, TERRITORY_A, POST),
     # The door's devices: the page (and its walk-in form), the list it keeps, its sync.

@@ -275,3 +275,66 @@ class Mailing(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+def default_reminder_days() -> list[int]:
+    return [7, 1]
+
+
+class DaySettings(models.Model):
+    """What an organiser sets for one day (issue 18): when reminders go, the consent and
+    data-protection text of its registration form, the venue's accessibility declaration
+    (shown on the day's page and its form), and who signs its certificates of attendance.
+    A day without a row has the defaults (`for_event`)."""
+
+    class Access(models.TextChoices):
+        YES = "yes", "Oui"
+        NO = "no", "Non"
+        UNKNOWN = "", "Non précisé"
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="day_settings")
+    # Days before the day at which a reminder is mailed (0: the morning of the day).
+    reminder_days = models.JSONField("rappels", default=default_reminder_days)
+    data_protection_text = models.TextField("consentement et protection des données",
+                                            blank=True)
+    step_free_access = models.CharField("accès de plain-pied ou par ascenseur", max_length=3,
+                                        choices=Access.choices, blank=True)
+    induction_loop = models.CharField("boucle à induction magnétique", max_length=3,
+                                      choices=Access.choices, blank=True)
+    sign_language = models.CharField("interprète en langue des signes (LSF)", max_length=3,
+                                     choices=Access.choices, blank=True)
+    accessibility_notes = models.TextField("autres informations d’accessibilité", blank=True)
+    signatory_name = models.CharField("nom du signataire des attestations", max_length=150,
+                                      blank=True)
+    signatory_role = models.CharField("fonction du signataire", max_length=150, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = "réglages de la journée"
+
+    def __str__(self) -> str:
+        return f"{self.event_id}"
+
+    @classmethod
+    def for_event(cls, event: Event) -> DaySettings:
+        """The day's settings, or the defaults (unsaved) if it has none yet."""
+        found = cls.objects.filter(event=event).first()
+        return found or cls(event=event)
+
+    @property
+    def accessibility(self) -> list[tuple[str, str]]:
+        """The declared items, as (what, answer): those left « non précisé » are not said."""
+        answers = dict(self.Access.choices)
+        return [(str(self._meta.get_field(name).verbose_name), answers[getattr(self, name)])
+                for name in ("step_free_access", "induction_loop", "sign_language")
+                if getattr(self, name)]
+
+    @property
+    def has_accessibility(self) -> bool:
+        return bool(self.accessibility or self.accessibility_notes.strip())
+
+    @property
+    def can_certify(self) -> bool:
+        return bool(self.signatory_name.strip() and self.signatory_role.strip())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from concertation.registrations.views import public
+from concertation.registrations.views import certificates, public
 
 app_name = "registrations"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("inscriptions/<str:token>/annuler/", public.cancel, name="cancel"),
     path("inscriptions/<str:token>/accepter/", public.accept_offer, name="accept_offer"),
     path("inscriptions/<str:token>/envois/", public.mailings_consent, name="mailings_consent"),
+    path("inscriptions/<str:token>/attestation.pdf", certificates.my_certificate,
+         name="certificate"),
     path("inscriptions/<str:token>/donnees.json", public.download, name="download"),
     path("inscriptions/<str:token>/effacer/", public.erase, name="erase"),
     path("donnees-personnelles/inscriptions/", public.privacy, name="privacy"),

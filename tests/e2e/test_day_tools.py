@@ -48,3 +48,80 @@ def test_badges_page_refuses_a_missing_workshop_then_downloads_the_sheet(demo, s
     assert pdf.startswith(b"%PDF")
     assert not reports, "Violations WCAG 2.1 A/AA (RGAA 4) :\n\n" + "\n\n".join(reports)
     site.assert_healthy()
+
+
+def test_settings_certificates_and_needs_pages(demo, site):
+    from django.utils import timezone
+
+    from concertation.registrations.models import Registration
+    from concertation.registrations.tokens import make_token
+
+    site.login("cts28")
+    event = Event.objects.get(slug="cnr-sante-eure-et-loir-4")
+    base = f"/espace-organisateur/journees/{event.pk}/"
+    people = list(Registration.objects.filter(event=event, status="confirmed")[:2])
+    came, absent = people
+    Registration.objects.filter(pk=came.pk).update(
+        checked_in_at=timezone.now(), accessibility_needs="Boucle magnétique")
+    Registration.objects.filter(pk=absent.pk).update(checked_in_at=None)
+    reports: list[str] = []
+    page = site.page
+
+    # Settings: a bad schedule comes back in French with what was typed.
+    site.goto(f"{base}reglages/")
+    _scan(site, reports, "réglages")
+    page.get_by_label("Rappels par courriel").fill("7, la veille")
+    page.get_by_label("Autres informations d’accessibilité").fill("Rampe côté parking")
+    page.get_by_label("Nom du signataire des attestations").fill("Claire Martin")
+    page.get_by_label("Fonction du signataire").fill("Présidente du CTS")
+    page.get_by_role("button", name="Enregistrer les réglages").click()
+    expect(page.get_by_text("Indiquez des nombres entiers de jours")).to_be_visible()
+    expect(page.get_by_label("Autres informations d’accessibilité")).to_have_value(
+        "Rampe côté parking")
+    _scan(site, reports, "réglages en erreur")
+    page.get_by_label("Rappels par courriel").fill("7, 1")
+    page.locator("label[for=id_step_free_access_0]").click()
+    page.get_by_role("button", name="Enregistrer les réglages").click()
+    expect(page.get_by_text("Les réglages de la journée sont enregistrés.")).to_be_visible()
+
+    # The day's page and its form show the declaration.
+    for path in (f"/journees/{event.slug}/", f"/journees/{event.slug}/inscription/"):
+        site.goto(path)
+        expect(page.get_by_text("Accès de plain-pied ou par ascenseur : oui")).to_be_visible()
+        _scan(site, reports, path)
+
+    site.goto(f"{base}besoins-accessibilite/")
+    expect(page.get_by_role("cell", name="Boucle magnétique")).to_be_visible()
+    _scan(site, reports, "besoins d’accessibilité")
+    site.goto(f"{base}attestations/")
+    expect(page.get_by_text("Signataire : Claire Martin, Présidente du CTS")).to_be_visible()
+    _scan(site, reports, "attestations")
+    page.set_viewport_size({"width": 390, "height": 800})
+    _scan(site, reports, "attestations à 390 px")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Télécharger les attestations").click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+
+    # The participant's own: refused to who did not come, a PDF for who came.
+    site.goto(f"/inscriptions/{make_token(absent)}/attestation.pdf", status=409)
+    expect(page.get_by_role("alert")).to_contain_text("votre arrivée n’a pas été enregistrée")
+    _scan(site, reports, "attestation refusée")
+    site.goto(f"/inscriptions/{make_token(came)}/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger mon attestation de présence (PDF)").click()
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF") and _ink(pdf) > 0.005
+    assert not reports, "Violations WCAG 2.1 A/AA (RGAA 4) :\n\n" + "\n\n".join(reports)
+    site.assert_healthy()
+
+
+def _ink(pdf: bytes) -> float:
+    """Share of the first page's pixels that are not white paper, rendered at 50 dpi."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=50 / 72).to_pil().convert("L")
+    finally:
+        document.close()
+    return sum(image.histogram()[:200]) / (image.width * image.height)

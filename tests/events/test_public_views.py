@@ -51,8 +51,8 @@ def test_home_query_count_does_not_grow_with_days(client, django_assert_num_quer
 def test_day_page_query_count_is_constant(client, django_assert_num_queries, workshops):
     event = EventFactory(open=True)
     WorkshopFactory.create_batch(workshops, event=event)
-    # event, talks, workshops, documents, themes
-    with django_assert_num_queries(5):
+    # event, talks, workshops, documents, themes, the day's settings (accessibility)
+    with django_assert_num_queries(6):
         response = client.get(event.get_absolute_url())
     assert response.status_code == 200
 

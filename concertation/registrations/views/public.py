@@ -27,7 +27,8 @@ from concertation.registrations.tokens import read_token
 
 def _event(slug: str) -> Event:
     return get_object_or_404(
-        Event.objects.public().select_related("campaign").annotate(
+        # Its settings joined: the form shows its accessibility and data-protection text.
+        Event.objects.public().select_related("campaign", "day_settings").annotate(
             has_questions=Exists(CustomQuestion.objects.filter(event=OuterRef("pk")))
         ),
         slug=slug,
