@@ -17,6 +17,7 @@ from concertation.campaigns.models import Campaign
 from concertation.contributions import services
 from concertation.contributions.models import Contribution, Merge, MergeSource
 from concertation.contributions.search import search
+from concertation.contributions.views.organiser import undo_merge
 from concertation.contributions.workflow import MERGEABLE_STATES
 from concertation.core.params import int_list, int_param
 from concertation.events.models import Event
@@ -111,12 +112,5 @@ def _merge(request: HttpRequest, campaign: Campaign, scope: Scope, selected: set
 def campaign_unmerge(request: ScopedRequest, slug: str, merge_pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, slug=slug)
     targets = Contribution.objects.filter(campaign=campaign).within(request.scope)
-    record = get_object_or_404(Merge, pk=merge_pk, target__in=targets)
-    try:
-        services.unmerge(merge_record=record, user=request.user)
-    except services.ContributionError as exc:
-        messages.error(request, exc.messages[0])
-    else:
-        messages.success(request, "La fusion est annulée : chaque contribution a retrouvé son "
-                                  "état et ses votes.")
+    undo_merge(request, get_object_or_404(Merge, pk=merge_pk, target__in=targets))
     return redirect("contributions_backoffice:campaign_merge", slug=campaign.slug)

@@ -86,7 +86,13 @@ def merge(request: ScopedRequest, pk: int) -> HttpResponse:
 @organiser_required
 def unmerge(request: ScopedRequest, pk: int, merge_pk: int) -> HttpResponse:
     event = _get_event_for_user(request, pk)
-    record = get_object_or_404(Merge, pk=merge_pk, target__event=event)
+    undo_merge(request, get_object_or_404(Merge, pk=merge_pk, target__event=event))
+    return redirect("contributions_backoffice:day", pk=event.pk)
+
+
+def undo_merge(request: ScopedRequest, record: Merge) -> None:
+    """Undo a merge through the service and tell how it went (a day's page and the campaign's
+    merge page both undo merges)."""
     try:
         services.unmerge(merge_record=record, user=request.user)
     except services.ContributionError as exc:
@@ -94,7 +100,6 @@ def unmerge(request: ScopedRequest, pk: int, merge_pk: int) -> HttpResponse:
     else:
         messages.success(request, "La fusion est annulée : chaque contribution a retrouvé son "
                                   "état et ses votes.")
-    return redirect("contributions_backoffice:day", pk=event.pk)
 
 
 @role_required("moderate")
