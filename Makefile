@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/concertation
 PYTEST_WORKERS ?= 2
 
-.PHONY: help run test test-sqlite test-postgres lint fuzz guide-screenshots bench bench-signup bench-analysis bench-api bench-package bench-national quality-analysis clean
+.PHONY: help run test test-sqlite test-postgres lint fuzz guide-screenshots bench bench-signup bench-analysis bench-api bench-package bench-national bench-checkin quality-analysis clean
 
 help:
 	@echo "make run    installs, migrates, loads the demo and serves http://127.0.0.1:8000"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench  benchmarks the public pages on PostgreSQL with gunicorn"
 	@echo "make bench-signup, bench-analysis, bench-api, bench-package, quality-analysis: the other measures (docs/)"
 	@echo "make bench-national  the national tier at 18 regions, 2,000 proposals: duplicates, provenance, dashboard, consolidation, report PDF (docs/benchmarks.md)"
+	@echo "make bench-checkin  the door's sync: 1,000 offline check-ins from 4 devices at once, exactly once, next to a minimal insert (docs/benchmarks.md)"
 	@echo "make guide-screenshots  runs the journey tests at 1280 px with the mouse and keeps their screenshots in docs/guide/"
 
 $(PY):
@@ -111,6 +112,9 @@ bench-package: $(VENV)/.test-deps
 
 bench-national: $(VENV)/.test-deps
 	$(PY) -m bench.national
+
+bench-checkin: $(VENV)/.test-deps
+	$(PY) -m bench.checkin
 
 quality-analysis: $(VENV)/.test-deps
 	$(PY) -m bench.analysis.quality

@@ -178,3 +178,18 @@ def test_concurrent_devices_apply_each_check_in_once():
 
 
 same_walk_in = uuid.uuid4()
+
+
+def test_a_sync_costs_three_statements_per_arrival_and_one_query_for_its_replays(
+        django_assert_num_queries):
+    event, people, user = _day()
+    more = [services.register(event=event, workshops=[], applicant=applicant(
+        email=f"m{i}@example.org")).registration for i in range(6)]
+    scope = scope_for(user)
+    items = [_item(r.code) for r in people + more]
+    # One read of the ids already known, then per arrival: its savepoint, the registration
+    # locked, written, and the door row inserted, the savepoint released.
+    with django_assert_num_queries(1 + 5 * len(items)):
+        services.sync_door(scope=scope, event=event, user=user, items=items)
+    with django_assert_num_queries(1):
+        services.sync_door(scope=scope, event=event, user=user, items=items)

@@ -161,54 +161,53 @@ def _walk_in(event: Event, item: DoorItem, user: User, now: dt.datetime
 
 
 def _apply(event: Event, item: DoorItem, user: User, now: dt.datetime) -> DoorSync:
-    with transaction.atomic():
-        known = DoorSync.objects.select_related("registration").filter(
-            client_id=item.client_id).first()
-        if known is not None:
-            return known
-        registration = None
-        if item.kind == DoorSync.Kind.WALK_IN:
-            _lock(event)
-        else:
-            registration = (Registration.objects.select_for_update()
-                            .filter(event=event, code=item.code).first())
-        # Under the lock, again: the same id sent twice at once waited for the first.
-        known = DoorSync.objects.select_related("registration").filter(
-            client_id=item.client_id).first()
-        if known is not None:
-            return known
-        try:
-            with transaction.atomic():
-                sync = DoorSync.objects.create(
-                    client_id=item.client_id, event=event, kind=item.kind, device_at=item.device_at,
-                    offline=item.offline, received_at=now, user=user,
-                    outcome=DoorSync.Outcome.REFUSED, message="")
-        except IntegrityError:
-            # The same id for a code of no registration (nothing to lock), sent twice at once.
-            return DoorSync.objects.select_related("registration").get(client_id=item.client_id)
-        if item.kind == DoorSync.Kind.WALK_IN:
-            try:
-                registration, outcome, message = _walk_in(event, item, user, now)
-            except RegistrationError as error:
-                outcome, message = DoorSync.Outcome.REFUSED, error.messages[0]
-        elif registration is None:
-            outcome, message = (DoorSync.Outcome.REFUSED,
-                                f"Aucune inscription à cette journée avec le code « {item.code} ».")
-        else:
-            outcome, message = _check_in(registration, item, user, now)
-        sync.registration, sync.outcome, sync.message = registration, outcome, message[:300]
-        sync.save(update_fields=["registration", "outcome", "message"])
-        return sync
+    """Decide and record one item in one transaction: the registration locked (the day's
+    row for a walk-in), its change and the `DoorSync` row written together. The same id sent
+    twice at once: the second waits for the lock, then its row breaks the unique id, its
+    transaction is rolled back whole, and it answers what the first recorded."""
+    try:
+        with transaction.atomic():
+            registration = None
+            if item.kind == DoorSync.Kind.WALK_IN:
+                _lock(event)
+                registration, outcome, message = _walk_in_or_refusal(event, item, user, now)
+            else:
+                registration = (Registration.objects.select_for_update()
+                                .filter(event=event, code=item.code).order_by().first())
+                if registration is None:
+                    outcome, message = (
+                        DoorSync.Outcome.REFUSED,
+                        f"Aucune inscription à cette journée avec le code « {item.code} ».")
+                else:
+                    outcome, message = _check_in(registration, item, user, now)
+            return DoorSync.objects.create(
+                client_id=item.client_id, event=event, kind=item.kind, device_at=item.device_at,
+                offline=item.offline, received_at=now, user=user, registration=registration,
+                outcome=outcome, message=message[:300])
+    except IntegrityError:
+        return DoorSync.objects.select_related("registration").get(client_id=item.client_id)
+
+
+def _walk_in_or_refusal(event: Event, item: DoorItem, user: User, now: dt.datetime
+                        ) -> tuple[Registration | None, str, str]:
+    try:
+        return _walk_in(event, item, user, now)
+    except RegistrationError as error:
+        return None, DoorSync.Outcome.REFUSED, error.messages[0]
 
 
 def sync_door(*, scope: Scope, event: Event, user: User, items: list[DoorItem],
               now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Apply a device's queued arrivals and walk-ins, each once and in its own transaction
-    (one refused leaves the others), and give each its answer."""
+    (one refused leaves the others), and give each its answer. Those already applied (a
+    batch sent again after its answer was lost) are found in one query and left alone."""
     if not scope.can_manage_event(event):
         raise RegistrationError("Cette journée n’est pas dans votre périmètre.")
     now = now or timezone.now()
-    return [_answer(_apply(event, item, user, now)) for item in items]
+    known = {sync.client_id: sync for sync in DoorSync.objects.select_related("registration")
+             .filter(client_id__in=[item.client_id for item in items])}
+    return [_answer(known.get(item.client_id) or _apply(event, item, user, now))
+            for item in items]
 
 
 def attendance_counts(event: Event) -> dict[str, Any]:
