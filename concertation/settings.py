@@ -147,8 +147,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# One process: its own memory. Several servers: REDIS_URL (redis://host:6379/0), so that the
+# public page cache and the API's rate limits are shared (sessions, sign-in lockouts and
+# sign-up limits already live in the database).
+REDIS_URL = env_str("REDIS_URL")
 CACHES = {
     "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "TIMEOUT": 300,
+        "KEY_PREFIX": "concertation",
+    } if REDIS_URL else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "concertation",
         "TIMEOUT": 300,
@@ -289,6 +298,8 @@ if PROCONNECT_DISCOVERY_URL:
 # HTTPS=1 in production: secure cookies, HSTS and redirection to https.
 HTTPS = env_bool("HTTPS", False)
 SECURE_SSL_REDIRECT = HTTPS
+# A load balancer probes each server over plain HTTP: its answers must not be a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)

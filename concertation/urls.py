@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from concertation.api.api import api
+from concertation.core import health
 from concertation.core import views as core_views
 from concertation.front import views as front_views
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("", include("concertation.front.urls")),
     path("", include("concertation.events.urls")),
     path("", include("concertation.registrations.urls")),

@@ -279,6 +279,8 @@ GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
 
 MATRIX: dict[str, Row] = {
     # Public pages: the same for everyone.
+    "healthz": Row(none, PUBLIC),
+    "readyz": Row(none, PUBLIC),
     "front:home": Row(none, PUBLIC),
     "front:accessibility": Row(none, PUBLIC),
     "front:legal": Row(none, PUBLIC),

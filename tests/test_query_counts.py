@@ -47,6 +47,8 @@ UNPINNED = {
 PINS: dict[str, tuple[str, int]] = {
     "accounts:login": ("anonymous", 0),
     "accounts:magic_login": ("anonymous", 1),
+    "healthz": ("anonymous", 0),
+    "readyz": ("anonymous", 2),
     "accounts:password_reset": ("anonymous", 0),
     "accounts:password_reset_complete": ("anonymous", 0),
     "accounts:password_reset_confirm": ("anonymous", 1),
