@@ -17,6 +17,7 @@ workers never send it twice."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -72,7 +73,7 @@ def emit(event: str, listening: list[WebhookEndpoint], *, region_id: int | None,
         if isinstance(deliver.get_backend(), DatabaseBackend):
             outbox.enqueue_in_transaction(deliver, delivery.pk)
         else:
-            transaction.on_commit(lambda pk=delivery.pk: deliver.enqueue(pk))
+            transaction.on_commit(functools.partial(deliver.enqueue, delivery.pk))
         count += 1
     return count
 
@@ -115,7 +116,7 @@ _opener = urllib.request.build_opener(_NoRedirect)
 def _private(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
     except OSError:
         return False  # not resolved: the request fails and says so
     return any(not ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses)

@@ -327,7 +327,8 @@ class DaySettings(models.Model):
     def accessibility(self) -> list[tuple[str, str]]:
         """The declared items, as (what, answer): those left « non précisé » are not said."""
         answers = dict(self.Access.choices)
-        return [(str(self._meta.get_field(name).verbose_name), answers[getattr(self, name)])
+        return [(str(self._meta.get_field(name).verbose_name),  # type: ignore[union-attr]
+                 answers[getattr(self, name)])  # (the fields named are concrete)
                 for name in ("step_free_access", "induction_loop", "sign_language")
                 if getattr(self, name)]
 

@@ -4,6 +4,9 @@ public page)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from concertation.accounts.scope import Scope
@@ -17,7 +20,8 @@ FIELDS = ("reminder_days", "data_protection_text", "step_free_access", "inductio
 
 
 @transaction.atomic
-def save_settings(*, scope: Scope, event: Event, user, values: dict) -> DaySettings:
+def save_settings(*, scope: Scope, event: Event, user: User,
+                  values: dict[str, Any]) -> DaySettings:
     if not scope.can_manage_event(event):
         raise RegistrationError("Cette journée n’est pas dans votre périmètre.")
     DaySettings.objects.get_or_create(event=event)
