@@ -304,6 +304,8 @@ MATRIX: dict[str, Row] = {
     "registrations:download": Row(token, PUBLIC),
     # Not checked in in this world: refused with its reason (409), to anyone holding the link.
     "registrations:certificate": Row(token, PUBLIC),
+    "registrations:optout": Row(lambda w: {"token": registration_tokens.optout_url(
+        registration_tokens.read_token(w.registration_token)).rsplit("/", 2)[1]}, PUBLIC, BOTH),
     "registrations:erase": Row(token, PUBLIC, POST),
     "contributions:vote_page": Row(token, PUBLIC),
     "contributions:vote": Row(lambda w: {"token": w.registration_token,

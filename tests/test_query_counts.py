@@ -138,6 +138,7 @@ PINS: dict[str, tuple[str, int]] = {
     "projects_backoffice:manage": ("cts_a", 14),
     "registrations:certificate": ("anonymous", 2),
     "registrations:download": ("anonymous", 4),
+    "registrations:optout": ("anonymous", 1),
     "registrations:manage": ("anonymous", 4),
     "registrations:privacy": ("anonymous", 0),
     "registrations:register": ("anonymous", 2),

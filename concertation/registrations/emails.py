@@ -13,7 +13,7 @@ from concertation.core.models import OutgoingEmail
 from concertation.core.outbox import NO_ADDRESS, Undeliverable
 from concertation.events.ics import event_calendar
 from concertation.registrations.models import Registration
-from concertation.registrations.tokens import manage_url
+from concertation.registrations.tokens import manage_url, optout_url
 
 SUBJECTS = {
     OutgoingEmail.Kind.CONFIRMATION: "Inscription confirmée : {title}",
@@ -82,12 +82,16 @@ def _mailing(outgoing: OutgoingEmail, registration: Registration) -> EmailMultiA
     if not mailing.essential and not registration.consent_mailings:
         # Withdrawn between the sending and this attempt.
         raise Undeliverable("Envois des organisateurs refusés depuis : courriel abandonné.")
+    optout = "" if mailing.essential else optout_url(registration)
     context = {"mailing": mailing, "event": registration.event, "registration": registration,
-               "manage_url": manage_url(registration)}
+               "manage_url": manage_url(registration), "optout_url": optout}
+    # One-click unsubscription by the mail program (RFC 2369 and 8058) for what may be refused.
+    headers = {"List-Unsubscribe": f"<{optout}>",
+               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"} if optout else {}
     message = EmailMultiAlternatives(
         subject=mailing.subject,
         body=render_to_string("registrations/email/mailing.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL, to=[registration.email])
+        from_email=settings.DEFAULT_FROM_EMAIL, to=[registration.email], headers=headers)
     message.attach_alternative(render_to_string("registrations/email/mailing.html", context),
                                "text/html")
     return message

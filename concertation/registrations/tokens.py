@@ -50,3 +50,23 @@ def read_token(token: str) -> Registration:
     if registration is None:
         raise links.BadLink("Cette inscription n’existe plus.")
     return registration
+
+
+OPTOUT_SALT = "concertation.registration.optout"
+
+
+def optout_url(registration: Registration) -> str:
+    """The link in an organiser's message that stops the next ones (other than practical
+    information about the day): signed apart from the personal link, which it does not
+    open, and without an age limit, so that a message read late can still be refused."""
+    token = links.sign({"r": registration.pk, "c": registration.code}, salt=OPTOUT_SALT)
+    return settings.SITE_URL + reverse("registrations:optout", args=[token])
+
+
+def read_optout(token: str) -> Registration:
+    data = links.read(token, salt=OPTOUT_SALT)
+    registration = (Registration.objects.select_related("event")
+                    .filter(pk=data.get("r"), code=data.get("c")).first())
+    if registration is None:
+        raise links.BadLink("Cette inscription n’existe plus.")
+    return registration

@@ -15,5 +15,6 @@ urlpatterns = [
          name="certificate"),
     path("inscriptions/<str:token>/donnees.json", public.download, name="download"),
     path("inscriptions/<str:token>/effacer/", public.erase, name="erase"),
+    path("envois/ne-plus-recevoir/<str:token>/", public.optout, name="optout"),
     path("donnees-personnelles/inscriptions/", public.privacy, name="privacy"),
 ]

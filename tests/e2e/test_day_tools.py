@@ -51,10 +51,11 @@ def test_badges_page_refuses_a_missing_workshop_then_downloads_the_sheet(demo, s
 
 
 def test_settings_certificates_and_needs_pages(demo, site):
+    from django.conf import settings
     from django.utils import timezone
 
     from concertation.registrations.models import Registration
-    from concertation.registrations.tokens import make_token
+    from concertation.registrations.tokens import make_token, optout_url
 
     site.login("cts28")
     event = Event.objects.get(slug="cnr-sante-eure-et-loir-4")
@@ -106,6 +107,13 @@ def test_settings_certificates_and_needs_pages(demo, site):
     site.goto(f"/inscriptions/{make_token(absent)}/attestation.pdf", status=409)
     expect(page.get_by_role("alert")).to_contain_text("votre arrivée n’a pas été enregistrée")
     _scan(site, reports, "attestation refusée")
+    # The signed opt-out link of an organiser's message, then its button.
+    Registration.objects.filter(pk=came.pk).update(consent_mailings=True)
+    site.goto(optout_url(came).removeprefix(settings.SITE_URL))
+    _scan(site, reports, "ne plus recevoir")
+    page.get_by_role("button", name="Ne plus recevoir les messages des organisateurs").click()
+    expect(page.get_by_role("status")).to_contain_text("C’est fait")
+    _scan(site, reports, "ne plus recevoir, fait")
     site.goto(f"/inscriptions/{make_token(came)}/")
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger mon attestation de présence (PDF)").click()

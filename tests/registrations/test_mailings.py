@@ -216,3 +216,55 @@ def test_the_restitution_message_is_ready_made(client, day):
                       + "?modele=restitution").content.decode()
     assert f"Restitution de la journée « {event.title} »" in page
     assert f"/journees/{event.slug}/#restitution" in page
+
+
+def test_the_signed_opt_out_link_of_a_message_stops_the_next_ones(
+        client, day, smtp, django_capture_on_commit_callbacks):
+    """The link and the one-click header of a non-essential message: opening it changes
+    nothing (mail scanners open links), its button does; the next message skips that person,
+    and practical information still reaches them."""
+    import re
+
+    from concertation.registrations.tokens import optout_url
+
+    event, _, people, organiser = day
+    client.force_login(organiser)
+    url = reverse("registrations_backoffice:mailings", args=[event.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, _form(audience="confirmed", confirm="1"))
+    received = smtp.wait_to("alice@example.org", "Merci de votre venue")
+    link = re.search(r"Pour ne plus en recevoir : (\S+)", received.text).group(1)
+    assert received.message["List-Unsubscribe"] == f"<{link}>"
+    assert received.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert link == optout_url(people["alice"])
+    client.logout()
+    path = link.removeprefix(settings_site_url())
+    page = client.get(path).content.decode()
+    assert "Ne plus recevoir les messages des organisateurs" in page
+    people["alice"].refresh_from_db()
+    assert people["alice"].consent_mailings is True
+    # The mail program's one-click POST: no CSRF token.
+    from django.test import Client
+
+    done = Client(enforce_csrf_checks=True).post(path, {"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and "C’est fait" in done.content.decode()
+    people["alice"].refresh_from_db()
+    assert people["alice"].consent_mailings is False
+    assert mailings.recipients(event, "confirmed").filter(pk=people["alice"].pk).count() == 0
+    assert mailings.recipients(event, "confirmed", essential=True).filter(
+        pk=people["alice"].pk).exists()
+    # An essential message carries no such link.
+    client.force_login(organiser)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, _form(audience="confirmed", essential="on", confirm="1",
+                               subject="Changement de salle"))
+    practical = smtp.wait_to("alice@example.org", "Changement de salle")
+    assert practical.message["List-Unsubscribe"] is None
+    assert "ne plus en recevoir" not in practical.text
+    assert client.get(reverse("registrations:optout", args=["pas-un-lien"])).status_code == 404
+
+
+def settings_site_url() -> str:
+    from django.conf import settings
+
+    return settings.SITE_URL

@@ -25,7 +25,7 @@ from concertation.events.models import Event
 from concertation.events.views.backoffice import _get_event_for_user
 from concertation.registrations.models import Mailing
 from concertation.registrations.services import mailings as service
-from concertation.registrations.tokens import manage_url
+from concertation.registrations.tokens import manage_url, optout_url
 
 Audience = Mailing.Audience
 NOW, LATER = "now", "later"
@@ -114,6 +114,7 @@ def _preview(request: HttpRequest, event: Event, form: MailingForm) -> HttpRespo
         "mailing": Mailing(event=event, subject=data["subject"], body=data["body"],
                            essential=data["essential"]),
         "manage_url": manage_url(sample) if sample else "",
+        "optout_url": optout_url(sample) if sample and not data["essential"] else "",
     }
     # The text part as the first recipient receives it (the HTML part says the same).
     preview = render_to_string("registrations/email/mailing.txt", context) if sample else ""

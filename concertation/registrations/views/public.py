@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from concertation.core import confirm
@@ -22,7 +23,7 @@ from concertation.registrations.forms import ChangeWorkshopsForm, RegistrationFo
 from concertation.registrations.models import CustomQuestion, Registration, RegistrationStatus
 from concertation.registrations.network import client_ip
 from concertation.registrations.signup_sql import signup_event
-from concertation.registrations.tokens import read_token
+from concertation.registrations.tokens import read_optout, read_token
 
 
 def _event(slug: str) -> Event:
@@ -196,6 +197,27 @@ def mailings_consent(request: HttpRequest, token: str) -> HttpResponse:
     messages.success(request, "Vous recevrez les messages des organisateurs." if accept else
                      "Vous ne recevrez plus que les informations pratiques sur la journée.")
     return redirect("registrations:manage", token=token)
+
+
+@csrf_exempt
+def optout(request: HttpRequest, token: str) -> HttpResponse:
+    """The signed link of an organiser's message: a page that says what the button does
+    (opening the link changes nothing: mail scanners open links), and the button. Without
+    CSRF token, for mail programs' one-click unsubscription (RFC 8058: a POST from the
+    program itself); all it can do is stop messages to the link's holder."""
+    from concertation.registrations.services import mailings
+
+    try:
+        registration = read_optout(token)
+    except BadLink as exc:
+        return render(request, "registrations/bad_link.html", {"reason": str(exc)}, status=404)
+    done = False
+    if request.method == "POST":
+        mailings.set_consent(registration, False)
+        done = True
+    return render(request, "registrations/optout.html", {
+        "registration": registration, "event": registration.event, "done": done,
+        "accepted": registration.consent_mailings and not done})
 
 
 def download(request: HttpRequest, token: str) -> HttpResponse:
