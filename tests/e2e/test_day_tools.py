@@ -133,3 +133,27 @@ def _ink(pdf: bytes) -> float:
     finally:
         document.close()
     return sum(image.histogram()[:200]) / (image.width * image.height)
+
+
+def test_messages_page_its_errors_and_its_preview_have_no_violation(demo, site):
+    site.login("cts28")
+    event = Event.objects.get(slug="cnr-sante-eure-et-loir-4")
+    path = f"/espace-organisateur/journees/{event.pk}/messages/"
+    reports: list[str] = []
+    page = site.page
+    site.goto(path)
+    _scan(site, reports, path)
+    page.locator("#id_subject").fill("Changement de salle")
+    page.get_by_role("button", name="Prévisualiser le message").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.locator("#id_subject")).to_have_value("Changement de salle")
+    _scan(site, reports, "messages en erreur")
+    page.locator("#id_body").fill("La plénière aura lieu salle B.")
+    page.get_by_label("Information pratique sur la journée").check(force=True)
+    page.get_by_role("button", name="Prévisualiser le message").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Vérifier le message")
+    _scan(site, reports, "aperçu du message")
+    page.set_viewport_size({"width": 390, "height": 800})
+    _scan(site, reports, "aperçu du message à 390 px")
+    assert not reports, "Violations WCAG 2.1 A/AA (RGAA 4) :\n\n" + "\n\n".join(reports)
+    site.assert_healthy()
