@@ -10,6 +10,8 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from concertation.accounts.scope import scope_for
@@ -48,5 +50,16 @@ def test_every_operation_keeps_its_schema(case, base_url):
     # names nothing (a theme that does not exist) is refused with the site's French message,
     # which schemathesis would count as "valid data rejected".
     url, headers = base_url
+    if _drops_authorization(case):
+        # A negative case built without the Authorization header the schema requires must
+        # go out without it (the token added back would hide the violation it is about).
+        headers = {}
     case.call_and_validate(base_url=url, headers=headers,
                            excluded_checks=[positive_data_acceptance])
+
+
+def _drops_authorization(case) -> bool:
+    meta = case.meta
+    header = meta.components.get(ParameterLocation.HEADER) if meta else None
+    return (header is not None and header.mode == GenerationMode.NEGATIVE
+            and "Authorization" not in (case.headers or {}))

@@ -33,7 +33,8 @@ def test_restitution_shows_participation_in_constant_queries(client, registratio
     event = _day(registrations)
     # event, talks, workshops, documents, themes, restitution (work leads, priority votes),
     # participation (attendance summary, registrations by college)
-    with django_assert_num_queries(9):
+    # and the day's settings (venue accessibility)
+    with django_assert_num_queries(10):
         page = client.get(event.get_absolute_url()).content.decode()
     assert f"{registrations} personnes inscrites" in page
     assert page.count('class="participation-chart"') == 1
