@@ -22,6 +22,14 @@ def _scan(site, reports: list[str], what: str) -> None:
         reports.append(format_violations(what, violations))
 
 
+def _scan_both(site, reports: list[str], what: str) -> None:
+    """At 1280 px, then at 390 px (a phone), then back."""
+    _scan(site, reports, what)
+    site.page.set_viewport_size({"width": 390, "height": 844})
+    _scan(site, reports, f"{what} à 390 px")
+    site.page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def test_badges_page_refuses_a_missing_workshop_then_downloads_the_sheet(demo, site):
     site.login("cts28")
     event = Event.objects.get(slug="cnr-sante-eure-et-loir-4")
@@ -70,7 +78,7 @@ def test_settings_certificates_and_needs_pages(demo, site):
 
     # Settings: a bad schedule comes back in French with what was typed.
     site.goto(f"{base}reglages/")
-    _scan(site, reports, "réglages")
+    _scan_both(site, reports, "réglages")
     page.get_by_label("Rappels par courriel").fill("7, la veille")
     page.get_by_label("Autres informations d’accessibilité").fill("Rampe côté parking")
     page.get_by_label("Nom du signataire des attestations").fill("Claire Martin")
@@ -79,7 +87,7 @@ def test_settings_certificates_and_needs_pages(demo, site):
     expect(page.get_by_text("Indiquez des nombres entiers de jours")).to_be_visible()
     expect(page.get_by_label("Autres informations d’accessibilité")).to_have_value(
         "Rampe côté parking")
-    _scan(site, reports, "réglages en erreur")
+    _scan_both(site, reports, "réglages en erreur")
     page.get_by_label("Rappels par courriel").fill("7, 1")
     page.locator("label[for=id_step_free_access_0]").click()
     page.get_by_role("button", name="Enregistrer les réglages").click()
@@ -93,7 +101,7 @@ def test_settings_certificates_and_needs_pages(demo, site):
 
     site.goto(f"{base}besoins-accessibilite/")
     expect(page.get_by_role("cell", name="Boucle magnétique")).to_be_visible()
-    _scan(site, reports, "besoins d’accessibilité")
+    _scan_both(site, reports, "besoins d’accessibilité")
     site.goto(f"{base}attestations/")
     expect(page.get_by_text("Signataire : Claire Martin, Présidente du CTS")).to_be_visible()
     _scan(site, reports, "attestations")
@@ -106,14 +114,14 @@ def test_settings_certificates_and_needs_pages(demo, site):
     # The participant's own: refused to who did not come, a PDF for who came.
     site.goto(f"/inscriptions/{make_token(absent)}/attestation.pdf", status=409)
     expect(page.get_by_role("alert")).to_contain_text("votre arrivée n’a pas été enregistrée")
-    _scan(site, reports, "attestation refusée")
+    _scan_both(site, reports, "attestation refusée")
     # The signed opt-out link of an organiser's message, then its button.
     Registration.objects.filter(pk=came.pk).update(consent_mailings=True)
     site.goto(optout_url(came).removeprefix(settings.SITE_URL))
-    _scan(site, reports, "ne plus recevoir")
+    _scan_both(site, reports, "ne plus recevoir")
     page.get_by_role("button", name="Ne plus recevoir les messages des organisateurs").click()
     expect(page.get_by_role("status")).to_contain_text("C’est fait")
-    _scan(site, reports, "ne plus recevoir, fait")
+    _scan_both(site, reports, "ne plus recevoir, fait")
     site.goto(f"/inscriptions/{make_token(came)}/")
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger mon attestation de présence (PDF)").click()

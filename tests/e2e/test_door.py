@@ -180,6 +180,9 @@ def test_a_timed_offer_expires_and_passes_to_the_next_person(site):
     expect(page.get_by_role("heading", name="Une place vous est réservée")).to_be_visible()
     violations = axe_violations(page)
     assert not violations, format_violations(page.url, violations)
+    page.set_viewport_size({"width": 390, "height": 844})
+    violations = axe_violations(page)
+    assert not violations, format_violations(f"{page.url} à 390 px", violations)
 
     # Three hours later: Bruno did not answer.
     assert services.expire_offers(now=timezone.now() + dt.timedelta(hours=3)) == 1
