@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("concertation.synthesis.urls_public")),
     path("", include("concertation.projects.urls")),
     path("", include("concertation.dashboards.urls")),
+    path("", include("concertation.api.urls_opendata")),
     path("espace-organisateur/", include("concertation.events.urls_backoffice")),
     path("espace-organisateur/", include("concertation.registrations.urls_backoffice")),
     path("espace-organisateur/", include("concertation.contributions.urls_backoffice")),

@@ -334,6 +334,10 @@ MATRIX: dict[str, Row] = {
     "dashboards:public": Row(none, PUBLIC),
     "dashboards:public_export": Row(lambda w: {"fmt": "csv"}, PUBLIC),
     "projects:open_data_page": Row(none, PUBLIC),
+    "opendata:index": Row(none, PUBLIC),
+    "opendata:catalogue": Row(none, PUBLIC),
+    "opendata:download": Row(lambda w: {"name": "contributions"}, PUBLIC),
+    "opendata:schema": Row(lambda w: {"name": "concertation-journees"}, PUBLIC),
     "projects:open_data": Row(lambda w: {"name": "projets.csv"}, PUBLIC),
     "projects:confirm": Row(lambda w: {"token": project_tokens.confirm_url(w.follower)
                                        .rstrip("/").rsplit("/", 1)[-1]}, PUBLIC, BOTH),

@@ -9,10 +9,12 @@ import json
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.db.models import Count, Prefetch
 
 from concertation.core import tabular
 from concertation.projects.imports import COLUMNS
 from concertation.projects.models import Milestone, Project
+from concertation.projects.origins import origin_days
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -133,6 +135,22 @@ def milestone_record(project: Project, m: Milestone) -> dict:
     values = [project.slug, m.key, m.title, _iso(m.planned_date), _iso(m.actual_date),
               m.status, m.get_status_display(), m.weight]
     return dict(zip([f[0] for f in MILESTONE_FIELDS], values, strict=True))
+
+
+def open_data_records() -> tuple[list[dict], list[dict]]:
+    """The public projects and their milestones as open-data records, in a constant number of
+    queries (also the site-wide open data, `api/opendata.py`)."""
+    projects = list(
+        Project.objects.public().select_related("region", "health_territory", "programme")
+        .prefetch_related("themes", Prefetch("milestones", queryset=Milestone.objects.all()))
+        .annotate(n_groups=Count("origin_groups", distinct=True),
+                  n_contributions=Count("origin_contributions", distinct=True))
+        .order_by("pk"))
+    days = origin_days([p.pk for p in projects])
+    records = [project_record(p, days[p.pk], p.n_groups + p.n_contributions)
+               for p in projects]
+    milestones = [milestone_record(p, m) for p in projects for m in p.milestones.all()]
+    return records, milestones
 
 
 def to_csv(records: list[dict], fields) -> bytes:

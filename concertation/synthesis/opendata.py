@@ -196,37 +196,51 @@ def write(synthesis: Synthesis, directory: Path, *,
 
 def _proposals(synthesis, figures, directory) -> int:
     writer = _Writer(directory, "propositions", PROPOSALS)
-    # A few hundred proposals at most: read at once, to be sorted in the numbering shared by
-    # every format of the package (the "position" column is that number).
-    groups = list(synthesis.groups.filter(accepted=True)
-                  .values_list("id", "position", "theme_id", "theme__position", "title", "kind",
-                               "theme__title", "text", "decision__outcome",
-                               "decision__original_text", "decision__amended_text",
-                               "decision__votes_for", "decision__votes_against",
-                               "decision__abstentions"))
-    number_of = numbering.numbers((g[0], g[1], g[2], g[3], g[8]) for g in groups)
-    groups.sort(key=lambda g: number_of[g[0]])
-    from concertation.synthesis.models import Decision
-
-    labels = dict(Decision.Outcome.choices)
-    for (pk, _, _, _, title, kind, theme, text, outcome, original, amended, votes_for,
-         votes_against, abstentions) in groups:
-        position = number_of[pk]
-        p = figures.for_group(pk)
-        submitted = original if outcome else text
-        final = amended if outcome == Decision.Outcome.AMENDED else submitted
-        writer.write([
-            pk, synthesis.slug, synthesis.edition, position, title, kind, theme or "",
-            submitted, final, outcome or None, labels.get(outcome, "Sans décision"), votes_for,
-            votes_against, abstentions, p.contributions, p.merged, p.online, len(p.days),
-            p.origins_line,
-            "; ".join(t.name for t in p.health_territories),
-            "; ".join(d.code for d in p.departments),
-            "; ".join(c.label for c in p.colleges), p.participants, p.votes_agree,
-            p.votes_disagree, p.votes_pass,
-        ])
+    for values in proposal_rows([synthesis], figures):
+        writer.write(values)
     writer.close()
     return writer.rows
+
+
+def proposal_rows(syntheses: list[Synthesis], figures: prov.SynthesisProvenance
+                  ) -> Iterator[list]:
+    """The `PROPOSALS` rows of `syntheses` (a package's one, or every published one for the
+    site's open data, with `figures` from `provenance.compute_many`), each synthesis's in the
+    numbering shared by every format of its package (the "position" column is that number).
+    One query for their groups, whatever their number."""
+    from concertation.synthesis.models import Decision, SynthesisGroup
+
+    # A few hundred proposals per synthesis at most: read at once, to be sorted.
+    groups: dict[int, list[tuple]] = {}
+    for g in (SynthesisGroup.objects.filter(synthesis__in=[s.pk for s in syntheses],
+                                            accepted=True)
+              .order_by("synthesis_id", "id")
+              .values_list("synthesis_id", "id", "position", "theme_id", "theme__position",
+                           "title", "kind", "theme__title", "text", "decision__outcome",
+                           "decision__original_text", "decision__amended_text",
+                           "decision__votes_for", "decision__votes_against",
+                           "decision__abstentions")):
+        groups.setdefault(g[0], []).append(g[1:])
+    labels = dict(Decision.Outcome.choices)
+    for synthesis in syntheses:
+        mine = groups.get(synthesis.pk, [])
+        number_of = numbering.numbers((g[0], g[1], g[2], g[3], g[8]) for g in mine)
+        mine.sort(key=lambda g: number_of[g[0]])
+        for (pk, _, _, _, title, kind, theme, text, outcome, original, amended, votes_for,
+             votes_against, abstentions) in mine:
+            p = figures.for_group(pk)
+            submitted = original if outcome else text
+            final = amended if outcome == Decision.Outcome.AMENDED else submitted
+            yield [
+                pk, synthesis.slug, synthesis.edition, number_of[pk], title, kind, theme or "",
+                submitted, final, outcome or None, labels.get(outcome, "Sans décision"),
+                votes_for, votes_against, abstentions, p.contributions, p.merged, p.online,
+                len(p.days), p.origins_line,
+                "; ".join(t.name for t in p.health_territories),
+                "; ".join(d.code for d in p.departments),
+                "; ".join(c.label for c in p.colleges), p.participants, p.votes_agree,
+                p.votes_disagree, p.votes_pass,
+            ]
 
 
 def _tree(synthesis) -> tuple[str, list]:

@@ -151,13 +151,33 @@ def contribution_list(request: HttpRequest) -> HttpResponse:
                   {"form": form, "page": page, "query": query.urlencode()})
 
 
-EXPORT_FIELDS = ["id", "texte", "theme", "origine", "journee", "date", "atelier", "territoire",
-                 "college", "statut", "d_accord", "pas_d_accord", "sans_avis", "fusionne_dans",
-                 "cree_le"]
+# (name, Table Schema type, description in French): the one list of the columns behind the
+# list's downloads (CSV, XLSX, JSON) and the site's open-data set of contributions (its Table
+# Schema: `api/opendata.py`, `schemas/concertation-contributions/`), in `export_rows`' order.
+EXPORT_COLUMNS = [
+    ("id", "integer", "Identifiant de la contribution (dans l’adresse de sa page)."),
+    ("texte", "string", "Texte de la contribution."),
+    ("theme", "string", "Thème de la contribution, vide s’il n’est pas précisé."),
+    ("origine", "string", "Origine : « Atelier d’une journée » ou « En ligne »."),
+    ("journee", "string", "Titre de la journée de concertation (vide en ligne)."),
+    ("date", "date", "Date de la journée (AAAA-MM-JJ, vide en ligne)."),
+    ("atelier", "string", "Atelier de la journée où elle a été formulée."),
+    ("territoire", "string", "Territoire de santé."),
+    ("college", "string", "Code du collège de l’auteur s’il l’a indiqué (jamais son nom)."),
+    ("statut", "string", "Statut en clair : Publiée, Retenue comme piste de travail, "
+                         "Validée, Transmise."),
+    ("d_accord", "integer", "Votes « d’accord »."),
+    ("pas_d_accord", "integer", "Votes « pas d’accord »."),
+    ("sans_avis", "integer", "Votes « passer »."),
+    ("fusionne_dans", "integer", "Contribution dans laquelle elle a été fusionnée, le cas "
+                                 "échéant."),
+    ("cree_le", "datetime", "Date et heure de dépôt (ISO 8601, avec le décalage horaire)."),
+]
+EXPORT_FIELDS = [name for name, _, _ in EXPORT_COLUMNS]
 EXPORT_LIMIT = 100_000
 
 
-def _export_rows(contributions):
+def export_rows(contributions):
     for c in contributions.iterator(chunk_size=2000):
         yield [
             c.pk, c.text, c.theme.title if c.theme else "", c.get_origin_display(),
@@ -175,13 +195,13 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     form = ContributionFilterForm(request.GET or None)
     contributions = form.results()[:EXPORT_LIMIT]
     if fmt == "csv":
-        content = tabular.csv_bytes(EXPORT_FIELDS, _export_rows(contributions))
+        content = tabular.csv_bytes(EXPORT_FIELDS, export_rows(contributions))
         ctype = "text/csv; charset=utf-8"
     elif fmt == "xlsx":
-        content = tabular.xlsx_bytes("Contributions", EXPORT_FIELDS, _export_rows(contributions))
+        content = tabular.xlsx_bytes("Contributions", EXPORT_FIELDS, export_rows(contributions))
         ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     elif fmt == "json":
-        rows = [dict(zip(EXPORT_FIELDS, row, strict=True)) for row in _export_rows(contributions)]
+        rows = [dict(zip(EXPORT_FIELDS, row, strict=True)) for row in export_rows(contributions)]
         content = json.dumps(rows, ensure_ascii=False, indent=1).encode()
         ctype = "application/json; charset=utf-8"
     else:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -24,7 +23,7 @@ from concertation.projects.models import (
     ProjectState,
     compute_progress,
 )
-from concertation.projects.origins import origin_days, project_origins
+from concertation.projects.origins import project_origins
 
 PAGE_SIZE = 20
 
@@ -140,20 +139,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 # Open data -------------------------------------------------------------------------------
 
-def _open_data():
-    projects = list(
-        Project.objects.public().select_related("region", "health_territory", "programme")
-        .prefetch_related("themes", Prefetch("milestones", queryset=Milestone.objects.all()))
-        .annotate(n_groups=Count("origin_groups", distinct=True),
-                  n_contributions=Count("origin_contributions", distinct=True))
-        .order_by("pk"))
-    days = origin_days([p.pk for p in projects])
-    records = [exports.project_record(p, days[p.pk], p.n_groups + p.n_contributions)
-               for p in projects]
-    milestones = [exports.milestone_record(p, m) for p in projects for m in p.milestones.all()]
-    return records, milestones
-
-
 FILES = {
     "projets.json": "application/json; charset=utf-8",
     "projets.csv": "text/csv; charset=utf-8",
@@ -176,7 +161,7 @@ def open_data(request: HttpRequest, name: str) -> HttpResponse:
     elif name == "schema-jalons.json":
         content = exports.table_schema(exports.MILESTONE_FIELDS)
     else:
-        records, milestones = _open_data()
+        records, milestones = exports.open_data_records()
         if name == "projets.json":
             content = exports.to_json(records, milestones)
         elif name == "projets.csv":
