@@ -86,6 +86,8 @@ MIDDLEWARE = [
     # Before any view reads the body; after sessions and auth, for the page's template.
     "concertation.core.middleware.RequestBodyLimitMiddleware",
     "concertation.core.middleware.CleanTextMiddleware",
+    # The audit trail's channel: the screen's URL name (core/audit.py).
+    "concertation.core.audit.AuditChannelMiddleware",
     # Rate limit, ETag and CORS of /api/ (api/middleware.py).
     "concertation.api.middleware.ApiMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -27,7 +27,7 @@ from concertation.projects import imports
 from concertation.projects import services as projects
 from concertation.registrations import exports
 from concertation.registrations import services as registrations
-from concertation.registrations.models import ExportLog, Registration, RegistrationStatus
+from concertation.registrations.models import Registration, RegistrationStatus
 
 PAGE_DEFAULT, PAGE_MAX = 100, 500
 
@@ -152,8 +152,9 @@ def registration_export(request: TokenRequest, day_id: int, format: str = "csv",
         raise ValidationError("format : csv ou xlsx.")
     rows = list(_registrations(event, _status(status))
                 .order_by("last_name", "first_name", "id"))
-    ExportLog.objects.create(user=request.auth.user, event=event, rows=len(rows),
-                             what=f"Liste des inscriptions ({format.upper()}, API)")
+    exports.log_export(user=request.auth.user, event=event, rows=len(rows),
+                       what=f"Liste des inscriptions ({format.upper()}, API)",
+                       filename=f"inscriptions-{event.slug}.{format}")
     content = exports.to_csv(rows) if format == "csv" else exports.to_xlsx(event, rows)
     response = HttpResponse(content, content_type=tabular.CONTENT_TYPES[format])
     response["Content-Disposition"] = f'attachment; filename="inscriptions-{event.slug}.{format}"'

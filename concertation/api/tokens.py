@@ -20,6 +20,7 @@ from django.utils import timezone
 from concertation.accounts.access import allows
 from concertation.accounts.scope import Scope, scope_for
 from concertation.api.models import ApiToken, ApiTokenUse
+from concertation.core import audit
 from concertation.registrations.network import client_ip
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,9 @@ def create(*, scope: Scope, user, name: str) -> tuple[ApiToken, str]:
         raw = PREFIX + secrets.token_urlsafe(32)
         token = ApiToken.objects.create(user=user, name=name[:100], prefix=raw[:10],
                                         token_hash=_hash(raw))
+        audit.record("api.token.created", token, user=user, area=(None, None),
+                     summary=f"Jeton d’API « {token.name} » créé", label=token.name,
+                     details={"prefix": token.prefix})
     logger.info("API token %s created by user %s", token.pk, user.pk)
     return token, raw
 
@@ -60,6 +64,9 @@ def revoke(*, user, token_id: int) -> ApiToken:
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
+            audit.record("api.token.revoked", token, user=user, area=(None, None),
+                         summary=f"Jeton d’API « {token.name} » révoqué", label=token.name,
+                         details={"prefix": token.prefix})
     logger.info("API token %s revoked by user %s", token.pk, user.pk)
     return token
 
@@ -83,4 +90,6 @@ def authenticate(request: HttpRequest, raw: str) -> tuple[ApiToken, Scope] | Non
                 request.path)
     if not allows(scope, "manage"):
         raise PermissionDenied(NOT_ORGANISER)
+    # What this request writes is the token's doing (its id in the audit trail).
+    audit.through_api_token(token.pk, token.user)
     return token, scope

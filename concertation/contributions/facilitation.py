@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 
 from concertation.accounts.scope import Scope
 from concertation.contributions.models import Facilitation
-from concertation.core import outbox
+from concertation.core import audit, outbox
 from concertation.core.models import OutgoingEmail
 from concertation.events.models import Workshop
 
@@ -58,9 +58,22 @@ def assign(*, scope: Scope, workshop: Workshop, email: str, first_name: str = ""
                                                                    workshop=workshop)
         if created:
             outbox.send(OutgoingEmail.Kind.FACILITATION, facilitation=facilitation)
+            _audit("accounts.role.granted", facilitation, "donné")
     return facilitation, created
+
+
+def _audit(action: str, facilitation: Facilitation, verb: str) -> None:
+    """A facilitator's role, in the audit trail as the other roles (`accounts/signals.py`),
+    about the account, in the day's area."""
+    event = facilitation.workshop.event
+    audit.record(action, facilitation.user, user=audit.current_actor(),
+                 area=(event.department.region_id, event.health_territory_id),
+                 summary=f"Rôle « Animation » {verb} (atelier « {facilitation.workshop} »)",
+                 details={"role": "facilitator", "workshop": facilitation.workshop_id})
 
 
 def remove(*, scope: Scope, facilitation: Facilitation) -> None:
     _check(scope, facilitation.workshop)
-    facilitation.delete()
+    with transaction.atomic():
+        _audit("accounts.role.revoked", facilitation, "retiré")
+        facilitation.delete()

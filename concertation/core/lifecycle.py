@@ -1,6 +1,7 @@
 """The one lifecycle helper: an app lists its allowed transitions in a `Lifecycle` table (its
 `workflow.py`) and moves an object through `Lifecycle.apply`, which checks the table, writes
-the app's log row, sets the state and bumps the public content version.
+the app's log row and the audit trail's entry (`core/audit.py`), sets the state and bumps
+the public content version.
 
 Adding a state to an app touches that app's `workflow.py` (and the state's choice in its
 model), nothing else: the buttons, the checks and the log all read the table."""
@@ -14,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from concertation.core import audit
 from concertation.core.public_cache import bump_public_content
 
 
@@ -41,7 +43,8 @@ class Lifecycle:
 
     `log` is the app's transition log model (`from_state`, `to_state`, `user` and the
     `reason_field`), linked to the object by `subject`; None for a lifecycle without a log.
-    `reason_message` is the French refusal when a step that needs a reason has none."""
+    `reason_message` is the French refusal when a step that needs a reason has none.
+    `audit_action` is the audit trail's code for a move (default `app.model.transition`)."""
 
     states: type[models.TextChoices]
     transitions: tuple[Transition, ...]
@@ -49,6 +52,7 @@ class Lifecycle:
     subject: str = ""
     reason_field: str = "reason"
     reason_message: str = "Indiquez le motif."
+    audit_action: str = ""
     _by_pair: dict[tuple[str, str], Transition] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -91,7 +95,7 @@ class Lifecycle:
         another's table)."""
         return Lifecycle(self.states, (*self.transitions, *extra), log=self.log,
                          subject=self.subject, reason_field=self.reason_field,
-                         reason_message=self.reason_message)
+                         reason_message=self.reason_message, audit_action=self.audit_action)
 
     def check(self, source: str, target: str, reason: str = "", *,
               error: type[ValidationError] = TransitionNotAllowed) -> Transition:
@@ -111,8 +115,9 @@ class Lifecycle:
               bump: bool = True) -> Transition | None:
         """Move `locked` (a row its service locked, in its transaction) to `target`: check the
         table (`checked=False` only for the moves a service makes on purpose outside it, such
-        as a merge), write the log row, set and save the state (with `update_fields`, which
-        the caller set on the object) and bump the public content version.
+        as a merge), write the log row and the audit entry, set and save the state (with
+        `update_fields`, which the caller set on the object) and bump the public content
+        version.
 
         Returns the step taken (None for an unchecked move)."""
         source = locked.state
@@ -122,6 +127,12 @@ class Lifecycle:
             self.log._default_manager.create(**{
                 self.subject: locked, "from_state": source, "to_state": target, "user": user,
                 self.reason_field: reason})
+        meta = locked._meta
+        summary = f"{self.label(source)} → {self.label(target)}"
+        audit.record(self.audit_action or f"{meta.app_label}.{meta.model_name}.transition",
+                     locked, user=user, summary=summary + (f" — {reason}" if reason else ""),
+                     details={"from": source, "to": target, "reason": reason}
+                     if reason else {"from": source, "to": target})
         locked.state = target
         if save:
             fields = ["state", *update_fields]

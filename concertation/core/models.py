@@ -1,4 +1,9 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
@@ -82,3 +87,64 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.pk})"
+
+
+class AuditQuerySet(models.QuerySet):
+    """`within(scope)` as the apps' `ScopedQuerySet` reads it (core imports no app, so the
+    scope comes in as the value `accounts.scope_for` made): an entry is seen by whoever can
+    manage (or, `area`, moderate / decide on) the region or health territory it belongs to."""
+
+    def within(self, scope: Any, area: str = "manage") -> AuditQuerySet:
+        return self.filter(scope.area(area).q(("region_id",), ("territory_id",)))
+
+    def about(self, obj: models.Model) -> AuditQuerySet:
+        return self.filter(content_type=ContentType.objects.get_for_model(obj),
+                           object_id=obj.pk)
+
+
+class AuditEntry(models.Model):
+    """The one audit trail (`core/audit.py`): who did what to which object, when, and through
+    which channel. Every writer goes through `audit.record`; the action is a namespaced code
+    (`events.day.transition`, `projects.import`…) and the details a small JSON (from / to
+    state, reason, counts, file name). The object's label is kept, so that an entry still
+    reads once the object is deleted."""
+
+    class Channel(models.TextChoices):
+        SCREEN = "screen", "Écran"
+        API = "api", "Jeton d’API"
+        COMMAND = "command", "Commande"
+        TASK = "task", "Tâche de fond"
+        SYSTEM = "system", "Système"
+
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="+")
+    action = models.CharField(max_length=80)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    object_label = models.CharField(max_length=200, blank=True)
+    # Where the object lies, read by `within(scope)`: the one permission mechanism's areas.
+    region = models.ForeignKey("territories.Region", on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="+")
+    territory = models.ForeignKey("territories.HealthTerritory", on_delete=models.SET_NULL,
+                                  null=True, blank=True, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.SYSTEM)
+    # The screen's URL name, the command's or the task's name.
+    via = models.CharField(max_length=200, blank=True)
+    # The API token used (its id only: the token row may be revoked, never deleted).
+    api_token_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # What was done, in French, as the history shows it (written by the writer).
+    summary = models.CharField(max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "entrée du journal"
+        verbose_name_plural = "journal des actions"
+        indexes = [models.Index(fields=["content_type", "object_id", "-at"],
+                                name="audit_entry_object")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_label} ({self.at:%Y-%m-%d %H:%M})"

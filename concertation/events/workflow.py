@@ -22,7 +22,8 @@ LIFECYCLE = Lifecycle(S, (
     Transition(S.REGISTRATION_OPEN, S.CANCELLED, "Annuler", needs_reason=True),
     Transition(S.REGISTRATION_CLOSED, S.CANCELLED, "Annuler", needs_reason=True),
 ), log=EventTransition, subject="event", reason_field="note",
-    reason_message="Indiquez le motif de l’annulation : il sera affiché au public.")
+    reason_message="Indiquez le motif de l’annulation : il sera affiché au public.",
+    audit_action="events.day.transition")
 
 # States in which the programme and practical details may still be edited.
 EDITABLE_STATES = frozenset({S.DRAFT, S.PUBLISHED, S.REGISTRATION_OPEN, S.REGISTRATION_CLOSED})

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from concertation.accounts.scope import Scope
+from concertation.core import audit
 from concertation.core.public_cache import bump_public_content
 from concertation.national.models import FollowUp, Message, Transmission
 from concertation.synthesis.models import Decision, Synthesis, SynthesisGroup
@@ -44,10 +45,20 @@ def receive(synthesis: Synthesis, user: User) -> Transmission | None:
         return None
     previous = (Transmission.objects.filter(synthesis_id=synthesis.previous_id).first()
                 if synthesis.previous_id else None)
-    transmission, _ = Transmission.objects.get_or_create(
+    transmission, created = Transmission.objects.get_or_create(
         synthesis=synthesis, defaults={"previous": previous, "sent_by": user,
                                        "received_at": synthesis.transmitted_at or timezone.now()})
+    if created:
+        _audit("national.transmission.received", transmission, user,
+               f"Version {transmission.version} reçue par le secrétariat national")
     return transmission
+
+
+def _audit(action: str, transmission: Transmission, user: User, summary: str,
+           **details: object) -> None:
+    """A transmission's history (`core/audit.py`), in its region's area."""
+    audit.record(action, transmission, user=user, summary=summary,
+                 area=(transmission.synthesis.region_id, None), details=details)
 
 
 def _lock(transmission: Transmission) -> Transmission:
@@ -79,6 +90,7 @@ def acknowledge(*, scope: Scope, user: User, transmission: Transmission) -> Tran
         raise NationalError("La réception de cette transmission est déjà accusée.")
     locked.acknowledged_at, locked.acknowledged_by = timezone.now(), user
     locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    _audit("national.transmission.acknowledged", locked, user, "Réception accusée")
     return locked
 
 
@@ -96,8 +108,11 @@ def ask(*, scope: Scope, user: User, transmission: Transmission, text: str) -> M
     """A question of the national secretariat to the region."""
     _check_national(scope)
     locked = _lock(transmission)
-    return Message.objects.create(transmission=locked, side=Message.Side.NATIONAL, author=user,
-                                  text=_clean_text(text))
+    message = Message.objects.create(transmission=locked, side=Message.Side.NATIONAL,
+                                     author=user, text=_clean_text(text))
+    _audit("national.transmission.question", locked, user, "Question posée à la région",
+           message=message.pk)
+    return message
 
 
 @transaction.atomic
@@ -108,8 +123,11 @@ def answer(*, scope: Scope, user: User, transmission: Transmission, text: str) -
     if not locked.messages.filter(side=Message.Side.NATIONAL).exists():
         raise NationalError("Le secrétariat national n’a posé aucune question sur cette "
                             "transmission.")
-    return Message.objects.create(transmission=locked, side=Message.Side.REGION, author=user,
-                                  text=_clean_text(text))
+    message = Message.objects.create(transmission=locked, side=Message.Side.REGION,
+                                     author=user, text=_clean_text(text))
+    _audit("national.transmission.answer", locked, user, "Réponse de la région",
+           message=message.pk)
+    return message
 
 
 def answerable_groups(transmission: Transmission) -> QuerySet[SynthesisGroup]:
@@ -148,5 +166,8 @@ def record_follow_up(*, scope: Scope, user: User, transmission: Transmission, gr
         group=proposal, defaults={"transmission": locked, "outcome": outcome,
                                   "measure": measure, "reason": reason, "recorded_by": user,
                                   "recorded_at": timezone.now()})
+    _audit("national.follow_up", locked, user,
+           f"Suite donnée à « {proposal.title} » : {follow_up.get_outcome_display()}",
+           group=proposal.pk, outcome=outcome, measure=measure)
     _published(locked)
     return follow_up

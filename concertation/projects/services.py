@@ -16,7 +16,7 @@ from django.utils.text import slugify
 
 from concertation.accounts.scope import Scope
 from concertation.contributions.models import Contribution
-from concertation.core import outbox
+from concertation.core import audit, outbox
 from concertation.core.models import OutgoingEmail
 from concertation.core.public_cache import bump_public_content
 from concertation.projects import permissions
@@ -347,27 +347,41 @@ def import_sheet(*, scope: Scope, user: User, filename: str, rows) -> tuple[Impo
         if plan.errors:
             return None, plan.errors
         log = ImportLog(user=user, filename=filename[:200])
+        # What the sheet did to each project, for its history (`projects.import`).
+        counts: dict[int, dict[str, int]] = {}
+
+        def count(project: Project, what: str) -> None:
+            mine = counts.setdefault(project.pk, {"created": 0, "updated": 0, "unchanged": 0})
+            mine[what] += 1
+            setattr(log, what, getattr(log, what) + 1)
+
         for change in plan.changes:
             milestone = change.existing
             if milestone is None:
                 Milestone.objects.create(project=change.project, key=change.key,
                                          **change.values)
-                log.created += 1
+                count(change.project, "created")
                 continue
             changed = [a for a, v in change.values.items() if getattr(milestone, a) != v]
             if not changed:
-                log.unchanged += 1
+                count(change.project, "unchanged")
                 continue
             for attribute in changed:
                 setattr(milestone, attribute, change.values[attribute])
             milestone.save(update_fields=[*changed, "updated_at"])
-            log.updated += 1
+            count(change.project, "updated")
         by_pk = {p.pk: p for p in projects.values()}
         for pk, target in plan.transitions.items():
             transition(scope=scope, user=user, project=by_pk[pk], target=target,
                        reason=f"Import de la feuille « {filename[:150]} »")
             log.transitions += 1
         log.save()
+        for pk, mine in counts.items():
+            audit.record("projects.import", by_pk[pk], user=user,
+                         summary=(f"Import de la feuille « {filename[:150]} » : "
+                                  f"{mine['created']} jalon(s) créé(s), {mine['updated']} "
+                                  f"modifié(s), {mine['unchanged']} inchangé(s)"),
+                         details={"file": filename[:200], "import": log.pk, **mine})
         if log.created or log.updated:
             bump_public_content()
     return log, []

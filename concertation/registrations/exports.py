@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from concertation.core import tabular
+from concertation.core import audit, tabular
 from concertation.events.models import Event
-from concertation.registrations.models import Registration
+from concertation.registrations.models import ExportLog, Registration
 
 COLUMNS = [
     "Code", "Statut", "Prénom", "Nom", "Adresse électronique", "Téléphone", "Organisme",
     "Collège", "Ateliers", "Besoins d’accessibilité", "Inscription", "Source", "Arrivée",
     "Accepte les envois", "Nom public",
 ]
+
+
+def log_export(*, user: Any, event: Event, what: str, rows: int, filename: str) -> ExportLog:
+    """Every export of a day's personal data, from a screen or an API token: its row in the
+    day's export log and its entry in the audit trail (`registrations.export`)."""
+    log = ExportLog.objects.create(user=user, event=event, what=what, rows=rows)
+    audit.record("registrations.export", event, user=user,
+                 summary=f"Export : {what}, {rows} ligne{'s' if rows > 1 else ''}",
+                 details={"what": what, "rows": rows, "file": filename})
+    return log
 
 
 def rows(registrations: list[Registration]) -> list[list[str]]:

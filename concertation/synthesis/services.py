@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from concertation.accounts.scope import Scope
 from concertation.analysis_runs.models import AnalysisRun
 from concertation.contributions.models import Contribution, ContributionState
+from concertation.core import audit
 from concertation.core.public_cache import bump_public_content
 from concertation.events.models import Event
 from concertation.synthesis import signals
@@ -280,9 +281,18 @@ def record_decision(*, scope: Scope, user: User, synthesis: Synthesis, group, ou
         group=group, outcome=outcome, votes_for=votes_for, votes_against=votes_against,
         abstentions=abstentions, original_text=group.text, amended_text=amended_text,
         note=(note or "").strip(), decided_by=user)
-    commit(locked, user, f"Décision de la CRSA sur « {group.title} » : "
-                         f"{_decision_words(decision)}")
+    summary = f"Décision de la CRSA sur « {group.title} » : {_decision_words(decision)}"
+    _audit_decision("synthesis.decision", locked, user, summary, decision)
+    commit(locked, user, summary)
     return decision
+
+
+def _audit_decision(action: str, locked: Synthesis, user: User, summary: str,
+                    decision: Decision, **before: object) -> None:
+    audit.record(action, locked, user=user, summary=summary, details={
+        "group": decision.group_id, "outcome": decision.outcome,
+        "votes_for": decision.votes_for, "votes_against": decision.votes_against,
+        "abstentions": decision.abstentions, **before})
 
 
 def _checked_decision(group: SynthesisGroup, outcome: str, votes_for: int | None,
@@ -344,7 +354,7 @@ def correct_decision(*, scope: Scope, user: User, synthesis: Synthesis, group, o
     decision = Decision.objects.select_for_update().filter(group=group).first()
     if decision is None:
         raise SynthesisError(f"Il n’y a aucune décision à corriger pour « {group.title} ».")
-    before = _decision_words(decision)
+    before, before_outcome = _decision_words(decision), decision.outcome
     decision.amended_text = _checked_decision(group, outcome, votes_for, votes_against,
                                               abstentions, amended_text)
     decision.outcome, decision.votes_for = outcome, votes_for
@@ -352,8 +362,11 @@ def correct_decision(*, scope: Scope, user: User, synthesis: Synthesis, group, o
     decision.note, decision.decided_by = (note or "").strip(), user
     decision.decided_at = timezone.now()
     decision.save()
-    commit(locked, user, f"Décision de la CRSA corrigée sur « {group.title} » : "
-                         f"{before} → {_decision_words(decision)}")
+    summary = (f"Décision de la CRSA corrigée sur « {group.title} » : "
+               f"{before} → {_decision_words(decision)}")
+    _audit_decision("synthesis.decision.corrected", locked, user, summary, decision,
+                    previous_outcome=before_outcome)
+    commit(locked, user, summary)
     return decision
 
 

@@ -246,8 +246,8 @@ def test_transmission_page_query_count_is_constant(world, client, follow_ups,
         services.ask(scope=scope, user=world["national"], transmission=transmission,
                      text=f"Question sur {group.title}")
     client.force_login(world["national"])
-    # the same for no follow-up and for several, with their thread
-    with django_assert_num_queries(14) as captured:
+    # the same for no follow-up and for several, with their thread and its history
+    with django_assert_num_queries(15) as captured:
         page = client.get(reverse("national:detail", args=[transmission.pk])).content.decode()
     # Each reason shows in its line and in its form, ready to be changed.
     assert page.count("Déjà dans le plan national.") == 2 * follow_ups, len(captured)

@@ -348,8 +348,8 @@ def test_workspace_queries_are_pinned(client, world, django_assert_num_queries, 
     client.force_login(world.ars)
     url = reverse("synthesis_backoffice:workspace", args=[synthesis.pk])
     # Session, user, memberships (scope), organiser flag, synthesis, groups, five for the
-    # provenance, suggestions (two), days, pool (count and rows).
-    with django_assert_num_queries(17):
+    # provenance, suggestions (two), days, pool (count and rows), history.
+    with django_assert_num_queries(18):
         assert client.get(url).status_code == 200
 
 

@@ -99,7 +99,6 @@ def _manage_context(event: Event, document_form: DocumentForm) -> dict:
     return {
         "event": event,
         "transitions": LIFECYCLE.allowed_targets(event.state),
-        "log": event.transitions.select_related("user"),
         "documents": event.documents.all(),
         "talks": event.talks.all(),
         "workshops": event.workshops.select_related("theme"),

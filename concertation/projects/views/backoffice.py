@@ -79,7 +79,6 @@ def _manage_context(request: HttpRequest, project: Project, **forms) -> dict:
         "project": project,
         "themes": project.themes.all(),
         "transitions": LIFECYCLE.allowed_targets(project.state),
-        "log": project.transitions.select_related("user"),
         "milestones": milestones,
         "progress": compute_progress(milestones),
         "updates": project.updates.select_related("author"),

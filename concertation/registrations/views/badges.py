@@ -12,8 +12,7 @@ from concertation.accounts.access import ScopedRequest, organiser_required
 from concertation.core.forms import DsfrFormMixin, choice_field
 from concertation.events.models import Event
 from concertation.events.views.backoffice import _get_event_for_user
-from concertation.registrations import badges
-from concertation.registrations.models import ExportLog
+from concertation.registrations import badges, exports
 
 
 class BadgeForm(DsfrFormMixin, forms.Form):
@@ -49,8 +48,8 @@ def badge_sheet(request: ScopedRequest, pk: int) -> HttpResponse:
         workshop = data["workshop"] if data["who"] == badges.Who.WORKSHOP else None
         people = list(badges.selection(event, data["who"], workshop))
         if people:
-            ExportLog.objects.create(user=request.user, event=event, what="Badges (PDF)",
-                                     rows=len(people))
+            exports.log_export(user=request.user, event=event, what="Badges (PDF)",
+                               rows=len(people), filename=f"badges-{event.slug}.pdf")
             pdf = badges.badges_pdf(event, people, badges.LAYOUTS[data["layout"]], workshop)
             response = HttpResponse(pdf, content_type="application/pdf")
             response["Content-Disposition"] = f'attachment; filename="badges-{event.slug}.pdf"'

@@ -9,8 +9,8 @@ from django.shortcuts import render
 from concertation.accounts.access import ScopedRequest, organiser_required
 from concertation.core.links import BadLink
 from concertation.events.views.backoffice import _get_event_for_user
-from concertation.registrations import certificates
-from concertation.registrations.models import DaySettings, ExportLog
+from concertation.registrations import certificates, exports
+from concertation.registrations.models import DaySettings
 from concertation.registrations.tokens import read_token
 
 FORMATS = {"pdf": "application/pdf", "zip": "application/zip"}
@@ -54,9 +54,9 @@ def certificates_page(request: ScopedRequest, pk: int) -> HttpResponse:
             error = ("Personne n’a été pointé à l’accueil de cette journée : aucune "
                      "attestation à établir.")
         else:
-            ExportLog.objects.create(user=request.user, event=event,
-                                     what=f"Attestations de présence ({fmt.upper()})",
-                                     rows=count)
+            exports.log_export(user=request.user, event=event,
+                               what=f"Attestations de présence ({fmt.upper()})", rows=count,
+                               filename=f"attestations-{event.slug}.{fmt}")
             build = (certificates.certificates_pdf if fmt == "pdf"
                      else certificates.certificates_zip)
             return _attachment(build(event, list(people), settings), fmt,

@@ -20,7 +20,6 @@ from concertation.registrations import exports, services
 from concertation.registrations.forms import SecretariatRegistrationForm
 from concertation.registrations.models import (
     CustomQuestion,
-    ExportLog,
     Registration,
     RegistrationStatus,
 )
@@ -82,10 +81,6 @@ def registration_list(request: ScopedRequest, pk: int) -> HttpResponse:
     return render(request, "registrations/organiser/list.html", context)
 
 
-def _log_export(request: HttpRequest, event: Event, what: str, rows: int) -> None:
-    ExportLog.objects.create(user=request.user, event=event, what=what, rows=rows)
-
-
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -99,7 +94,9 @@ def export(request: ScopedRequest, pk: int, fmt: str) -> HttpResponse:
         raise Http404("Format inconnu")
     _, registrations = _filtered(request, event)
     registrations = list(registrations)
-    _log_export(request, event, f"Liste des inscriptions ({fmt.upper()})", len(registrations))
+    exports.log_export(user=request.user, event=event, rows=len(registrations),
+                       what=f"Liste des inscriptions ({fmt.upper()})",
+                       filename=f"inscriptions-{event.slug}.{fmt}")
     if fmt == "csv":
         return _download(exports.to_csv(registrations), "text/csv; charset=utf-8",
                          f"inscriptions-{event.slug}.csv")
@@ -121,7 +118,8 @@ def attendance_sheet(request: ScopedRequest, pk: int) -> HttpResponse:
     without = [r for r in confirmed if not r.workshops.all()]
     if without or not groups:
         groups.append(("Sans atelier" if groups else "Participants", without))
-    _log_export(request, event, "Feuille d’émargement (PDF)", len(confirmed))
+    exports.log_export(user=request.user, event=event, what="Feuille d’émargement (PDF)",
+                       rows=len(confirmed), filename=f"emargement-{event.slug}.pdf")
     return _download(exports.attendance_sheet_pdf(event, groups), "application/pdf",
                      f"emargement-{event.slug}.pdf")
 
