@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -66,3 +67,45 @@ def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
     return value
+
+
+def env_object_storage(name: str) -> dict[str, object] | None:
+    """An S3-compatible bucket as one URL, read into django-storages' S3Storage options:
+    `s3://KEY:SECRET@host[:port]/bucket[/prefix]?region=fr-par` over HTTPS, `s3+http://…` over
+    plain HTTP (a server on loopback only). Key and secret are percent-encoded if they hold
+    `/`, `:` or `@`. Objects stay private: files leave through the protected-download views,
+    which hand out short-lived signed URLs."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    form = f"{name} must read s3://KEY:SECRET@host[:port]/bucket[/prefix]"
+    try:
+        url = urlsplit(raw)
+        port = url.port
+    except ValueError:
+        raise ImproperlyConfigured(f"{form}, got an unreadable URL") from None
+    if url.scheme not in ("s3", "s3+http"):
+        raise ImproperlyConfigured(f"{form}, got the scheme {url.scheme!r}")
+    bucket, _, prefix = url.path.lstrip("/").partition("/")
+    if not (url.hostname and url.username and url.password and bucket):
+        raise ImproperlyConfigured(f"{form} (host, key, secret and bucket are all needed)")
+    query = {key: values[-1] for key, values in parse_qs(url.query).items()}
+    unknown = set(query) - {"region"}
+    if unknown:
+        raise ImproperlyConfigured(f"{name}: unknown parameter {sorted(unknown)[0]!r} "
+                                   "(only region is read)")
+    protocol = "http" if url.scheme == "s3+http" else "https"
+    return {
+        "access_key": unquote(url.username),
+        "secret_key": unquote(url.password),
+        "bucket_name": bucket,
+        "location": prefix.strip("/"),
+        "endpoint_url": f"{protocol}://{url.hostname}{f':{port}' if port else ''}",
+        "region_name": query.get("region") or "us-east-1",
+        "addressing_style": "path",
+        "signature_version": "s3v4",
+        # Like the local disk: a second file of the same name gets a name of its own.
+        "file_overwrite": False,
+        "default_acl": None,
+        "querystring_auth": True,
+    }

@@ -10,7 +10,15 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from concertation.env import env_bool, env_choice, env_int, env_list, env_networks, env_str
+from concertation.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_networks,
+    env_object_storage,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Local state of a `make run` install: SQLite database, uploaded files, generated secret key.
@@ -204,10 +212,18 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "concertation" / "static"]
+# Uploaded and generated files: the local disk (MEDIA_ROOT) of one server, or with
+# MEDIA_STORAGE_URL (s3://KEY:SECRET@host/bucket, see env.py) an S3-compatible bucket that
+# several servers share, its objects private.
+MEDIA_STORAGE = env_object_storage("MEDIA_STORAGE_URL")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": MEDIA_STORAGE}
+    if MEDIA_STORAGE else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# A file in a bucket is handed out as a redirect to a signed URL valid this many seconds,
+# once its view has checked who may read it (core/downloads.py); 0 streams it through Django.
+MEDIA_SIGNED_URL_SECONDS = env_int("MEDIA_SIGNED_URL_SECONDS", 60)
 # Without a collectstatic (tests, development), serve straight from the apps' folders.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 # MEDIA_URL is routed nowhere: files are served by views that check their object's visibility

@@ -9,7 +9,9 @@ In production the bytes may be handed to the front web server, which sends them 
 without holding a Python worker: with `MEDIA_ACCEL_REDIRECT_PREFIX` (nginx, an `internal`
 location aliasing MEDIA_ROOT, see the README) the view answers an empty response carrying
 `X-Accel-Redirect`; with `MEDIA_X_SENDFILE` (Apache's mod_xsendfile, lighttpd) one carrying
-`X-Sendfile` and the file's absolute path. Either way the check stays in Django."""
+`X-Sendfile` and the file's absolute path. With the files in a bucket (MEDIA_STORAGE_URL),
+a redirect to a signed URL valid MEDIA_SIGNED_URL_SECONDS. Either way the check stays in
+Django, and no object is ever public."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from django.conf import settings
 from django.core.files.storage import Storage, default_storage
 from django.db.models import Model, QuerySet
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 
 # Types a browser may show in the page rather than save: none of them runs a script in the
@@ -77,6 +79,15 @@ def serve_file(request: HttpRequest, file: FieldFile | str, *, filename: str | N
     filename = _clean_filename(filename or basename(name))
     content_type = (content_type or mimetypes.guess_type(filename)[0]
                     or "application/octet-stream")
+    attachment = not (inline and content_type in INLINE_TYPES)
+    disposition = content_disposition_header(attachment, filename)
+    signed = _signed_url(storage, name, content_type=content_type, disposition=disposition)
+    if signed:
+        # The bucket sends the bytes; the URL is good for a minute and names the headers the
+        # bucket must answer with. The redirect itself is not kept by any cache.
+        response = HttpResponseRedirect(signed)
+        response["Cache-Control"] = "private, no-store"
+        return response
     prefix = getattr(settings, "MEDIA_ACCEL_REDIRECT_PREFIX", "")
     sendfile_path = _sendfile_path(storage, name)
     if prefix:
@@ -88,8 +99,7 @@ def serve_file(request: HttpRequest, file: FieldFile | str, *, filename: str | N
         response["X-Sendfile"] = sendfile_path
     else:
         response = FileResponse(storage.open(name, "rb"), content_type=content_type)
-    attachment = not (inline and content_type in INLINE_TYPES)
-    response["Content-Disposition"] = content_disposition_header(attachment, filename)
+    response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     # A file may stop being public (a withdrawn synthesis, a day back in draft): no shared
     # cache keeps a copy to hand out after that.
@@ -108,3 +118,15 @@ def _sendfile_path(storage: Storage, name: str) -> str:
     # The header carries the path unencoded; one that is not plain ASCII is streamed by
     # Django rather than sent mangled.
     return path if path.isascii() else ""
+
+
+def _signed_url(storage: Storage, name: str, *, content_type: str, disposition: str | None) -> str:
+    """A short-lived signed URL of an object in a bucket (MEDIA_STORAGE_URL), carrying the
+    headers the bucket must answer with; "" for the local disk or when switched off."""
+    seconds = getattr(settings, "MEDIA_SIGNED_URL_SECONDS", 0)
+    if not seconds or not getattr(storage, "querystring_auth", False):
+        return ""
+    parameters = {"ResponseContentType": content_type, "ResponseCacheControl": "private"}
+    if disposition:
+        parameters["ResponseContentDisposition"] = disposition
+    return str(storage.url(name, parameters=parameters, expire=seconds))  # type: ignore[call-arg]
