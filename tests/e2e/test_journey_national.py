@@ -66,7 +66,8 @@ def test_national_secretariat_journey(demo, open_site, tmp_path_factory, mode, v
         has_text="L’accusé de réception ne s’annule pas.")).to_be_visible()
     me.confirm("Oui, accuser réception")
     me.announced("Réception accusée.")
-    expect(page.get_by_text("Réception accusée", exact=True)).to_be_visible()
+    # The badge (the history below names the acknowledgment too).
+    expect(page.locator(".fr-badge", has_text="Réception accusée")).to_be_visible()
     transmission.refresh_from_db()
     assert transmission.acknowledged
 
