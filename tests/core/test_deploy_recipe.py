@@ -7,16 +7,16 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port, get, own_postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,38 +77,14 @@ def test_the_procfile_names_the_three_processes():
     assert set(_procfile()) == {"web", "worker", "postdeploy"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
 @pytest.fixture
 def own_database():
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        pytest.skip("runs in the PostgreSQL stage of make test")
-    import psycopg
-
-    name = f"concertation_procfile_{uuid.uuid4().hex[:8]}"
-    server = url.rsplit("/", 1)[0]
-    with psycopg.connect(server + "/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"{server}/{name}"
-    with psycopg.connect(server + "/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with own_postgres_database("procfile") as url:
+        yield url
 
 
 def test_the_procfile_processes_start(own_database, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": own_database, "PORT": str(port),
            "SECRET_KEY": "procfile-test", "HTTPS": "1", "ALLOWED_HOSTS": "127.0.0.1",
            "CONCERTATION_VAR_DIR": str(tmp_path), "MEDIA_ROOT": str(tmp_path / "media"),
@@ -135,13 +111,13 @@ def test_the_procfile_processes_start(own_database, tmp_path):
         status = None
         while time.monotonic() < deadline:
             try:
-                status, _ = _get(f"http://127.0.0.1:{port}/healthz")
+                status, _ = get(f"http://127.0.0.1:{port}/healthz")
                 break
             except (ConnectionError, TimeoutError, urllib.error.URLError):
                 assert web.poll() is None, log("web")
                 time.sleep(0.3)
         assert status == 200  # not redirected to https: a load balancer probes over HTTP
-        status, body = _get(f"http://127.0.0.1:{port}/readyz")
+        status, body = get(f"http://127.0.0.1:{port}/readyz")
         assert status == 200, body
         # The worker takes a job that the release's database holds.
         enqueue = subprocess.run(
